@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, into git-ignored .cache/: the Python virtualenv with
+# every package of the repo (editable), the Kafka jars and the FerretDB binary.
+# A second run only checks and returns.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.cache/venv
+stamp=$venv/.installed
+packages=(shared services/profile services/scout services/messaging services/events services/notify)
+[ -d emulators ] && packages+=(emulators)
+[ -d tools ] && packages+=(tools)
+
+want=$(cat requirements-dev.txt "${packages[@]/%//pyproject.toml}" 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "installing Python packages into $venv ..."
+  "$venv/bin/pip" install -q --upgrade pip
+  args=()
+  for p in "${packages[@]}"; do args+=(-e "$p"); done
+  "$venv/bin/pip" install -q -r requirements-dev.txt "${args[@]}"
+  echo "$want" > "$stamp"
+fi
+python3 scripts/stack.py install

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Install, start, wait for and stop Tsunagu's local stack (stdlib only).
+
+    python3 scripts/stack.py install            # Kafka jars (Maven) and FerretDB (Go), cached in .cache/
+    python3 scripts/stack.py up kafka ferretdb  # start and wait for readiness
+    python3 scripts/stack.py up all             # infrastructure, emulators and the five services
+    python3 scripts/stack.py status
+    python3 scripts/stack.py down               # stop everything this state directory started
+
+Ports and the state directory come from the environment, so two stacks can
+run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PORT,
+TSUNAGU_MONGO_PORT, TSUNAGU_PORT_BASE (services), TSUNAGU_EMULATOR_PORT_BASE.
+"""
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+VENV_PY = CACHE / "venv" / "bin" / "python"
+KAFKA_LIBS = CACHE / "kafka" / "libs"
+FERRETDB_BIN = CACHE / "bin" / "ferretdb"
+
+SERVICES = ("profile", "scout", "messaging", "events", "notify")
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+STATE = Path(os.environ.get("TSUNAGU_STATE_DIR", CACHE / "run" / "dev")).resolve()
+KAFKA_PORT = env_int("TSUNAGU_KAFKA_PORT", 19092)
+MONGO_PORT = env_int("TSUNAGU_MONGO_PORT", 27027)
+PORT_BASE = env_int("TSUNAGU_PORT_BASE", 8000)
+EMULATOR_PORT_BASE = env_int("TSUNAGU_EMULATOR_PORT_BASE", 8020)
+
+
+@dataclass
+class Process:
+    name: str
+    command: list[str]
+    port: int
+    health_url: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float = 90.0
+
+
+def stack_env() -> dict[str, str]:
+    """What every service and emulator of this stack is told about the others."""
+    return {
+        "TSUNAGU_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA_PORT}",
+        "TSUNAGU_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/",
+        "TSUNAGU_SMTP_PORT": str(EMULATOR_PORT_BASE + 5),
+        "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 1}",
+        "TSUNAGU_LINE_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 2}",
+        "TSUNAGU_EMULATOR_CONTROL_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE}",
+        **{f"TSUNAGU_{s.upper()}_URL": f"http://127.0.0.1:{PORT_BASE + i + 1}" for i, s in enumerate(SERVICES)},
+    }
+
+
+def processes() -> dict[str, Process]:
+    table = {
+        "kafka": Process(
+            "kafka",
+            [
+                "java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC",
+                f"-Dlog4j.configuration=file:{ROOT / 'infra/kafka/log4j.properties'}",
+                "-cp", f"{KAFKA_LIBS}/*", "kafka.Kafka", str(STATE / "kafka" / "server.properties"),
+            ],
+            KAFKA_PORT,
+        ),
+        "ferretdb": Process(
+            "ferretdb",
+            [str(FERRETDB_BIN), "--listen-addr", f"127.0.0.1:{MONGO_PORT}",
+             "--sqlite-url", f"file:{STATE / 'ferretdb'}/"],
+            MONGO_PORT,
+        ),
+        "emulators": Process(
+            "emulators", [str(VENV_PY), "-m", "tsunagu_emulators"], EMULATOR_PORT_BASE,
+            health_url=f"http://127.0.0.1:{EMULATOR_PORT_BASE}/healthz",
+        ),
+    }
+    for i, service in enumerate(SERVICES):
+        port = PORT_BASE + i + 1
+        table[service] = Process(
+            service, [str(VENV_PY), "-m", f"tsunagu_{service}"], port,
+            health_url=f"http://127.0.0.1:{port}/healthz",
+            env={"TSUNAGU_HTTP_PORT": str(port)},
+        )
+    return table
+
+
+# --- install ---------------------------------------------------------------
+
+def install() -> None:
+    install_kafka()
+    install_ferretdb()
+
+
+def install_kafka() -> None:
+    if any(KAFKA_LIBS.glob("kafka_2.13-*.jar")):
+        return
+    print("installing Kafka jars from Maven Central ...", flush=True)
+    run(["mvn", "-q", "-B", "-f", str(ROOT / "infra/kafka/pom.xml"), "dependency:copy-dependencies",
+         f"-DoutputDirectory={KAFKA_LIBS}", "-DincludeScope=runtime"])
+
+
+def install_ferretdb() -> None:
+    if FERRETDB_BIN.exists():
+        return
+    print("building FerretDB with Go (first time: a few minutes) ...", flush=True)
+    env = {**os.environ, "GOPATH": str(CACHE / "go"), "GOCACHE": str(CACHE / "go-build"), "GOFLAGS": "-mod=mod"}
+    run(["go", "build", "-o", str(FERRETDB_BIN), "."], cwd=ROOT / "infra/ferretdb", env=env)
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    result = subprocess.run(cmd, **kwargs)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}")
+
+
+# --- start / stop ------------------------------------------------------------
+
+def prepare_kafka() -> None:
+    data = STATE / "kafka" / "data"
+    props = STATE / "kafka" / "server.properties"
+    data.mkdir(parents=True, exist_ok=True)
+    props.write_text("\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.bootstrap.servers=127.0.0.1:{KAFKA_PORT + 1}",
+        f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_PORT + 1}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        f"log.dirs={data}",
+        "num.partitions=6",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=true",
+        "",
+    ]))
+    if not (data / "meta.properties").exists():
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        run(["java", "-cp", f"{KAFKA_LIBS}/*", f"-Dlog4j.configuration=file:{ROOT / 'infra/kafka/log4j.properties'}",
+             "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props)],
+            stdout=subprocess.DEVNULL)
+
+
+def pidfile(name: str) -> Path:
+    return STATE / "pids" / f"{name}.pid"
+
+
+def running_pid(name: str) -> int | None:
+    path = pidfile(name)
+    if not path.exists():
+        return None
+    pid = int(path.read_text())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        path.unlink()
+        return None
+    return pid
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def healthy(proc: Process) -> bool:
+    if not port_open(proc.port):
+        return False
+    if proc.health_url is None:
+        return True
+    try:
+        with urllib.request.urlopen(proc.health_url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start(proc: Process) -> None:
+    if running_pid(proc.name):
+        return
+    if port_open(proc.port):
+        sys.exit(f"port {proc.port} for {proc.name} is taken by another program; set the port variables")
+    if proc.name == "kafka":
+        prepare_kafka()
+    if proc.name == "ferretdb":
+        (STATE / "ferretdb").mkdir(parents=True, exist_ok=True)
+    (STATE / "pids").mkdir(parents=True, exist_ok=True)
+    (STATE / "logs").mkdir(parents=True, exist_ok=True)
+    log = open(STATE / "logs" / f"{proc.name}.log", "ab")
+    env = {**os.environ, **stack_env(), **proc.env}
+    child = subprocess.Popen(proc.command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+                             start_new_session=True)
+    pidfile(proc.name).write_text(str(child.pid))
+
+
+def wait_ready(proc: Process) -> None:
+    """Poll the port (and health URL) until it answers; never a fixed sleep."""
+    deadline = time.monotonic() + proc.timeout
+    while time.monotonic() < deadline:
+        if healthy(proc):
+            return
+        if running_pid(proc.name) is None:
+            sys.exit(f"{proc.name} exited; see {STATE / 'logs' / (proc.name + '.log')}")
+        time.sleep(0.2)
+    sys.exit(f"{proc.name} not ready after {proc.timeout:.0f}s; see {STATE / 'logs' / (proc.name + '.log')}")
+
+
+def stop(name: str, timeout: float = 20.0) -> None:
+    pid = running_pid(name)
+    if pid is None:
+        return
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and running_pid(name):
+        time.sleep(0.1)
+    if running_pid(name):
+        os.killpg(pid, signal.SIGKILL)
+    pidfile(name).unlink(missing_ok=True)
+
+
+def expand(names: list[str]) -> list[str]:
+    if not names or names == ["all"]:
+        return ["kafka", "ferretdb", "emulators", *SERVICES]
+    if names == ["infra"]:
+        return ["kafka", "ferretdb"]
+    return names
+
+
+def main(argv: list[str]) -> None:
+    command, names = (argv[0] if argv else "status"), argv[1:]
+    table = processes()
+    if command == "install":
+        install()
+    elif command == "up":
+        install()
+        for name in expand(names):
+            start(table[name])
+            wait_ready(table[name])
+            print(f"{name:10} ready on 127.0.0.1:{table[name].port}", flush=True)
+    elif command == "down":
+        for name in reversed(expand(names)):
+            stop(name)
+    elif command == "status":
+        for name, proc in table.items():
+            pid = running_pid(name)
+            state = "ready" if pid and healthy(proc) else ("starting" if pid else "stopped")
+            print(f"{name:10} {state:9} port {proc.port}")
+    elif command == "env":
+        for key, value in stack_env().items():
+            print(f"export {key}={value}")
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

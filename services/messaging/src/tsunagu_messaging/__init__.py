@@ -1,0 +1,1 @@
+"""Tsunagu messaging service."""

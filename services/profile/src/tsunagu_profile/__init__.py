@@ -1,0 +1,1 @@
+"""Profile service: students own their profile; participating recruiters find them."""

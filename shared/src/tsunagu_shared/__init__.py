@@ -1,0 +1,1 @@
+"""Tsunagu's shared library: what every service needs and no service owns."""

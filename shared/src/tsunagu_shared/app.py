@@ -1,0 +1,112 @@
+"""The FastAPI application every service is built from.
+
+It adds what each service must have: /healthz, /readyz (database and Kafka),
+/metrics (Prometheus), JSON request logs, 503 when the database is away, and
+`X-Robots-Tag: noindex` on every response (nothing of Tsunagu is indexed).
+"""
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+
+from tsunagu_shared.logging import configure_logging
+from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+REQUESTS = Counter("tsunagu_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("tsunagu_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+Bootstrap = Callable[[ServiceSettings], Awaitable[Any]]
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    bootstrap: Bootstrap,
+    routers: list[APIRouter],
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service's app. `bootstrap(settings)` runs inside the event loop at startup and
+    returns the service's container, which must have an `infra: Infrastructure` attribute."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        container = await bootstrap(settings)
+        app.state.container = container
+        await container.infra.start()
+        log.info("service_started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            await container.infra.stop()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(_operations_router())
+    for router in routers:
+        app.include_router(router)
+    _install_middleware(app)
+    return app
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database and Kafka both answer (503 with the reason otherwise)."""
+        infra: Infrastructure = request.app.state.container.infra
+        checks = await infra.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def _install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        REQUESTS.labels(request.method, template, str(response.status_code)).inc()
+        LATENCY.labels(request.method, template).observe(elapsed)
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        if template not in ("/healthz", "/readyz", "/metrics"):
+            log.info("http_request", method=request.method, route=template, status=response.status_code,
+                     ms=round(elapsed * 1000, 1))
+        return response
+
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database_unavailable", error=str(exc))
+        return JSONResponse(
+            {"detail": "the database is unavailable; nothing was changed, try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5", "X-Robots-Tag": "noindex, nofollow"},
+        )
+
+    for exc_type in (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect):
+        app.add_exception_handler(exc_type, database_unavailable)

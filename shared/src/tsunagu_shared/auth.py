@@ -1,0 +1,119 @@
+"""JWT authentication and role checks, as FastAPI dependencies.
+
+Roles: candidate (a student, subject = candidate id), recruiter (subject =
+recruiter id, with company_id), admin, and service (another Tsunagu service).
+Tokens are HS256, signed with the shared secret from settings; issuer and
+audience are checked, and so is expiry.
+"""
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from tsunagu_shared.settings import ServiceSettings
+
+Role = Literal["candidate", "recruiter", "admin", "service"]
+ROLES: tuple[str, ...] = ("candidate", "recruiter", "admin", "service")
+
+
+class Principal(BaseModel):
+    subject: str
+    role: Role
+    company_id: str | None = None
+    name: str | None = None
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_token(
+    settings: ServiceSettings,
+    *,
+    subject: str,
+    role: Role,
+    company_id: str | None = None,
+    name: str | None = None,
+    ttl: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+) -> str:
+    issued = now or datetime.now(timezone.utc)
+    claims = {
+        "sub": subject,
+        "role": role,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+    }
+    if company_id:
+        claims["company_id"] = company_id
+    if name:
+        claims["name"] = name
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def decode_token(settings: ServiceSettings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=["HS256"],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "role", "exp", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("invalid token") from exc
+    if claims["role"] not in ROLES:
+        raise InvalidToken("unknown role")
+    if claims["role"] == "recruiter" and not claims.get("company_id"):
+        raise InvalidToken("recruiter token without company_id")
+    return Principal(
+        subject=claims["sub"], role=claims["role"], company_id=claims.get("company_id"), name=claims.get("name")
+    )
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The authenticated caller; 401 when the token is missing, expired or forged."""
+    if credentials is None:
+        raise _unauthorized("missing bearer token")
+    try:
+        return decode_token(request.app.state.settings, credentials.credentials)
+    except InvalidToken as exc:
+        raise _unauthorized(str(exc)) from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: Role):
+    """A dependency that lets only the given roles through (403 for the others)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {principal.role} may not do this")
+        return principal
+
+    return check
+
+
+CandidateUser = Annotated[Principal, Depends(require_role("candidate"))]
+RecruiterUser = Annotated[Principal, Depends(require_role("recruiter"))]
+AdminUser = Annotated[Principal, Depends(require_role("admin"))]
+ServiceCaller = Annotated[Principal, Depends(require_role("service", "admin"))]

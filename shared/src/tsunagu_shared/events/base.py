@@ -1,0 +1,52 @@
+"""The base of every event contract and the registry of event types.
+
+Event models are a public API: subscribers outside Tsunagu decode them. They
+ignore unknown fields (so adding an optional field is safe) and the schema
+compatibility check (tsunagu_shared.schemas) fails the build on any change
+that would break an existing subscriber.
+"""
+
+from datetime import datetime, timezone
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from tsunagu_shared.topics import Topic
+
+EVENT_TYPES: dict[str, type["DomainEvent"]] = {}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class DomainEvent(BaseModel):
+    """A fact that happened, named in the past tense."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[Topic]
+    # The field that holds the aggregate id: it becomes the envelope subject and the Kafka key.
+    subject_field: ClassVar[str]
+
+    @property
+    def subject(self) -> str:
+        return str(getattr(self, self.subject_field))
+
+
+def event(topic: Topic, subject_field: str, version: int = 1):
+    """Register an event class under its class name, on its topic."""
+
+    def register(cls: type[DomainEvent]) -> type[DomainEvent]:
+        cls.event_type = cls.__name__
+        cls.topic = topic
+        cls.subject_field = subject_field
+        cls.schema_version = version
+        if cls.event_type in EVENT_TYPES:
+            raise ValueError(f"event type {cls.event_type} registered twice")
+        EVENT_TYPES[cls.event_type] = cls
+        return cls
+
+    return register

@@ -1,0 +1,49 @@
+"""Events of the events service: matching events and info sessions (topic events.events)."""
+
+from datetime import datetime
+from typing import Literal
+
+from tsunagu_shared.events.base import DomainEvent, event
+from tsunagu_shared.topics import EVENTS_EVENTS
+
+
+@event(EVENTS_EVENTS, "event_id")
+class EventPublished(DomainEvent):
+    event_id: str
+    kind: Literal["matching_event", "info_session"]
+    title: str
+    starts_at: datetime
+    time_zone: str
+    venue: str | None = None
+    online_url: str | None = None
+    capacity: int
+    company_ids: list[str] = []
+    published_at: datetime
+
+
+@event(EVENTS_EVENTS, "event_id")
+class EventRegistered(DomainEvent):
+    event_id: str
+    registration_id: str
+    candidate_id: str
+    status: Literal["registered", "waitlisted", "promoted"]
+    registered_at: datetime
+
+
+@event(EVENTS_EVENTS, "event_id")
+class EventCancelled(DomainEvent):
+    event_id: str
+    reason: str | None = None
+    # Everyone registered or waitlisted when it was cancelled, so notify can tell them.
+    candidate_ids: list[str] = []
+    cancelled_at: datetime
+
+
+@event(EVENTS_EVENTS, "event_id")
+class MutualInterestMatched(DomainEvent):
+    """Both sides marked interest at an event: the company may open a thread without a scout."""
+
+    event_id: str
+    company_id: str
+    candidate_id: str
+    matched_at: datetime

@@ -1,0 +1,72 @@
+"""Events of the messaging service (topic messaging.events, keyed by thread id)."""
+
+from datetime import datetime
+from typing import Literal
+
+from tsunagu_shared.events.base import DomainEvent, event
+from tsunagu_shared.topics import MESSAGING_EVENTS
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class MessageSent(DomainEvent):
+    thread_id: str
+    message_id: str
+    company_id: str
+    candidate_id: str
+    sender_role: Literal["candidate", "recruiter"]
+    sender_id: str
+    sent_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class ReplyReceived(DomainEvent):
+    """The candidate's first reply in a thread opened by a scout."""
+
+    thread_id: str
+    message_id: str
+    company_id: str
+    candidate_id: str
+    scout_id: str | None = None
+    replied_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class InterviewScheduled(DomainEvent):
+    interview_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    starts_at: datetime
+    candidate_time_zone: str
+    duration_minutes: int = 60
+    location: str | None = None
+    scheduled_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class OfferIssued(DomainEvent):
+    offer_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    respond_by: datetime
+    issued_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class OfferAccepted(DomainEvent):
+    offer_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    accepted_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class OfferDeclined(DomainEvent):
+    offer_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    reason: str | None = None
+    declined_at: datetime

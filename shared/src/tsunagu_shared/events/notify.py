@@ -1,0 +1,80 @@
+"""Events of the notify service.
+
+NotificationRequested travels on notify.intents; the outcomes on
+notify.deliveries. Both are keyed by recipient id, so one person's intents and
+decisions land on one partition, in order.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from tsunagu_shared.events.base import DomainEvent, event
+from tsunagu_shared.topics import NOTIFY_DELIVERIES, NOTIFY_INTENTS
+
+Channel = Literal["email", "sms", "line"]
+Category = Literal["outreach", "transactional", "critical"]
+
+
+@event(NOTIFY_INTENTS, "recipient_id")
+class NotificationRequested(DomainEvent):
+    intent_id: str
+    recipient_id: str
+    template: str
+    category: Category
+    company_id: str | None = None
+    variables: dict[str, Any] = {}
+    source_event_id: str | None = None
+    requested_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class NotificationSuppressed(DomainEvent):
+    intent_id: str
+    recipient_id: str
+    reason: str
+    decided_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class NotificationDeferred(DomainEvent):
+    intent_id: str
+    recipient_id: str
+    reason: str
+    until: datetime
+    decided_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class NotificationSent(DomainEvent):
+    intent_id: str
+    recipient_id: str
+    channel: Channel
+    provider_message_id: str | None = None
+    sent_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class NotificationDelivered(DomainEvent):
+    intent_id: str
+    recipient_id: str
+    channel: Channel
+    provider_message_id: str | None = None
+    delivered_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class NotificationFailed(DomainEvent):
+    intent_id: str
+    recipient_id: str
+    channel: Channel
+    error: str
+    permanent: bool
+    failed_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class ContactOptedOut(DomainEvent):
+    recipient_id: str
+    channel: Channel
+    source: Literal["sms_stop", "unsubscribe_link", "line_unfollow", "email_bounce", "preferences"]
+    opted_out_at: datetime

@@ -1,0 +1,81 @@
+"""Events of the scout service (topic scout.events)."""
+
+from datetime import datetime
+from typing import Literal
+
+from tsunagu_shared.events.base import DomainEvent, event
+from tsunagu_shared.topics import SCOUT_EVENTS
+
+
+@event(SCOUT_EVENTS, "company_id")
+class CompanyStatusChanged(DomainEvent):
+    company_id: str
+    name: str
+    status: Literal["active", "inactive"]
+    change: Literal["joined", "plan_changed", "left", "suspended", "reactivated"]
+    plan: str | None = None
+    changed_at: datetime
+
+
+@event(SCOUT_EVENTS, "company_id")
+class RecruiterChanged(DomainEvent):
+    recruiter_id: str
+    company_id: str
+    display_name: str
+    active: bool
+    changed_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class ScoutSent(DomainEvent):
+    scout_id: str
+    company_id: str
+    company_name: str
+    recruiter_id: str
+    recruiter_name: str
+    candidate_id: str
+    reason: str
+    tier: Literal["regular", "premium"] = "regular"
+    template_id: str | None = None
+    campaign_id: str | None = None
+    sent_at: datetime
+    expires_at: datetime | None = None
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class ScoutViewed(DomainEvent):
+    scout_id: str
+    company_id: str
+    candidate_id: str
+    viewed_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class ScoutDeclined(DomainEvent):
+    scout_id: str
+    company_id: str
+    candidate_id: str
+    reason: str | None = None
+    declined_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class ScoutRequested(DomainEvent):
+    """A student's "please scout me": a signal to the company, not a message."""
+
+    request_id: str
+    candidate_id: str
+    company_id: str
+    requested_at: datetime
+
+
+@event(SCOUT_EVENTS, "campaign_id")
+class CampaignImported(DomainEvent):
+    campaign_id: str
+    company_id: str
+    rows_total: int
+    rows_imported: int
+    rows_failed: int
+    template_id: str | None = None
+    deadline: datetime | None = None
+    imported_at: datetime

@@ -1,0 +1,152 @@
+"""The consumer loop every service uses (DESIGN §5).
+
+- Offsets are committed only after a record was processed (or dead-lettered).
+- Event ids already processed by this group are skipped (redelivery is harmless).
+- A record that cannot be decoded, or whose handler keeps failing, is copied with
+  its original bytes and the error to the group's dead-letter topic; the consumer
+  goes on with the next record.
+- A TransientError (or the database/broker being unreachable) is retried with
+  backoff, without limit: the partition pauses rather than losing the record.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from prometheus_client import Counter
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+from tsunagu_shared.envelope import Envelope, UnknownEventType
+from tsunagu_shared.kafka.producer import EventPublisher
+from tsunagu_shared.processed import ProcessedEvents
+
+log = structlog.get_logger(__name__)
+
+CONSUMED = Counter("tsunagu_events_consumed_total", "Records consumed", ["group", "outcome"])
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class TransientError(Exception):
+    """Worth retrying: a dependency is down or busy."""
+
+
+class PermanentError(Exception):
+    """Retrying will not help: dead-letter the record with this reason."""
+
+
+_TRANSIENT = (TransientError, ConnectionFailure, ServerSelectionTimeoutError)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        group: str,
+        topics: list[str],
+        dlq_topic: str,
+        handle: Handler,
+        processed: ProcessedEvents,
+        publisher: EventPublisher,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.2,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
+        self.group = group
+        self._topics = topics
+        self._dlq_topic = dlq_topic
+        self._handle = handle
+        self._processed = processed
+        self._publisher = publisher
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+        self._max_backoff = max_backoff_seconds
+        self._consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=600_000,
+        )
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        await self._consumer.stop()
+
+    async def run(self) -> None:
+        """Consume until stopped."""
+        while not self._stopping.is_set():
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+            for tp, records in batches.items():
+                for record in records:
+                    await self._process(record)
+                    await self._consumer.commit({tp: record.offset + 1})
+
+    async def _process(self, record: ConsumerRecord) -> None:
+        try:
+            envelope = Envelope.from_bytes(record.value)
+            envelope.event()  # validate the data against its contract before any handler sees it
+        except (ValidationError, UnknownEventType, ValueError) as exc:
+            await self._dead_letter(record, f"undecodable: {exc}", type(exc).__name__)
+            return
+        if await self._with_retry(lambda: self._processed.seen(envelope.id)):
+            CONSUMED.labels(self.group, "duplicate").inc()
+            return
+        attempts = 0
+        delay = self._backoff
+        while True:
+            try:
+                await self._handle(envelope)
+                break
+            except _TRANSIENT as exc:
+                log.warning("consumer_transient_error", group=self.group, error=str(exc), event_id=envelope.id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_backoff)
+            except PermanentError as exc:
+                await self._dead_letter(record, str(exc), "PermanentError")
+                return
+            except Exception as exc:  # a bug or bad data: retry a little, then dead-letter
+                attempts += 1
+                log.exception("consumer_handler_failed", group=self.group, event_id=envelope.id, attempt=attempts)
+                if attempts >= self._max_attempts:
+                    await self._dead_letter(record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
+                    return
+                await asyncio.sleep(delay)
+        await self._with_retry(lambda: self._processed.mark(envelope.id))
+        CONSUMED.labels(self.group, "processed").inc()
+
+    async def _with_retry(self, operation):
+        delay = self._backoff
+        while True:
+            try:
+                return await operation()
+            except _TRANSIENT as exc:
+                log.warning("consumer_store_unavailable", group=self.group, error=str(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_backoff)
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str, error_type: str) -> None:
+        headers = list(record.headers or []) + [
+            ("dlq_reason", reason[:2000].encode()),
+            ("dlq_error_type", error_type.encode()),
+            ("dlq_group", self.group.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_failed_at", datetime.now(timezone.utc).isoformat().encode()),
+        ]
+        await self._publisher.publish_raw(self._dlq_topic, record.value or b"", key=record.key, headers=headers)
+        CONSUMED.labels(self.group, "dead_lettered").inc()
+        log.error("consumer_dead_lettered", group=self.group, topic=record.topic, offset=record.offset, reason=reason)
+
+    def assignment(self) -> set[TopicPartition]:
+        return self._consumer.assignment()

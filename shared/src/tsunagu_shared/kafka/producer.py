@@ -1,0 +1,56 @@
+"""The idempotent event publisher (acks=all, enable_idempotence)."""
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import EVENT_TYPES
+from tsunagu_shared.topics import topic_name
+
+log = structlog.get_logger(__name__)
+
+PUBLISHED = Counter("tsunagu_events_published_total", "Events published to Kafka", ["topic", "type"])
+
+
+class EventPublisher:
+    """Publishes envelopes to their event type's topic, keyed by subject."""
+
+    def __init__(self, *, bootstrap: str, topic_prefix: str = "", client_id: str = "tsunagu") -> None:
+        self._prefix = topic_prefix
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=15_000,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    def topic_for(self, envelope: Envelope) -> str:
+        model = EVENT_TYPES.get(envelope.type)
+        if model is None:
+            raise ValueError(f"no topic for unknown event type {envelope.type!r}")
+        return topic_name(model.topic, self._prefix)
+
+    async def publish(self, envelope: Envelope, *, topic: str | None = None) -> None:
+        """Send and wait for the broker's acknowledgement from all in-sync replicas."""
+        target = topic or self.topic_for(envelope)
+        await self._producer.send_and_wait(
+            target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
+        )
+        PUBLISHED.labels(target, envelope.type).inc()
+
+    async def publish_raw(self, topic: str, value: bytes, *, key: bytes | None, headers: list) -> None:
+        """Send bytes as they are (dead-letter copies, replays)."""
+        await self._producer.send_and_wait(topic, value, key=key, headers=headers)
+
+    async def ping(self) -> None:
+        """Raise when the broker cannot be reached (used by /readyz)."""
+        await self._producer.client.fetch_all_metadata()

@@ -1,0 +1,112 @@
+"""The transactional outbox without multi-document transactions (DESIGN §5).
+
+An event is stored inside the very document whose change it describes, in the
+same single-document write: `_outbox.<event id>` holds the envelope and
+`_pending` counts them. The relay publishes pending envelopes and removes each
+only after the broker acknowledged it. A crash between the write and the
+publish loses nothing (the envelope is in the document); a crash between the
+publish and the removal republishes the same event id, which consumers skip.
+
+A deletion replaces the document by a tombstone that keeps only its outbox;
+the relay removes the tombstone once it is flushed.
+"""
+
+import asyncio
+from typing import Any
+
+import structlog
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.kafka.producer import EventPublisher
+
+log = structlog.get_logger(__name__)
+
+OUTBOX = "_outbox"
+PENDING = "_pending"
+TOMBSTONE = "_tombstone"
+
+
+def new_document(document: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
+    """A document to insert, carrying the events of its creation."""
+    return {
+        **document,
+        OUTBOX: {e.id: e.to_document() for e in envelopes},
+        PENDING: len(envelopes),
+    }
+
+
+def with_events(update: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
+    """Add events to an update document (`$set`/`$inc`/...), atomically with it."""
+    merged = {op: dict(fields) for op, fields in update.items()}
+    merged.setdefault("$set", {}).update({f"{OUTBOX}.{e.id}": e.to_document() for e in envelopes})
+    merged.setdefault("$inc", {})[PENDING] = merged.get("$inc", {}).get(PENDING, 0) + len(envelopes)
+    return merged
+
+
+def tombstone(document_id: Any, *envelopes: Envelope) -> dict[str, Any]:
+    """The replacement for a deleted document: nothing but its last events."""
+    return {"_id": document_id, TOMBSTONE: True, **new_document({}, *envelopes)}
+
+
+NOT_DELETED = {TOMBSTONE: {"$ne": True}}
+
+
+class OutboxRelay:
+    """Publishes the outboxes of the given collections, oldest first."""
+
+    def __init__(
+        self, *, db: AsyncDatabase, collections: list[str], publisher: EventPublisher, poll_seconds: float = 0.5
+    ) -> None:
+        self._collections: list[AsyncCollection] = [db[name] for name in collections]
+        self._publisher = publisher
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after a write that carries events, so they go out without waiting for the poll."""
+        self._wake.set()
+
+    async def ensure_indexes(self) -> None:
+        for collection in self._collections:
+            await collection.create_index(PENDING)
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                published = await self.flush()
+            except Exception:
+                log.exception("outbox_flush_failed")
+                published = 0
+            if published == 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def flush(self) -> int:
+        """Publish every pending event once; return how many went out."""
+        count = 0
+        for collection in self._collections:
+            async for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1, TOMBSTONE: 1}):
+                count += await self._flush_document(collection, doc)
+        return count
+
+    async def _flush_document(self, collection: AsyncCollection, doc: dict[str, Any]) -> int:
+        entries = sorted((doc.get(OUTBOX) or {}).values(), key=lambda e: (e["time"], e["id"]))
+        for entry in entries:
+            await self._publisher.publish(Envelope.model_validate(entry))
+            await collection.update_one(
+                {"_id": doc["_id"], f"{OUTBOX}.{entry['id']}": {"$exists": True}},
+                {"$unset": {f"{OUTBOX}.{entry['id']}": ""}, "$inc": {PENDING: -1}},
+            )
+        if doc.get(TOMBSTONE):
+            await collection.delete_one({"_id": doc["_id"], TOMBSTONE: True, PENDING: {"$lte": 0}})
+        return len(entries)

@@ -1,0 +1,129 @@
+"""The infrastructure of one service process: database, publisher, outbox relay
+and consumers, started and stopped together.
+
+The HTTP API never waits for Kafka: writes go to the database with their
+outbox, so the API serves while the broker is away. The Kafka side starts in
+the background and keeps retrying until the broker answers; /readyz reports
+each dependency.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+
+import structlog
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from tsunagu_shared import db as database
+from tsunagu_shared.kafka.admin import ensure_topics, wanted_topics
+from tsunagu_shared.kafka.consumer import EventConsumer, Handler
+from tsunagu_shared.kafka.producer import EventPublisher
+from tsunagu_shared.outbox import OutboxRelay
+from tsunagu_shared.processed import ProcessedEvents
+from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.topics import Topic, dlq_name, topic_name
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Infrastructure:
+    settings: ServiceSettings
+    mongo: AsyncMongoClient
+    db: AsyncDatabase
+    publisher: EventPublisher
+    relay: OutboxRelay
+    consumers: list[EventConsumer] = field(default_factory=list)
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    kafka_started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def open(cls, settings: ServiceSettings, *, outbox_collections: list[str]) -> "Infrastructure":
+        """Build (without connecting) the clients of a service; call start() inside the running loop."""
+        mongo = database.connect(settings.mongo_url)
+        db = mongo[settings.database_name]
+        publisher = EventPublisher(
+            bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix, client_id=settings.service_name
+        )
+        relay = OutboxRelay(
+            db=db, collections=outbox_collections, publisher=publisher, poll_seconds=settings.outbox_poll_seconds
+        )
+        return cls(settings=settings, mongo=mongo, db=db, publisher=publisher, relay=relay)
+
+    def topic(self, topic: Topic) -> str:
+        return topic_name(topic, self.settings.topic_prefix)
+
+    def add_consumer(self, *, group: str, topics: list[Topic], handle: Handler) -> EventConsumer:
+        """Register a consumer group; it starts with the Kafka side of the service."""
+        prefix = self.settings.topic_prefix
+        consumer = EventConsumer(
+            bootstrap=self.settings.kafka_bootstrap,
+            group=f"{prefix}{group}",
+            topics=[topic_name(t, prefix) for t in topics],
+            dlq_topic=dlq_name(group, prefix),
+            handle=handle,
+            processed=ProcessedEvents(self.db, group),
+            publisher=self.publisher,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._start_kafka_side(), name="kafka-side"))
+
+    async def _start_kafka_side(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await ensure_topics(self.settings.kafka_bootstrap, wanted_topics(self.settings.topic_prefix))
+                await self.publisher.start()
+                break
+            except Exception as exc:
+                log.warning("kafka_unavailable_at_start", error=str(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        await self._with_db_retry(self.relay.ensure_indexes)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for consumer in self.consumers:
+            await consumer.start()
+            self._tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.group}"))
+        self.kafka_started.set()
+        log.info("kafka_side_started", consumers=[c.group for c in self.consumers])
+
+    async def _with_db_retry(self, operation) -> None:
+        while True:
+            try:
+                return await operation()
+            except Exception as exc:
+                log.warning("database_unavailable_at_start", error=str(exc))
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        for consumer in self.consumers:
+            await consumer.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.kafka_started.is_set():
+            await self.publisher.stop()
+        await self.mongo.close()
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency: "ok" or why not."""
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(database.ping(self.db), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        if not self.kafka_started.is_set():
+            checks["kafka"] = "unavailable: not connected yet"
+        else:
+            try:
+                await asyncio.wait_for(self.publisher.ping(), timeout=2)
+                checks["kafka"] = "ok"
+            except Exception as exc:
+                checks["kafka"] = f"unavailable: {type(exc).__name__}"
+        return checks

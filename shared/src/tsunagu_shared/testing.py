@@ -1,0 +1,123 @@
+"""Test helpers for the real-infrastructure tests (no mocks of Kafka or the database).
+
+`make test` starts Kafka and FerretDB and exports their addresses; each test
+gets its own topic prefix and database name, so tests never see each other's data.
+"""
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from tsunagu_shared.auth import Role, issue_token
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("TSUNAGU_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+
+
+def mongo_url() -> str:
+    return os.environ.get("TSUNAGU_MONGO_URL", "mongodb://127.0.0.1:27027/")
+
+
+def unique_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+def isolated_settings(cls: type[S], *, prefix: str | None = None, **overrides) -> S:
+    """Settings of a service pointed at the test stack, with its own topics and database."""
+    prefix = prefix or unique_prefix()
+    service = cls.model_fields["service_name"].default
+    values = {
+        "kafka_bootstrap": kafka_bootstrap(),
+        "mongo_url": mongo_url(),
+        "topic_prefix": prefix,
+        "mongo_db": f"{prefix.strip('.')}_{service}",
+        "outbox_poll_seconds": 0.2,
+        **overrides,
+    }
+    return cls(**values)
+
+
+def bearer(settings: ServiceSettings, *, role: Role, subject: str, company_id: str | None = None) -> dict[str, str]:
+    token = issue_token(settings, subject=subject, role=role, company_id=company_id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def running_service(app: FastAPI, *, kafka_timeout: float = 60.0) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service's lifespan in this loop and give an HTTP client for it.
+
+    Waits until its Kafka side (publisher, relay, consumers) is up."""
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app.state.container.infra.kafka_started.wait(), kafka_timeout)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+class TopicReader:
+    """Reads a topic from its beginning, to check what was published."""
+
+    def __init__(self, topic: str, *, bootstrap: str | None = None) -> None:
+        self.topic = topic
+        self.records: list = []
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap or kafka_bootstrap(),
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+
+    async def __aenter__(self) -> "TopicReader":
+        await self._consumer.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._consumer.stop()
+
+    async def poll(self, seconds: float = 0.3) -> None:
+        batches = await self._consumer.getmany(timeout_ms=int(seconds * 1000))
+        for records in batches.values():
+            self.records.extend(records)
+
+    def envelopes(self) -> list[Envelope]:
+        return [Envelope.from_bytes(r.value) for r in self.records]
+
+    async def wait_for(self, predicate: Callable[[list], bool], *, timeout: float = 20.0) -> list:
+        """Poll until predicate(records) holds; fail with what was seen otherwise."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self.records):
+                return self.records
+            await self.poll()
+        raise AssertionError(f"timed out on {self.topic}; saw {len(self.records)} records")
+
+    async def wait_for_types(self, *types: str, timeout: float = 20.0) -> list[Envelope]:
+        """Wait until envelopes of all these types (in any order, with repeats) have arrived."""
+
+        def arrived(_records) -> bool:
+            seen = [e.type for e in self.envelopes()]
+            return all(seen.count(t) >= types.count(t) for t in set(types))
+
+        await self.wait_for(arrived, timeout=timeout)
+        return self.envelopes()
+
+    async def settle(self, seconds: float = 1.0) -> list[Envelope]:
+        """Read for a while more, to see that nothing else (a duplicate) arrives."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            await self.poll(0.2)
+        return self.envelopes()

@@ -1,0 +1,58 @@
+"""The topic registry: every topic Tsunagu uses, and who writes it.
+
+Topics are per aggregate family (DESIGN §5), keyed by aggregate id. Every
+consumer group has its own dead-letter topic, `<group>.dlq`.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    owner: str
+    partitions: int = 6
+    retention_days: int = 14
+    description: str = ""
+
+
+PROFILE_EVENTS = Topic("profile.events", "profile", description="Candidate profiles and contact preferences")
+SCOUT_EVENTS = Topic("scout.events", "scout", description="Companies, recruiters, scouts, requests, campaigns")
+MESSAGING_EVENTS = Topic("messaging.events", "messaging", description="Threads, messages, interviews, offers")
+EVENTS_EVENTS = Topic("events.events", "events", description="Matching events and info sessions")
+NOTIFY_INTENTS = Topic("notify.intents", "notify", description="Notification intents, keyed by recipient id")
+NOTIFY_DELIVERIES = Topic("notify.deliveries", "notify", description="Decisions and delivery outcomes, keyed by recipient id")
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    PROFILE_EVENTS,
+    SCOUT_EVENTS,
+    MESSAGING_EVENTS,
+    EVENTS_EVENTS,
+    NOTIFY_INTENTS,
+    NOTIFY_DELIVERIES,
+)
+
+# Consumer groups, one per consuming component; each has a dead-letter topic.
+CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
+    "profile": (SCOUT_EVENTS,),
+    "scout": (PROFILE_EVENTS, MESSAGING_EVENTS),
+    "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
+    "events": (PROFILE_EVENTS,),
+    "notify": (PROFILE_EVENTS, SCOUT_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
+}
+
+
+def topic_name(topic: Topic | str, prefix: str = "") -> str:
+    name = topic.name if isinstance(topic, Topic) else topic
+    return f"{prefix}{name}"
+
+
+def dlq_name(group: str, prefix: str = "") -> str:
+    return f"{prefix}{group}.dlq"
+
+
+def all_topic_names(prefix: str = "") -> list[str]:
+    """Every topic a stack needs, dead-letter topics included."""
+    names = [topic_name(t, prefix) for t in ALL_TOPICS]
+    names += [dlq_name(group, prefix) for group in CONSUMER_GROUPS]
+    return names
