@@ -24,6 +24,10 @@ class NotificationRequested(DomainEvent):
     company_id: str | None = None
     variables: dict[str, Any] = {}
     source_event_id: str | None = None
+    # Not before this time (reminders scheduled by other services); the policy may defer further.
+    not_before: datetime | None = None
+    # Channel the requester wants; the policy decides (preferred channel, consent, escalation).
+    channel: Channel | None = None
     requested_at: datetime
 
 

@@ -79,3 +79,32 @@ class CampaignImported(DomainEvent):
     template_id: str | None = None
     deadline: datetime | None = None
     imported_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class CampaignApplicantImported(DomainEvent):
+    """One applicant row of an ATS CSV campaign: the template message is due to her.
+
+    Carries the contact points from the CSV, since she may not have a profile yet."""
+
+    campaign_id: str
+    company_id: str
+    company_name: str
+    candidate_id: str
+    display_name: str
+    email: str | None = None
+    phone: str | None = None
+    template_id: str | None = None
+    share_url: str
+    respond_by: datetime | None = None
+    imported_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class CampaignApplicantResponded(DomainEvent):
+    """The applicant answered the campaign message: reminders to her stop."""
+
+    campaign_id: str
+    company_id: str
+    candidate_id: str
+    responded_at: datetime
