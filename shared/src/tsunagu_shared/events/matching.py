@@ -28,6 +28,12 @@ class EventRegistered(DomainEvent):
     candidate_id: str
     status: Literal["registered", "waitlisted", "promoted"]
     registered_at: datetime
+    # What notify needs to word a confirmation or reminder without asking the events service.
+    title: str | None = None
+    starts_at: datetime | None = None
+    time_zone: str | None = None
+    venue: str | None = None
+    online_url: str | None = None
 
 
 @event(EVENTS_EVENTS, "event_id")
@@ -47,3 +53,26 @@ class MutualInterestMatched(DomainEvent):
     company_id: str
     candidate_id: str
     matched_at: datetime
+
+
+@event(EVENTS_EVENTS, "event_id")
+class EventRegistrationCancelled(DomainEvent):
+    """A student's seat or waitlist place was given up (by her, or erased with her profile)."""
+
+    event_id: str
+    registration_id: str
+    candidate_id: str
+    reason: Literal["cancelled_by_candidate", "profile_deleted"] = "cancelled_by_candidate"
+    # True when she held a seat (not only a waitlist place).
+    held_seat: bool = True
+    cancelled_at: datetime
+
+
+@event(EVENTS_EVENTS, "event_id")
+class EventAttended(DomainEvent):
+    """A registered student checked in at the event with her one-time code."""
+
+    event_id: str
+    registration_id: str
+    candidate_id: str
+    attended_at: datetime

@@ -82,3 +82,15 @@ class ContactOptedOut(DomainEvent):
     channel: Channel
     source: Literal["sms_stop", "unsubscribe_link", "line_unfollow", "email_bounce", "preferences"]
     opted_out_at: datetime
+
+
+@event(NOTIFY_INTENTS, "recipient_id")
+class NotificationCancelled(DomainEvent):
+    """Intents requested earlier that must no longer be sent (e.g. reminders of a cancelled registration).
+
+    Intents already sent are unaffected; notify drops the listed ones that are still pending."""
+
+    intent_ids: list[str]
+    recipient_id: str
+    reason: str
+    cancelled_at: datetime
