@@ -106,8 +106,10 @@ class Infrastructure:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.kafka_started.is_set():
+        try:
             await self.publisher.stop()
+        except Exception as exc:  # never started: nothing to flush
+            log.debug("publisher_stop_failed", error=str(exc))
         await self.mongo.close()
 
     async def readiness(self) -> dict[str, str]:

@@ -121,3 +121,59 @@ class TopicReader:
         while time.monotonic() < deadline:
             await self.poll(0.2)
         return self.envelopes()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServiceProcess:
+    """A service run as a real OS process (`python -m tsunagu_<name>`), for tests that kill it."""
+
+    def __init__(self, service: str, *, env: dict[str, str], port: int | None = None) -> None:
+        import sys
+
+        self.service = service
+        self.port = port or free_port()
+        self.env = {**os.environ, **env, "TSUNAGU_HTTP_PORT": str(self.port)}
+        self.command = [sys.executable, "-m", f"tsunagu_{service}"]
+        self.process = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def start(self, *, timeout: float = 60.0) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"{self.service} exited with {self.process.returncode}")
+                try:
+                    if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"{self.service} did not answer /healthz in {timeout}s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing."""
+        import signal
+
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except Exception:
+                self.kill()

@@ -1,0 +1,46 @@
+"""`make docs`: write the generated documents (checked by tests for staleness).
+
+- docs/asyncapi.yaml, from the event models
+- docs/openapi/<service>.json, from each service's FastAPI app
+- shared/src/tsunagu_shared/schemas/<Type>.v<N>.json, the event schema snapshots:
+  refreshed when the model changed compatibly (an added optional field); a breaking
+  change is refused here and needs a new schema version of the event.
+"""
+
+import json
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from docs_render import render_asyncapi, render_openapi, SERVICES  # noqa: E402
+from tsunagu_shared.contracts import breaking_changes, event_schema, render_json, snapshot_path  # noqa: E402
+from tsunagu_shared.events import EVENT_TYPES  # noqa: E402
+
+
+def main() -> None:
+    (ROOT / "docs/openapi").mkdir(parents=True, exist_ok=True)
+    (ROOT / "docs/asyncapi.yaml").write_text(render_asyncapi())
+    for service in SERVICES:
+        (ROOT / f"docs/openapi/{service}.json").write_text(render_openapi(service))
+    written, refused = 0, []
+    for model in EVENT_TYPES.values():
+        path, current = snapshot_path(model), event_schema(model)
+        if path.exists():
+            problems = breaking_changes(json.loads(path.read_text()), current)
+            if problems:
+                refused.append(f"{model.event_type} v{model.schema_version}: {'; '.join(problems)}")
+                continue
+            if path.read_text() == render_json(current):
+                continue
+        path.write_text(render_json(current))
+        written += 1
+    print(f"docs written; {written} schema snapshots written or refreshed")
+    if refused:
+        sys.exit("breaking event changes refused (bump the event's version instead):\n" + "\n".join(refused))
+
+
+if __name__ == "__main__":
+    main()

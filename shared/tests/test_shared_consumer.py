@@ -1,0 +1,122 @@
+"""The consumer helper on the real broker and database: poison to DLQ, redelivery once."""
+
+import asyncio
+
+from tsunagu_shared import db as database
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.kafka import EventConsumer, EventPublisher, PermanentError, ensure_topics
+from tsunagu_shared.kafka.admin import wanted_topics
+from tsunagu_shared.processed import ProcessedEvents
+from tsunagu_shared.samples import build
+from tsunagu_shared.events import ScoutSent
+from tsunagu_shared.testing import TopicReader, kafka_bootstrap, mongo_url, unique_prefix
+from tsunagu_shared.topics import SCOUT_EVENTS, dlq_name, topic_name
+
+
+class Harness:
+    def __init__(self, handle):
+        self.prefix = unique_prefix()
+        self.topic = topic_name(SCOUT_EVENTS, self.prefix)
+        self.dlq = dlq_name("probe", self.prefix)
+        self.mongo = database.connect(mongo_url())
+        self.handle = handle
+
+    async def __aenter__(self):
+        await ensure_topics(kafka_bootstrap(), {**wanted_topics(self.prefix), self.dlq: 1})
+        self.publisher = EventPublisher(bootstrap=kafka_bootstrap(), topic_prefix=self.prefix)
+        await self.publisher.start()
+        self.consumer = self.new_consumer()
+        await self.consumer.start()
+        self.task = asyncio.create_task(self.consumer.run())
+        return self
+
+    def new_consumer(self, kafka_group: str = "probe"):
+        return EventConsumer(
+            bootstrap=kafka_bootstrap(), group=f"{self.prefix}{kafka_group}", topics=[self.topic], dlq_topic=self.dlq,
+            handle=self.handle, processed=ProcessedEvents(self.mongo[f"{self.prefix.strip('.')}_probe"], "probe"),
+            publisher=self.publisher, max_attempts=2, backoff_seconds=0.05,
+        )
+
+    async def __aexit__(self, *exc):
+        await self.consumer.stop()
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.publisher.stop()
+        await self.mongo.close()
+
+
+async def wait_until(condition, timeout=20.0):
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes_on():
+    handled: list[str] = []
+
+    async def handle(envelope: Envelope) -> None:
+        if envelope.event().reason == "explode":
+            raise PermanentError("this scout cannot be handled")
+        handled.append(envelope.id)
+
+    async with Harness(handle) as h:
+        good = Envelope.wrap(build(ScoutSent), source="tests")
+        bad_data = Envelope.wrap(build(ScoutSent).model_copy(update={"reason": "explode"}), source="tests")
+        await h.publisher.publish_raw(h.topic, b"\xff not json", key=b"k1", headers=[])
+        wrong_version = good.to_document() | {"type": "ScoutSent", "data": {"scout_id": 1}}
+        await h.publisher.publish_raw(h.topic, Envelope.model_validate(wrong_version).to_bytes(), key=b"k2", headers=[])
+        await h.publisher.publish(bad_data)
+        await h.publisher.publish(good)
+        await wait_until(lambda: handled == [good.id])
+        async with TopicReader(h.dlq) as dlq:
+            records = await dlq.wait_for(lambda r: len(r) >= 3)
+    assert [r.value for r in records][0] == b"\xff not json"
+    reasons = [dict(r.headers)["dlq_reason"].decode() for r in records]
+    assert reasons[0].startswith("undecodable")
+    assert reasons[1].startswith("undecodable") and "scout_id" in reasons[1]
+    assert reasons[2] == "this scout cannot be handled"
+    assert records[2].value == bad_data.to_bytes()
+    assert {dict(r.headers)["dlq_topic"] for r in records} == {h.topic.encode()}
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_its_attempts():
+    attempts: list[str] = []
+
+    async def handle(envelope: Envelope) -> None:
+        attempts.append(envelope.id)
+        raise RuntimeError("bug in handler")
+
+    async with Harness(handle) as h:
+        envelope = Envelope.wrap(build(ScoutSent), source="tests")
+        await h.publisher.publish(envelope)
+        async with TopicReader(h.dlq) as dlq:
+            records = await dlq.wait_for(lambda r: len(r) >= 1)
+    assert attempts == [envelope.id, envelope.id]
+    assert dict(records[0].headers)["dlq_reason"].decode() == "RuntimeError: bug in handler"
+
+
+async def test_a_redelivered_event_is_processed_once():
+    handled: list[str] = []
+
+    async def handle(envelope: Envelope) -> None:
+        handled.append(envelope.id)
+
+    async with Harness(handle) as h:
+        first = Envelope.wrap(build(ScoutSent), source="tests")
+        second = Envelope.wrap(build(ScoutSent), source="tests")
+        await h.publisher.publish(first)
+        await h.publisher.publish(first)  # the relay republishing after a crash
+        await h.publisher.publish(second)
+        await wait_until(lambda: second.id in handled)
+        # committed offsets lost (a new Kafka group): every record comes again from the start,
+        # but the processed-event store of this component still knows them
+        await h.consumer.stop()
+        h.consumer = h.new_consumer(kafka_group="probe-offsets-lost")
+        await h.consumer.start()
+        h.task.cancel()
+        h.task = asyncio.create_task(h.consumer.run())
+        await h.publisher.publish(first)
+        third = Envelope.wrap(build(ScoutSent), source="tests")
+        await h.publisher.publish(third)
+        await wait_until(lambda: third.id in handled)
+    assert handled == [first.id, second.id, third.id]
