@@ -1,0 +1,139 @@
+"""Intent, recipient state and decision: the pure data the contact policy works on."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Channel = Literal["email", "sms", "line"]
+Category = Literal["outreach", "transactional", "critical"]
+CHANNELS: tuple[Channel, ...] = ("line", "email", "sms")
+
+
+class Action(StrEnum):
+    SEND = "send"
+    DEFER = "defer"
+    DIGEST = "digest"
+    SUPPRESS = "suppress"
+
+
+class Reason(StrEnum):
+    """Why a decision came out as it did (DESIGN §4 reason codes)."""
+
+    ALLOWED = "allowed"
+    ESCALATED = "escalated"
+    CONFIRMATION = "opt_out_confirmation"
+    DIGEST_DUE = "digest_due"
+    UNKNOWN_RECIPIENT = "unknown_recipient"
+    UNKNOWN_TEMPLATE = "unknown_template"
+    NO_CONSENT = "no_consent"
+    OPTED_OUT = "opted_out"
+    NOT_BEFORE = "not_before"
+    QUIET_HOURS = "quiet_hours"
+    PLATFORM_CAP = "platform_cap"
+    COMPANY_CAP = "company_cap"
+    CHANNEL_CAP = "channel_cap"
+    MIN_GAP = "min_gap"
+    BACKOFF = "backoff"
+    DUPLICATE = "duplicate"
+    DIGESTED = "digested"
+    CANCELLED = "cancelled"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Intent(Frozen):
+    """Someone should be told something: who, which template, which category."""
+
+    intent_id: str
+    recipient_id: str
+    template: str
+    category: Category
+    company_id: str | None = None
+    variables: dict[str, Any] = {}
+    channel: Channel | None = None
+    not_before: datetime | None = None
+    # An automatic follow-up (reminder, sequence step): stopped by the backoff rule.
+    automatic: bool = False
+    requested_at: datetime
+    # 0 for the first decision; the scheduler re-submits deferred intents with attempt + 1.
+    attempt: int = 0
+
+
+class ChannelStatus(Frozen):
+    """Consent and opt-out of one channel of one person."""
+
+    address: str | None = None
+    consented_at: datetime | None = None
+    consent_source: str | None = None
+    opted_out_at: datetime | None = None
+    opt_out_source: str | None = None
+    confirmation_sent: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.address and self.consented_at and not self.opted_out_at)
+
+
+class SendRecord(Frozen):
+    """One counted contact (a digest counts once)."""
+
+    at: datetime
+    channel: Channel
+    category: Category
+    company_ids: tuple[str, ...] = ()
+
+
+class DigestItem(Frozen):
+    intent_id: str
+    company_id: str | None = None
+    template: str
+    variables: dict[str, Any] = {}
+
+
+class OpenDigest(Frozen):
+    """Outreach waiting in one deferred intent (the holder) for her next allowed time."""
+
+    holder_intent_id: str
+    items: tuple[DigestItem, ...] = ()
+
+
+class RecipientState(Frozen):
+    """Everything the policy knows about one person."""
+
+    recipient_id: str
+    known: bool = False
+    display_name: str | None = None
+    locale: str = "ja"
+    time_zone: str = "Asia/Tokyo"
+    quiet_hours_start: str | None = None
+    quiet_hours_end: str | None = None
+    preferred_channel: Channel | None = None
+    channels: dict[Channel, ChannelStatus] = {}
+    sends: tuple[SendRecord, ...] = ()
+    # Consecutive outreach contacts per company she has not answered.
+    unanswered: dict[str, int] = {}
+    open_digest: OpenDigest | None = None
+
+    def channel(self, name: Channel) -> ChannelStatus:
+        return self.channels.get(name) or ChannelStatus()
+
+
+class Decision(Frozen):
+    """The outcome of the policy for one intent, with its reason code."""
+
+    intent_id: str
+    recipient_id: str
+    action: Action
+    reason: Reason
+    channel: Channel | None = None
+    at: datetime | None = None
+    until: datetime | None = None
+    into: str | None = None
+    detail: str = ""
+    decided_at: datetime
+    attempt: int = 0
+    rules: dict[str, Any] = Field(default_factory=dict)

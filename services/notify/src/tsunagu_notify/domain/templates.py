@@ -1,0 +1,149 @@
+"""Message templates in Japanese and English, and the renderer that enforces sender identification.
+
+Every email and SMS must name the company, the person, the platform as operator, say how to
+refuse further messages and give a contact point (Japan's Act on Specified Electronic Mail,
+DESIGN §4 rule 8). The renderer checks the rendered text, not the template's intentions:
+a template or a variable set that loses one of them is refused.
+"""
+
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+
+from tsunagu_notify.domain.model import Category, Channel
+
+
+class TemplateRefused(Exception):
+    """The template cannot be sent as it is (missing identification or variables)."""
+
+
+class UnknownTemplate(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    category: Category
+    # locale -> (subject, body); body may use any variable plus the sender fields below.
+    texts: dict[str, tuple[str, str]]
+    footer: bool = True
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who operates the platform, as every message must say."""
+
+    operator: str = "Tsunagu (運営: 株式会社Tsunagu)"
+    operator_en: str = "Tsunagu (operated by Tsunagu K.K.)"
+    contact: str = "support@tsunagu.example"
+    email_from: str = "Tsunagu <notify@tsunagu.example>"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+_FOOTERS = {
+    ("ja", "email"): "\n\n--\n送信者: {company_name}（{operator}経由）\n配信停止: {unsubscribe_url}\nお問い合わせ: {contact}",
+    ("en", "email"): "\n\n--\nSent by {company_name} via {operator}\nUnsubscribe: {unsubscribe_url}\nContact: {contact}",
+    ("ja", "sms"): "\n{company_name}/{operator} 配信停止は「停止」と返信 問合せ{contact}",
+    ("en", "sms"): "\n{company_name} via {operator}. Reply STOP to opt out. Help: {contact}",
+    ("ja", "line"): "\n（{operator}からのお知らせ。配信停止はブロックしてください。問合せ: {contact}）",
+    ("en", "line"): "\n(From {operator}. Block this account to stop. Contact: {contact})",
+}
+_STOP = {("ja", "email"): "配信停止", ("en", "email"): "Unsubscribe", ("ja", "sms"): "停止", ("en", "sms"): "STOP"}
+
+TEMPLATES: dict[str, Template] = {
+    t.name: t
+    for t in (
+        Template("scout_received", "outreach", {
+            "ja": ("{company_name}からスカウトが届きました",
+                   "{recipient_name}さん、{company_name}の{recruiter_name}さんからスカウトが届きました。"
+                   "理由: {reason}"),
+            "en": ("A scout from {company_name}",
+                   "{recipient_name}, {recruiter_name} of {company_name} sent you a scout. Why you: {reason}"),
+        }),
+        Template("campaign_message", "outreach", {
+            "ja": ("{company_name}からのご案内", "{recipient_name}さん、{company_name}からのご案内です。詳細: {share_url}"),
+            "en": ("A message from {company_name}", "{recipient_name}, a message from {company_name}: {share_url}"),
+        }),
+        Template("campaign_reminder", "outreach", {
+            "ja": ("【リマインド】{company_name}からのご案内",
+                   "{recipient_name}さん、{company_name}からのご案内への回答期限が近づいています: {share_url}"),
+            "en": ("Reminder from {company_name}",
+                   "{recipient_name}, the deadline for {company_name}'s message is near: {share_url}"),
+        }),
+        Template("interview_scheduled", "critical", {
+            "ja": ("{company_name}との面接日程", "{recipient_name}さん、{company_name}との面接が{starts_at_local}に決まりました。"),
+            "en": ("Interview with {company_name}", "{recipient_name}, your interview with {company_name} is at {starts_at_local}."),
+        }),
+        Template("offer_issued", "transactional", {
+            "ja": ("{company_name}から内定のお知らせ", "{recipient_name}さん、{company_name}から内定が届きました。回答期限: {respond_by}"),
+            "en": ("An offer from {company_name}", "{recipient_name}, {company_name} made you an offer. Respond by {respond_by}."),
+        }),
+        Template("event_cancelled", "transactional", {
+            "ja": ("イベント中止のお知らせ", "{recipient_name}さん、ご登録のイベント「{event_title}」は中止になりました。"),
+            "en": ("Event cancelled", "{recipient_name}, the event \"{event_title}\" you registered for is cancelled."),
+        }),
+        Template("event_reminder", "transactional", {
+            "ja": ("イベントのリマインド", "{recipient_name}さん、「{event_title}」は{starts_at_local}開始です。"),
+            "en": ("Event reminder", "{recipient_name}, \"{event_title}\" starts at {starts_at_local}."),
+        }),
+        Template("opt_out_confirmation", "transactional", {
+            "ja": ("配信停止を受け付けました", "{recipient_name}さん、このチャネルへの配信を停止しました。今後すべての企業から届きません。"),
+            "en": ("You are unsubscribed", "{recipient_name}, you will receive nothing more on this channel from any company."),
+        }),
+        Template("outreach_digest", "outreach", {
+            "ja": ("新着のお知らせ{count}件", "{recipient_name}さん、{company_name}など{count}件の新着があります: {companies}"),
+            "en": ("{count} new messages", "{recipient_name}, {count} new messages, from {company_name} and more: {companies}"),
+        }),
+    )
+}
+
+
+def template(name: str) -> Template:
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise UnknownTemplate(name) from None
+
+
+def render(name: str, *, locale: str, channel: Channel, variables: dict[str, Any], sender: Sender) -> Rendered:
+    """Render a template for one channel, refusing it when it would not identify the sender."""
+    tpl = template(name)
+    lang = locale if locale in tpl.texts else "ja"
+    subject, body = tpl.texts[lang]
+    values = {
+        **variables,
+        "operator": sender.operator if lang == "ja" else sender.operator_en,
+        "contact": sender.contact,
+        "stop": _STOP.get((lang, channel), ""),
+    }
+    text = body + (_FOOTERS[(lang, channel)] if tpl.footer else "")
+    rendered = Rendered(subject=_fill(subject, values, name), body=_fill(text, values, name))
+    if channel in ("email", "sms"):
+        _check_identification(rendered.body, values, channel, name)
+    return rendered
+
+
+def _fill(text: str, values: dict[str, Any], name: str) -> str:
+    missing = [f for _, f, _, _ in Formatter().parse(text) if f and values.get(f) in (None, "")]
+    if missing:
+        raise TemplateRefused(f"template {name}: missing variables {sorted(set(missing))}")
+    return text.format(**{k: v for k, v in values.items()})
+
+
+def _check_identification(body: str, values: dict[str, Any], channel: Channel, name: str) -> None:
+    required = {
+        "company": values.get("company_name"),
+        "person": values.get("recipient_name"),
+        "operator": values.get("operator"),
+        "contact point": values.get("contact"),
+        "how to stop": values.get("unsubscribe_url") if channel == "email" else values.get("stop"),
+    }
+    absent = [what for what, value in required.items() if not value or str(value) not in body]
+    if absent:
+        raise TemplateRefused(f"template {name} on {channel} does not state: {', '.join(absent)}")
