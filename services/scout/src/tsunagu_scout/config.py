@@ -6,3 +6,21 @@ from tsunagu_shared.settings import ServiceSettings
 class ScoutSettings(ServiceSettings):
     service_name: str = "scout"
     http_port: int = 8002
+
+    # Scouts (DESIGN §3)
+    scout_ttl_days: int = 30
+    decline_cooldown_days: int = 180
+    no_reply_cooldown_days: int = 90
+    min_reason_chars: int = 10
+    default_max_awaiting: int = 50
+    sweep_seconds: float = 60.0
+
+    # Daily recommendations and "please scout me"
+    recommendations_per_day: int = 5
+    scout_request_period_days: int = 30
+
+    # ATS CSV campaigns
+    share_base_url: str = "https://tsunagu.example/c"
+    campaign_chunk_rows: int = 1000
+    campaign_max_bytes: int = 20_000_000
+    campaign_max_rows: int = 50_000

@@ -108,3 +108,22 @@ class CampaignApplicantResponded(DomainEvent):
     company_id: str
     candidate_id: str
     responded_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class ScoutExpired(DomainEvent):
+    """A scout went unanswered for its whole lifetime: the company's slot is free again."""
+
+    scout_id: str
+    company_id: str
+    candidate_id: str
+    expired_at: datetime
+
+
+@event(SCOUT_EVENTS, "candidate_id")
+class CompanyBlocked(DomainEvent):
+    """A student blocked a company: nothing more from it reaches her (scouts, messages, campaigns)."""
+
+    candidate_id: str
+    company_id: str
+    blocked_at: datetime

@@ -1,0 +1,187 @@
+"""ATS applicant CSV files: decoding, header mapping, per-row validation and export (pure).
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first applicant row 2.
+Columns that are not mapped to a field are "free columns" (ATS ids, notes) kept verbatim.
+"""
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+FIELDS = ("name", "email", "phone", "candidate_id")
+EXPORT_COLUMNS = ("tsunagu_candidate_id", "tsunagu_status", "tsunagu_share_url", "tsunagu_responded_at")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_NOISE = re.compile(r"[\s\-()]")
+
+
+class CsvRejected(ValueError):
+    """The file as a whole cannot be read (encoding, header, mapping); nothing is imported."""
+
+
+@dataclass(frozen=True)
+class ParsedCsv:
+    headers: list[str]
+    columns: dict[str, str]  # field -> header
+    records: list[tuple[int, list[str]]]  # (row number, values)
+
+
+@dataclass(frozen=True)
+class ApplicantRow:
+    row: int
+    name: str
+    email: str | None
+    phone: str | None
+    candidate_id: str | None
+    free: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str | None
+    message: str
+
+
+def decode(raw: bytes, encoding: str = "auto") -> str:
+    """Text of the file: UTF-8 (with or without BOM) or Shift_JIS (as Excel writes it, cp932)."""
+    if encoding == "utf-8":
+        candidates = ["utf-8-sig"]
+    elif encoding == "shift_jis":
+        candidates = ["cp932"]
+    else:
+        candidates = ["utf-8-sig", "cp932"]
+    for name in candidates:
+        try:
+            return raw.decode(name)
+        except UnicodeDecodeError:
+            continue
+    raise CsvRejected(f"file is not valid {' or '.join('UTF-8' if c.startswith('utf') else 'Shift_JIS' for c in candidates)}")
+
+
+def parse_mapping(mapping_json: str | None) -> dict[str, str]:
+    """The recruiter's header mapping, CSV header -> field, from JSON."""
+    if not mapping_json:
+        return {}
+    try:
+        mapping = json.loads(mapping_json)
+    except json.JSONDecodeError as exc:
+        raise CsvRejected(f"mapping is not valid JSON: {exc.msg}") from exc
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise CsvRejected('mapping must be a JSON object {"CSV header": "field"}')
+    unknown = sorted(set(mapping.values()) - set(FIELDS))
+    if unknown:
+        raise CsvRejected(f"mapping targets unknown fields {unknown}; known fields are {list(FIELDS)}")
+    return mapping
+
+
+def parse(text: str, *, mapping: dict[str, str], max_rows: int) -> ParsedCsv:
+    """Split the file into header and records, and find which column holds which field."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise CsvRejected("file is empty") from None
+    except csv.Error as exc:
+        raise CsvRejected(f"header row is not valid CSV: {exc}") from exc
+    duplicates = sorted({h for h in headers if headers.count(h) > 1})
+    if duplicates:
+        raise CsvRejected(f"duplicate column headers {duplicates}")
+    columns = _columns(headers, mapping)
+    records: list[tuple[int, list[str]]] = []
+    row = 1
+    try:
+        for values in reader:
+            row += 1
+            if not any(v.strip() for v in values):
+                continue
+            records.append((row, values))
+            if len(records) > max_rows:
+                raise CsvRejected(f"more than {max_rows} rows; split the file")
+    except csv.Error as exc:
+        raise CsvRejected(f"row {row + 1} is not valid CSV: {exc}") from exc
+    return ParsedCsv(headers=headers, columns=columns, records=records)
+
+
+def _columns(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    missing_headers = sorted(h for h in mapping if h not in headers)
+    if missing_headers:
+        raise CsvRejected(f"mapping names columns not in the file: {missing_headers}")
+    columns = {f: h for h in headers for f in FIELDS if h.casefold() == f and h not in mapping}
+    columns.update({f: h for h, f in mapping.items()})
+    if "name" not in columns:
+        raise CsvRejected("no name column: map one with the mapping parameter")
+    if "email" not in columns and "phone" not in columns:
+        raise CsvRejected("no email or phone column: map at least one")
+    return columns
+
+
+def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[list[ApplicantRow], list[RowError]]:
+    """Every record checked on its own: the valid applicants, and one error per bad row."""
+    rows: list[ApplicantRow] = []
+    errors: list[RowError] = []
+    seen_emails: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    index = {h: i for i, h in enumerate(parsed.headers)}
+    mapped = set(parsed.columns.values())
+    for row, values in parsed.records:
+        if len(values) != len(parsed.headers):
+            errors.append(RowError(row, None, f"row has {len(values)} fields, the header has {len(parsed.headers)}"))
+            continue
+        get = {f: values[index[h]].strip() for f, h in parsed.columns.items()}
+        applicant, error = _applicant(row, get, known_candidates)
+        if error is None and applicant.email and applicant.email in seen_emails:
+            error = RowError(row, "email", f"same email as row {seen_emails[applicant.email]}")
+        if error is None and applicant.candidate_id and applicant.candidate_id in seen_ids:
+            error = RowError(row, "candidate_id", f"same candidate_id as row {seen_ids[applicant.candidate_id]}")
+        if error is not None:
+            errors.append(error)
+            continue
+        if applicant.email:
+            seen_emails[applicant.email] = row
+        if applicant.candidate_id:
+            seen_ids[applicant.candidate_id] = row
+        free = {h: values[i] for h, i in index.items() if h not in mapped}
+        rows.append(ApplicantRow(row, applicant.name, applicant.email, applicant.phone, applicant.candidate_id, free))
+    return rows, errors
+
+
+def _applicant(row: int, get: dict[str, str], known: set[str]) -> tuple[ApplicantRow | None, RowError | None]:
+    name = get.get("name", "")
+    email = get.get("email", "").lower() or None
+    phone = _PHONE_NOISE.sub("", get.get("phone", "")) or None
+    candidate_id = get.get("candidate_id") or None
+    if not name:
+        return None, RowError(row, "name", "name is empty")
+    if email is None and phone is None:
+        return None, RowError(row, "email", "neither email nor phone is given")
+    if email is not None and not _EMAIL.match(email):
+        return None, RowError(row, "email", f"not an email address: {email!r}")
+    if phone is not None and not re.fullmatch(r"\+?\d{10,15}", phone):
+        return None, RowError(row, "phone", f"not a phone number: {get.get('phone')!r}")
+    if candidate_id is not None and candidate_id not in known:
+        return None, RowError(row, "candidate_id", f"unknown candidate_id {candidate_id!r}")
+    return ApplicantRow(row, name, email, phone, candidate_id), None
+
+
+def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dict]) -> str:
+    """The campaign for the ATS: the original columns (free ones verbatim) plus status and share URL.
+
+    Each applicant dict has the fields, `free`, `candidate_id`, `status`, `share_url`, `responded_at`."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*headers, *EXPORT_COLUMNS])
+    field_of = {h: f for f, h in columns.items()}
+    for applicant in applicants:
+        original = [
+            (applicant.get(field_of[h]) or "") if h in field_of else applicant["free"].get(h, "") for h in headers
+        ]
+        writer.writerow([
+            *original,
+            applicant["candidate_id"],
+            applicant["status"],
+            applicant["share_url"],
+            applicant.get("responded_at") or "",
+        ])
+    return out.getvalue()

@@ -1,0 +1,69 @@
+"""Recruiter endpoints: send scouts, templates, her company's quota and "please scout me" signals."""
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from tsunagu_scout.domain import rules
+from tsunagu_scout.domain.model import Scout, Template, Tier
+from tsunagu_scout.entrypoints.deps import ActiveRecruiter, ContainerDep
+
+router = APIRouter(tags=["recruiters"])
+
+
+class ScoutCreate(BaseModel):
+    candidate_id: str = Field(min_length=1, max_length=100)
+    reason: str = Field(max_length=4000, description="Why this student: written for her, not the template")
+    tier: Tier = "regular"
+    template_id: str | None = None
+
+
+class TemplateCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/scouts", status_code=status.HTTP_201_CREATED, response_model=Scout)
+async def send_scout(body: ScoutCreate, recruiter: ActiveRecruiter, container: ContainerDep):
+    """Send a scout (publishes ScoutSent). 422 for a bad reason or template; 404 for an unknown student;
+    409 when the quota is spent, too many scouts await answers, or she blocked, declined (cooldown),
+    did not answer (cooldown), already has a scout awaiting, or has an open thread with you."""
+    company, me = recruiter
+    return await container.scouting.send(company, me, **body.model_dump())
+
+
+@router.get("/scouts/sent", response_model=list[Scout])
+async def sent_scouts(recruiter: ActiveRecruiter, container: ContainerDep):
+    """Your company's scouts, newest first."""
+    company, _ = recruiter
+    return await container.scouting.scouts.sent(company.company_id)
+
+
+@router.get("/companies/me")
+async def my_company(recruiter: ActiveRecruiter, container: ContainerDep) -> dict:
+    """Your company's plan, this month's quota use and how many scouts await an answer."""
+    company, _ = recruiter
+    month = rules.month_key(container.scouting.clock())
+    used = await container.scouting.scouts.quota_used(company.company_id, month)
+    return {"company_id": company.company_id, "name": company.name, "plan": company.plan.model_dump(),
+            "month": month, "quota_used": used, "awaiting": company.awaiting}
+
+
+@router.get("/companies/me/signals")
+async def my_signals(recruiter: ActiveRecruiter, container: ContainerDep) -> list[dict]:
+    """Students who asked your company to scout them ("please scout me"), newest first."""
+    company, _ = recruiter
+    return await container.recommendations.signals(company.company_id)
+
+
+@router.post("/templates", status_code=status.HTTP_201_CREATED, response_model=Template)
+async def create_template(body: TemplateCreate, recruiter: ActiveRecruiter, container: ContainerDep):
+    """A scout or campaign message template of your company."""
+    company, _ = recruiter
+    return await container.companies.add_template(company, **body.model_dump())
+
+
+@router.get("/templates", response_model=list[Template])
+async def list_templates(recruiter: ActiveRecruiter, container: ContainerDep):
+    """Your company's templates."""
+    company, _ = recruiter
+    return await container.companies.templates(company)

@@ -1,0 +1,51 @@
+"""Events of other services that scout keeps state from (profile facts, replies)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import (
+    ContactPreferencesChanged,
+    ProfileCreated,
+    ProfileDeleted,
+    ProfileUpdated,
+    ReplyReceived,
+)
+
+from tsunagu_scout.adapters.campaigns import MongoCampaigns
+from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.handlers.scouting import ScoutingHandlers
+
+KEPT_FIELDS = ("display_name", "industries", "location", "school", "graduation_year", "email", "phone")
+
+
+@dataclass
+class EventHandlers:
+    candidates: MongoCandidates
+    campaigns: MongoCampaigns
+    scouting: ScoutingHandlers
+    clock: Callable[[], datetime]
+
+    async def on_event(self, envelope: Envelope) -> None:
+        """Idempotent on scout's own state: replaying any of these changes nothing more."""
+        event = envelope.event()
+        if isinstance(event, ProfileCreated):
+            fields = event.model_dump(include={"display_name", "industries", "location", "school", "graduation_year"})
+            await self.candidates.upsert(event.candidate_id, {**fields, "origin": "profile"})
+        elif isinstance(event, ProfileUpdated):
+            fields = {k: v for k, v in event.changes.items() if k in KEPT_FIELDS}
+            if "email" in fields and fields["email"]:
+                fields["email"] = str(fields["email"]).strip().lower()
+            if fields:
+                await self.candidates.upsert(event.candidate_id, fields)
+        elif isinstance(event, ContactPreferencesChanged):
+            fields = {"email": event.email.strip().lower() if event.email else None, "phone": event.phone}
+            await self.candidates.upsert(event.candidate_id, fields)
+        elif isinstance(event, ProfileDeleted):
+            await self.scouting.forget(event.candidate_id)
+            await self.campaigns.erase_candidate(event.candidate_id)
+            await self.candidates.erase(event.candidate_id, self.clock())
+        elif isinstance(event, ReplyReceived):
+            await self.scouting.replied(company_id=event.company_id, candidate_id=event.candidate_id,
+                                        scout_id=event.scout_id)

@@ -1,0 +1,196 @@
+"""Sending scouts (quota, awaiting slots, relation guards) and their life until an answer or expiry."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import uuid4
+
+import structlog
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import CompanyBlocked, ScoutDeclined, ScoutExpired, ScoutSent, ScoutViewed
+from tsunagu_shared.outbox import OutboxRelay
+
+from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.adapters.companies import MongoCompanies
+from tsunagu_scout.adapters.scouts import MongoScouts
+from tsunagu_scout.config import ScoutSettings
+from tsunagu_scout.domain import rules
+from tsunagu_scout.domain.model import Company, Recruiter, Scout, Tier
+from tsunagu_scout.handlers.errors import Conflict, Invalid, NotFound
+
+log = structlog.get_logger(__name__)
+SOURCE = "tsunagu/scout"
+
+
+@dataclass
+class ScoutingHandlers:
+    scouts: MongoScouts
+    companies: MongoCompanies
+    candidates: MongoCandidates
+    relay: OutboxRelay
+    settings: ScoutSettings
+    clock: Callable[[], datetime]
+
+    async def send(self, company: Company, recruiter: Recruiter, *, candidate_id: str, reason: str,
+                   tier: Tier, template_id: str | None) -> Scout:
+        """Send one scout: check the reason and the student, then take the pair, a slot and a quota unit."""
+        template = await self.companies.template(company.company_id, template_id) if template_id else None
+        if template_id and template is None:
+            raise Invalid(f"template_id: no template {template_id} in your company")
+        try:
+            reason = rules.check_reason(reason, template_body=template.body if template else None,
+                                        min_chars=self.settings.min_reason_chars)
+        except ValueError as exc:
+            raise Invalid(f"reason: {exc}") from None
+        candidate = await self.candidates.get(candidate_id)
+        if candidate is None or candidate.deleted:
+            raise NotFound(f"no student {candidate_id}")
+        now = self.clock()
+        scout = Scout(
+            scout_id=f"sc_{uuid4().hex}", company_id=company.company_id, company_name=company.name,
+            recruiter_id=recruiter.recruiter_id, recruiter_name=recruiter.display_name, candidate_id=candidate_id,
+            reason=reason, tier=tier, template_id=template_id, month=rules.month_key(now), sent_at=now,
+            expires_at=rules.expiry(now, self.settings.scout_ttl_days),
+        )
+        await self._reserve(company, scout, now)
+        try:
+            await self.scouts.add(scout, Envelope.wrap(self._sent_event(scout), source=SOURCE))
+        except BaseException:
+            await self._give_back(scout, quota=True)
+            raise
+        self.relay.wake()
+        return scout
+
+    async def _reserve(self, company: Company, scout: Scout, now: datetime) -> None:
+        """Take the pair, an awaiting slot and a quota unit, each atomically; give back on any refusal."""
+        if not await self.scouts.claim_relation(company.company_id, scout.candidate_id, scout.scout_id, now):
+            relation = await self.scouts.relation(company.company_id, scout.candidate_id)
+            raise Conflict(rules.refusal(relation, now) or "this student cannot be scouted right now; retry")
+        if not await self.companies.take_slot(company.company_id, company.plan.max_awaiting):
+            await self.scouts.release_relation(company.company_id, scout.candidate_id, scout.scout_id, {})
+            raise Conflict(f"{company.plan.max_awaiting} scouts already await an answer; "
+                           "wait for answers, declines or expiries")
+        limit = company.plan.quota_for(scout.tier)
+        if not await self.scouts.take_quota(company.company_id, scout.month, scout.tier, limit):
+            await self._give_back(scout, quota=False)
+            raise Conflict(f"the monthly {scout.tier} scout quota ({limit}) is spent")
+
+    async def _give_back(self, scout: Scout, *, quota: bool) -> None:
+        if quota:
+            await self.scouts.give_back_quota(scout.company_id, scout.month, scout.tier)
+        await self.companies.free_slot(scout.company_id)
+        await self.scouts.release_relation(scout.company_id, scout.candidate_id, scout.scout_id, {})
+
+    def _sent_event(self, scout: Scout) -> ScoutSent:
+        return ScoutSent(
+            scout_id=scout.scout_id, company_id=scout.company_id, company_name=scout.company_name,
+            recruiter_id=scout.recruiter_id, recruiter_name=scout.recruiter_name, candidate_id=scout.candidate_id,
+            reason=scout.reason, tier=scout.tier, template_id=scout.template_id, sent_at=scout.sent_at,
+            expires_at=scout.expires_at,
+        )
+
+    # -- the student's side -------------------------------------------------
+    async def received(self, candidate_id: str) -> list[Scout]:
+        """Her scouts, premium first, newest first within a tier."""
+        scouts = await self.scouts.received(candidate_id)
+        return sorted(scouts, key=lambda s: (s.tier != "premium", -s.sent_at.timestamp()))
+
+    async def _hers(self, scout_id: str, candidate_id: str) -> Scout:
+        scout = await self.scouts.get(scout_id)
+        if scout is None or scout.candidate_id != candidate_id:
+            raise NotFound(f"no scout {scout_id}")  # another student's scout is not revealed
+        return scout
+
+    async def view(self, scout_id: str, candidate_id: str) -> Scout:
+        """Mark viewed; only the first view publishes ScoutViewed."""
+        scout = await self._hers(scout_id, candidate_id)
+        now = self.clock()
+        event = ScoutViewed(scout_id=scout_id, company_id=scout.company_id, candidate_id=candidate_id, viewed_at=now)
+        if await self.scouts.mark_viewed(scout_id, candidate_id, now, Envelope.wrap(event, source=SOURCE)):
+            self.relay.wake()
+        return await self._hers(scout_id, candidate_id)
+
+    async def decline(self, scout_id: str, candidate_id: str, reason: str | None) -> Scout:
+        """Decline an awaiting scout: its slot frees and the company's cooldown starts (ScoutDeclined)."""
+        scout = await self._hers(scout_id, candidate_id)
+        now = self.clock()
+        event = ScoutDeclined(scout_id=scout_id, company_id=scout.company_id, candidate_id=candidate_id,
+                              reason=reason, declined_at=now)
+        closed = await self.scouts.close(
+            scout_id, {"state": "declined", "closed_at": now, "decline_reason": reason},
+            Envelope.wrap(event, source=SOURCE),
+        )
+        if closed is None:
+            raise Conflict(f"scout is {scout.state}, not awaiting an answer")
+        self.relay.wake()
+        await self.settle(closed)
+        return closed
+
+    async def block(self, candidate_id: str, company_id: str) -> None:
+        """Block a company: no more scouts from it; an awaiting scout from it is withdrawn (CompanyBlocked)."""
+        if await self.companies.get(company_id) is None:
+            raise NotFound(f"no company {company_id}")
+        now = self.clock()
+        event = CompanyBlocked(candidate_id=candidate_id, company_id=company_id, blocked_at=now)
+        await self.scouts.set_relation(company_id, candidate_id, {"blocked": True}, Envelope.wrap(event, source=SOURCE))
+        self.relay.wake()
+        relation = await self.scouts.relation(company_id, candidate_id)
+        if relation and relation.open_scout_id:
+            await self.close_quietly(relation.open_scout_id, "withdrawn")
+
+    async def unblock(self, candidate_id: str, company_id: str) -> None:
+        await self.scouts.set_relation(company_id, candidate_id, {"blocked": False})
+
+    # -- closing: answers, expiry, erasure ------------------------------------
+    async def close_quietly(self, scout_id: str, state: str, *events: Envelope) -> None:
+        closed = await self.scouts.close(scout_id, {"state": state, "closed_at": self.clock()}, *events)
+        if events:
+            self.relay.wake()
+        scout = closed or await self.scouts.get(scout_id)
+        if scout is not None:
+            await self.settle(scout)
+
+    async def settle(self, scout: Scout) -> None:
+        """After a scout closed: release the pair (with cooldown or open thread) and free the slot, once."""
+        if scout.state == "awaiting":
+            return
+        fields: dict = {}
+        cooldown = rules.cooldown_after(scout.state, self.clock(), decline_days=self.settings.decline_cooldown_days,
+                                        no_reply_days=self.settings.no_reply_cooldown_days)
+        if cooldown:
+            fields["cooldown_until"] = cooldown
+        if scout.state == "replied":
+            fields["thread_open"] = True
+        await self.scouts.release_relation(scout.company_id, scout.candidate_id, scout.scout_id, fields)
+        if await self.scouts.claim_slot_release(scout.scout_id):
+            await self.companies.free_slot(scout.company_id)
+
+    async def expire_due(self) -> int:
+        """Expire every awaiting scout past its time (ScoutExpired) and repair unreleased slots."""
+        now = self.clock()
+        expired = 0
+        for scout in await self.scouts.due(now):
+            event = ScoutExpired(scout_id=scout.scout_id, company_id=scout.company_id,
+                                 candidate_id=scout.candidate_id, expired_at=now)
+            await self.close_quietly(scout.scout_id, "expired", Envelope.wrap(event, source=SOURCE))
+            expired += 1
+        for scout in await self.scouts.unreleased():
+            await self.settle(scout)  # a crash between closing and freeing left this one
+        return expired
+
+    async def replied(self, *, company_id: str, candidate_id: str, scout_id: str | None) -> None:
+        """Her first reply opens the thread: the scout is answered and its slot frees."""
+        if scout_id is None:
+            relation = await self.scouts.relation(company_id, candidate_id)
+            scout_id = relation.open_scout_id if relation else None
+        if scout_id is not None:
+            await self.close_quietly(scout_id, "replied")
+        await self.scouts.set_relation(company_id, candidate_id, {"thread_open": True})
+
+    async def forget(self, candidate_id: str) -> None:
+        """ProfileDeleted: withdraw what awaits her and erase the reasons written for her."""
+        for scout in await self.scouts.awaiting_for(candidate_id):
+            await self.close_quietly(scout.scout_id, "withdrawn")
+        await self.scouts.erase_reasons(candidate_id)
+        await self.scouts.forget_candidate(candidate_id)
