@@ -10,7 +10,9 @@ packages=(shared services/profile services/scout services/messaging services/eve
 [ -d emulators ] && packages+=(emulators)
 [ -d tools ] && packages+=(tools)
 
-want=$(cat requirements-dev.txt "${packages[@]/%//pyproject.toml}" 2>/dev/null | sha256sum | cut -d' ' -f1)
+reqs=(requirements-dev.txt)
+[ -f deploy/requirements.txt ] && reqs+=(deploy/requirements.txt)
+want=$(cat "${reqs[@]}" "${packages[@]/%//pyproject.toml}" 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
@@ -19,7 +21,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/pip" install -q --upgrade pip
   args=()
   for p in "${packages[@]}"; do args+=(-e "$p"); done
-  "$venv/bin/pip" install -q -r requirements-dev.txt "${args[@]}"
+  for r in "${reqs[@]}"; do args+=(-r "$r"); done
+  "$venv/bin/pip" install -q "${args[@]}"
   echo "$want" > "$stamp"
 fi
 python3 scripts/stack.py install
+if [ -f scripts/install_deploy_tools.sh ]; then
+  bash scripts/install_deploy_tools.sh
+fi

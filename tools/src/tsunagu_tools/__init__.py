@@ -1,0 +1,1 @@
+"""Operator and demo tooling for Tsunagu."""

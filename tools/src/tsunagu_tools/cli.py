@@ -1,0 +1,103 @@
+"""`tsunagu`: the command-line tool for operators and demos.
+
+Addresses come from the same environment variables as the services
+(TSUNAGU_KAFKA_BOOTSTRAP, TSUNAGU_TOPIC_PREFIX, TSUNAGU_JWT_SECRET, ...).
+"""
+
+import asyncio
+import json
+from datetime import timedelta
+
+import typer
+from aiokafka import AIOKafkaConsumer
+
+from tsunagu_shared.auth import issue_token
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.topics import CONSUMER_GROUPS, dlq_name, topic_name
+
+from tsunagu_tools import dlq as dead_letters
+
+app = typer.Typer(help="Operate Tsunagu: tail topics, inspect and replay dead letters, issue tokens, run the demo.")
+dlq_app = typer.Typer(help="Dead-letter topics, one per consumer group.")
+app.add_typer(dlq_app, name="dlq")
+
+
+def settings() -> ServiceSettings:
+    return ServiceSettings(service_name="cli")
+
+
+@app.command()
+def tail(
+    topic: str = typer.Argument(..., help="topic name without prefix, e.g. scout.events"),
+    from_beginning: bool = typer.Option(False, "--from-beginning"),
+    count: int = typer.Option(0, help="stop after this many events (0: follow)"),
+) -> None:
+    """Print the events on a topic, decoded, one JSON line each."""
+
+    async def run() -> None:
+        s = settings()
+        consumer = AIOKafkaConsumer(
+            topic_name(topic, s.topic_prefix),
+            bootstrap_servers=s.kafka_bootstrap,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        seen = 0
+        try:
+            async for record in consumer:
+                try:
+                    envelope = Envelope.from_bytes(record.value)
+                    line = {"offset": record.offset, "type": envelope.type, "subject": envelope.subject,
+                            "time": envelope.time.isoformat(), "data": envelope.data}
+                except ValueError:
+                    line = {"offset": record.offset, "undecodable": record.value[:200].decode(errors="replace")}
+                typer.echo(json.dumps(line, ensure_ascii=False))
+                seen += 1
+                if count and seen >= count:
+                    break
+        finally:
+            await consumer.stop()
+
+    asyncio.run(run())
+
+
+@dlq_app.command("list")
+def dlq_list(group: str = typer.Argument(..., help=f"consumer group: {', '.join(CONSUMER_GROUPS)}")) -> None:
+    """List a group's dead letters with their reasons."""
+    s = settings()
+    letters = asyncio.run(dead_letters.read_dead_letters(s.kafka_bootstrap, dlq_name(group, s.topic_prefix)))
+    for letter in letters:
+        typer.echo(f"{letter.offset:>6}  {letter.failed_at}  from {letter.topic}  {letter.error_type}: {letter.reason}")
+    typer.echo(f"{len(letters)} dead letters")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    group: str = typer.Argument(...),
+    offset: list[int] = typer.Option(None, help="replay only these offsets (repeatable); default all"),
+) -> None:
+    """Publish dead letters back to the topic they came from (after the fix is deployed)."""
+    s = settings()
+    letters = asyncio.run(dead_letters.read_dead_letters(s.kafka_bootstrap, dlq_name(group, s.topic_prefix)))
+    if offset:
+        letters = [letter for letter in letters if letter.offset in set(offset)]
+    replayed = asyncio.run(dead_letters.replay(s.kafka_bootstrap, letters))
+    typer.echo(f"replayed {replayed} dead letters")
+
+
+@app.command()
+def token(
+    role: str = typer.Option(..., help="candidate, recruiter, admin or service"),
+    subject: str = typer.Option(...),
+    company_id: str = typer.Option(None),
+    hours: int = typer.Option(12),
+) -> None:
+    """Issue a signed token (development and demos; production tokens come from the identity provider)."""
+    typer.echo(issue_token(settings(), subject=subject, role=role, company_id=company_id,
+                           ttl=timedelta(hours=hours)))
+
+
+if __name__ == "__main__":
+    app()
