@@ -1,0 +1,49 @@
+"""Email over SMTP (aiosmtplib), with a From naming the company and List-Unsubscribe headers."""
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+
+from tsunagu_notify.adapters.channels.base import OutboundMessage, ProviderRejected, Receipt, RetryLater
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, *, host: str, port: int, from_address: str = "notify@tsunagu.example",
+                 unsubscribe_mailto: str = "unsubscribe@tsunagu.example") -> None:
+        self._host, self._port = host, port
+        self._from = from_address
+        self._mailto = unsubscribe_mailto
+
+    def build(self, message: OutboundMessage) -> EmailMessage:
+        """The MIME message: company named in From, one-click unsubscribe (RFC 8058)."""
+        email = EmailMessage()
+        user, domain = self._from.split("@")
+        email["From"] = Address(display_name=message.sender_name, username=user, domain=domain)
+        email["To"] = message.address
+        email["Subject"] = message.subject
+        email["Message-ID"] = make_msgid(idstring=message.idempotency_key.replace(":", "."), domain=domain)
+        email["X-Tsunagu-Idempotency-Key"] = message.idempotency_key
+        if message.unsubscribe_url:
+            email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>, <mailto:{self._mailto}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        email.set_content(message.body)
+        return email
+
+    async def send(self, message: OutboundMessage) -> Receipt:
+        email = self.build(message)
+        try:
+            await aiosmtplib.send(email, hostname=self._host, port=self._port, timeout=10)
+        except aiosmtplib.SMTPResponseException as exc:
+            if 400 <= exc.code < 500:
+                raise RetryLater(f"smtp {exc.code}: {exc.message}") from exc
+            raise ProviderRejected(f"smtp {exc.code}: {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise RetryLater(f"smtp unavailable: {exc}") from exc
+        return Receipt(provider_message_id=email["Message-ID"])
+
+    async def close(self) -> None:
+        return None

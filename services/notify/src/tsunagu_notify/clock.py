@@ -1,0 +1,28 @@
+"""The clock the policy and the scheduler read; tests shift it instead of waiting."""
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class ShiftedClock:
+    """Wall time plus an offset that can be moved: time still flows, so retries still fall due."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._offset = timedelta()
+        if start is not None:
+            self.set(start)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self._offset
+
+    def set(self, moment: datetime) -> None:
+        self._offset = moment - datetime.now(timezone.utc)
