@@ -5,18 +5,48 @@ from dataclasses import dataclass
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
+from tsunagu_messaging.adapters.directory import MongoDirectory
+from tsunagu_messaging.adapters.profile_client import HttpProfileClient, ProfileClient
+from tsunagu_messaging.adapters.records import (
+    INTERVIEWS,
+    OFFERS,
+    QUESTIONS,
+    MongoAttachmentRepository,
+    MongoInterviewRepository,
+    MongoOfferRepository,
+    MongoQuestionRepository,
+)
+from tsunagu_messaging.adapters.storage import AttachmentStore, LocalFolderStore
+from tsunagu_messaging.adapters.threads import MESSAGES, THREADS, MongoMessageRepository, MongoThreadRepository
 from tsunagu_messaging.config import MessagingSettings
-from tsunagu_messaging.handlers import MessagingHandlers
+from tsunagu_messaging.handlers import ConsumedEvents, Conversation, Scheduling
 
 
 @dataclass
 class Container:
     infra: Infrastructure
-    handlers: MessagingHandlers
+    conversation: Conversation
+    scheduling: Scheduling
+    consumed: ConsumedEvents
 
 
-async def bootstrap(settings: MessagingSettings) -> Container:
-    infra = Infrastructure.open(settings, outbox_collections=[])
-    handlers = MessagingHandlers(relay=infra.relay)
-    infra.add_consumer(group="messaging", topics=list(CONSUMER_GROUPS["messaging"]), handle=handlers.on_event)
-    return Container(infra=infra, handlers=handlers)
+async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | None = None,
+                    profile: ProfileClient | None = None) -> Container:
+    infra = Infrastructure.open(settings, outbox_collections=[MESSAGES, INTERVIEWS, OFFERS, QUESTIONS, THREADS])
+    threads, messages = MongoThreadRepository(infra.db), MongoMessageRepository(infra.db)
+    interviews, offers = MongoInterviewRepository(infra.db), MongoOfferRepository(infra.db)
+    attachments, directory = MongoAttachmentRepository(infra.db), MongoDirectory(infra.db)
+    for repository in (threads, messages, interviews, offers):
+        await repository.ensure_indexes()
+    store = store or LocalFolderStore(settings.attachment_dir)
+    profile = profile or HttpProfileClient(settings, base_url=settings.profile_url,
+                                           timeout=settings.profile_timeout_seconds)
+    conversation = Conversation(threads=threads, messages=messages, attachments=attachments,
+                                questions=MongoQuestionRepository(infra.db), store=store, directory=directory,
+                                profile=profile, relay=infra.relay, settings=settings)
+    scheduling = Scheduling(threads=threads, interviews=interviews, offers=offers, directory=directory,
+                            relay=infra.relay)
+    consumed = ConsumedEvents(threads=threads, messages=messages, attachments=attachments, interviews=interviews,
+                              offers=offers, store=store, directory=directory)
+    infra.add_consumer(group="messaging", topics=list(CONSUMER_GROUPS["messaging"]), handle=consumed.on_event)
+    return Container(infra=infra, conversation=conversation, scheduling=scheduling, consumed=consumed)

@@ -6,3 +6,16 @@ from tsunagu_shared.settings import ServiceSettings
 class MessagingSettings(ServiceSettings):
     service_name: str = "messaging"
     http_port: int = 8003
+
+    # The profile service's API (preferred contact channel answers go there).
+    profile_url: str = "http://127.0.0.1:8001"
+    profile_timeout_seconds: float = 3.0
+
+    message_max_chars: int = 5000
+    # Messages one sender may write in one window, across every thread and replica.
+    rate_limit_messages: int = 30
+    rate_limit_window_seconds: int = 60
+
+    attachment_dir: str = "./var/messaging-attachments"
+    attachment_max_bytes: int = 5 * 1024 * 1024
+    attachments_per_message: int = 5

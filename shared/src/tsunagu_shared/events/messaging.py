@@ -16,6 +16,7 @@ class MessageSent(DomainEvent):
     sender_role: Literal["candidate", "recruiter"]
     sender_id: str
     sent_at: datetime
+    company_name: str | None = None
 
 
 @event(MESSAGING_EVENTS, "thread_id")
@@ -28,6 +29,7 @@ class ReplyReceived(DomainEvent):
     candidate_id: str
     scout_id: str | None = None
     replied_at: datetime
+    company_name: str | None = None
 
 
 @event(MESSAGING_EVENTS, "thread_id")
@@ -41,6 +43,10 @@ class InterviewScheduled(DomainEvent):
     duration_minutes: int = 60
     location: str | None = None
     scheduled_at: datetime
+    # The same instant as starts_at, written in the candidate's zone (ISO 8601 with offset).
+    starts_at_local: str | None = None
+    company_name: str | None = None
+    recruiter_name: str | None = None
 
 
 @event(MESSAGING_EVENTS, "thread_id")
@@ -51,6 +57,8 @@ class OfferIssued(DomainEvent):
     candidate_id: str
     respond_by: datetime
     issued_at: datetime
+    company_name: str | None = None
+    recruiter_name: str | None = None
 
 
 @event(MESSAGING_EVENTS, "thread_id")
@@ -70,3 +78,43 @@ class OfferDeclined(DomainEvent):
     candidate_id: str
     reason: str | None = None
     declined_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class InterviewRescheduled(DomainEvent):
+    """A scheduled interview is off its time: new slots are proposed or asked for."""
+
+    interview_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    previous_starts_at: datetime
+    requested_by: Literal["candidate", "recruiter"]
+    reason: str | None = None
+    rescheduled_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class InterviewCancelled(DomainEvent):
+    """An interview (proposed or scheduled) was called off; reminders for it stop."""
+
+    interview_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    starts_at: datetime | None = None
+    cancelled_by: Literal["candidate", "recruiter"]
+    reason: str | None = None
+    cancelled_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class ContactPreferenceAsked(DomainEvent):
+    """A company asked the candidate how she prefers to be contacted."""
+
+    question_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    company_name: str | None = None
+    asked_at: datetime

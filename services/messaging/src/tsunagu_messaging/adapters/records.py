@@ -1,0 +1,169 @@
+"""Interviews, offers, contact questions and attachment metadata in MongoDB.
+
+State changes that publish events carry them in the same single-document
+write (outbox); transitions are conditional updates, so two concurrent
+answers cannot both win. One open offer per thread is a unique index on
+`open_key` (`open:<thread id>` while open, the offer's own id after).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.outbox import new_document, with_events
+
+from tsunagu_messaging.domain.interviews import Interview
+from tsunagu_messaging.domain.offers import Offer
+
+INTERVIEWS = "interviews"
+OFFERS = "offers"
+QUESTIONS = "contact_questions"
+ATTACHMENTS = "attachments"
+
+
+class OpenOfferExists(Exception):
+    pass
+
+
+def _open_key(thread_id: str) -> str:
+    return f"open:{thread_id}"
+
+
+class MongoInterviewRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._interviews = db[INTERVIEWS]
+
+    async def ensure_indexes(self) -> None:
+        await self._interviews.create_index("thread_id")
+
+    async def add(self, interview: Interview, *events: Envelope) -> None:
+        await self._interviews.insert_one(new_document({"_id": interview.interview_id, **interview.model_dump()},
+                                                       *events))
+
+    async def get(self, interview_id: str) -> Interview | None:
+        document = await self._interviews.find_one({"_id": interview_id})
+        return Interview.model_validate(document) if document else None
+
+    async def list_for_thread(self, thread_id: str) -> list[Interview]:
+        cursor = self._interviews.find({"thread_id": thread_id}).sort("updated_at", 1).limit(200)
+        return [Interview.model_validate(d) async for d in cursor]
+
+    async def transition(self, interview: Interview, fields: dict[str, Any], *events: Envelope) -> bool:
+        """Apply the change only if nobody changed the interview since it was read."""
+        update = with_events({"$set": fields}, *events) if events else {"$set": fields}
+        result = await self._interviews.update_one(
+            {"_id": interview.interview_id, "status": interview.status, "updated_at": interview.updated_at}, update
+        )
+        return result.modified_count == 1
+
+    async def cancel_for_candidate(self, candidate_id: str, at: datetime) -> None:
+        await self._interviews.update_many(
+            {"candidate_id": candidate_id, "status": {"$in": ["proposed", "alternatives_requested", "scheduled"]}},
+            {"$set": {"status": "cancelled", "note": None, "updated_at": at}},
+        )
+
+
+class MongoOfferRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._offers = db[OFFERS]
+
+    async def ensure_indexes(self) -> None:
+        await self._offers.create_index("open_key", unique=True)
+        await self._offers.create_index("thread_id")
+
+    async def add(self, offer: Offer, *events: Envelope) -> None:
+        """Store a new open offer; OpenOfferExists when the thread already has one."""
+        document = {"_id": offer.offer_id, **offer.model_dump(), "open_key": _open_key(offer.thread_id)}
+        try:
+            await self._offers.insert_one(new_document(document, *events))
+        except DuplicateKeyError as exc:
+            raise OpenOfferExists(offer.thread_id) from exc
+
+    async def close_lapsed(self, thread_id: str, now: datetime) -> None:
+        """An open offer past its deadline no longer holds the thread's one open slot."""
+        async for document in self._offers.find({"open_key": _open_key(thread_id), "respond_by": {"$lte": now}}):
+            await self._offers.update_one({"_id": document["_id"], "open_key": _open_key(thread_id)},
+                                          {"$set": {"open_key": document["_id"]}})
+
+    async def get(self, offer_id: str) -> Offer | None:
+        document = await self._offers.find_one({"_id": offer_id})
+        return Offer.model_validate(document) if document else None
+
+    async def list_for_thread(self, thread_id: str) -> list[Offer]:
+        cursor = self._offers.find({"thread_id": thread_id}).sort("issued_at", 1).limit(200)
+        return [Offer.model_validate(d) async for d in cursor]
+
+    async def respond(self, offer: Offer, fields: dict[str, Any], now: datetime, *events: Envelope) -> bool:
+        """Accept or decline: only while still open and before the deadline (checked in the write)."""
+        result = await self._offers.update_one(
+            {"_id": offer.offer_id, "status": "open", "respond_by": {"$gt": now}},
+            with_events({"$set": {**fields, "open_key": offer.offer_id}}, *events),
+        )
+        return result.modified_count == 1
+
+    async def close_for_candidate(self, candidate_id: str) -> None:
+        async for document in self._offers.find({"candidate_id": candidate_id, "status": "open"}, {"_id": 1}):
+            await self._offers.update_one({"_id": document["_id"]},
+                                          {"$set": {"status": "declined", "decline_reason": "profile deleted",
+                                                    "open_key": document["_id"]}})
+
+
+class MongoQuestionRepository:
+    """Contact-preference questions: asked by a recruiter, answered once by the student."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._questions = db[QUESTIONS]
+
+    async def add(self, question: dict[str, Any], *events: Envelope) -> None:
+        await self._questions.insert_one(new_document({"_id": question["question_id"], **question}, *events))
+
+    async def get(self, question_id: str) -> dict[str, Any] | None:
+        return await self._questions.find_one({"_id": question_id}, {"_outbox": 0, "_pending": 0})
+
+    async def list_for_thread(self, thread_id: str) -> list[dict[str, Any]]:
+        cursor = self._questions.find({"thread_id": thread_id}, {"_outbox": 0, "_pending": 0}).limit(200)
+        return [d async for d in cursor]
+
+    async def answer(self, question_id: str, channel: str, at: datetime) -> bool:
+        result = await self._questions.update_one(
+            {"_id": question_id, "answered_channel": None},
+            {"$set": {"answered_channel": channel, "answered_at": at}},
+        )
+        return result.modified_count == 1
+
+
+class MongoAttachmentRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._attachments = db[ATTACHMENTS]
+
+    async def add(self, metadata: dict[str, Any]) -> None:
+        await self._attachments.insert_one({"_id": metadata["attachment_id"], **metadata})
+
+    async def get(self, attachment_id: str) -> dict[str, Any] | None:
+        return await self._attachments.find_one({"_id": attachment_id})
+
+    async def claim(self, attachment_ids: list[str], *, thread_id: str, uploader_id: str, message_id: str) -> bool:
+        """Attach uploads to a message: they must be the sender's, in this thread, not yet used."""
+        claimed: list[str] = []
+        for attachment_id in attachment_ids:
+            result = await self._attachments.update_one(
+                {"_id": attachment_id, "thread_id": thread_id, "uploader_id": uploader_id, "message_id": None},
+                {"$set": {"message_id": message_id}},
+            )
+            if result.modified_count != 1:
+                await self._attachments.update_many({"_id": {"$in": claimed}, "message_id": message_id},
+                                                    {"$set": {"message_id": None}})
+                return False
+            claimed.append(attachment_id)
+        return True
+
+    async def keys_for_candidate(self, candidate_id: str) -> list[str]:
+        """The storage keys of every attachment she uploaded."""
+        query = {"uploader_id": candidate_id, "uploader_role": "candidate"}
+        return [d["_id"] async for d in self._attachments.find(query, {"_id": 1})]
+
+    async def forget(self, keys: list[str]) -> None:
+        await self._attachments.delete_many({"_id": {"$in": keys}})

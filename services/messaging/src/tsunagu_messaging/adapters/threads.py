@@ -1,0 +1,143 @@
+"""Where threads and their messages are stored: small protocols and their MongoDB implementations.
+
+Message events travel in the message document's outbox (one single-document
+write). The candidate's first reply is made exactly-once by a unique
+`reply_key`: the first reply of a thread takes `first:<thread id>`, every
+other message its own id, so two concurrent "first" replies cannot both
+publish ReplyReceived.
+"""
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.outbox import new_document
+
+from tsunagu_messaging.domain.messages import Message
+from tsunagu_messaging.domain.threads import Side, Thread, archived_field, unread_field
+
+THREADS = "threads"
+MESSAGES = "messages"
+
+
+class FirstReplyTaken(Exception):
+    """Another message already is the candidate's first reply in this thread."""
+
+
+def first_reply_key(thread_id: str) -> str:
+    return f"first:{thread_id}"
+
+
+class ThreadRepository(Protocol):
+    async def get(self, thread_id: str) -> Thread | None: ...
+    async def find(self, *, company_id: str, candidate_id: str) -> Thread | None: ...
+    async def open(self, thread: Thread) -> Thread: ...
+    async def update(self, thread_id: str, fields: dict[str, Any]) -> None: ...
+
+
+class MongoThreadRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._threads = db[THREADS]
+
+    async def ensure_indexes(self) -> None:
+        await self._threads.create_index([("company_id", ASCENDING), ("candidate_id", ASCENDING)], unique=True)
+        await self._threads.create_index("candidate_id")
+
+    async def get(self, thread_id: str) -> Thread | None:
+        document = await self._threads.find_one({"_id": thread_id})
+        return Thread.model_validate(document) if document else None
+
+    async def find(self, *, company_id: str, candidate_id: str) -> Thread | None:
+        document = await self._threads.find_one({"company_id": company_id, "candidate_id": candidate_id})
+        return Thread.model_validate(document) if document else None
+
+    async def open(self, thread: Thread) -> Thread:
+        """Insert the thread, or return the one that already exists for (company, candidate)."""
+        try:
+            await self._threads.insert_one({"_id": thread.thread_id, **thread.model_dump()})
+            return thread
+        except DuplicateKeyError:
+            existing = await self.find(company_id=thread.company_id, candidate_id=thread.candidate_id)
+            assert existing is not None
+            return existing
+
+    async def update(self, thread_id: str, fields: dict[str, Any]) -> None:
+        await self._threads.update_one({"_id": thread_id}, {"$set": fields})
+
+    async def list_for(self, side: Side, party_id: str, *, archived: bool) -> list[Thread]:
+        key = "candidate_id" if side == "candidate" else "company_id"
+        query = {key: party_id, archived_field(side): archived}
+        cursor = self._threads.find(query).sort("last_message_at", -1).limit(500)
+        return [Thread.model_validate(d) async for d in cursor]
+
+    async def record_message(self, thread_id: str, *, sender: Side, at: datetime) -> None:
+        """The recipient gets one more unread message, and the thread comes back from her archive."""
+        recipient: Side = "recruiter" if sender == "candidate" else "candidate"
+        fields: dict[str, Any] = {"last_message_at": at, archived_field(recipient): False}
+        if sender == "candidate":
+            fields["candidate_replied"] = True
+        await self._threads.update_one({"_id": thread_id}, {"$set": fields, "$inc": {unread_field(recipient): 1}})
+
+    async def mark_read(self, thread_id: str, reader: Side) -> None:
+        await self._threads.update_one({"_id": thread_id}, {"$set": {unread_field(reader): 0}})
+
+    async def close_for_candidate(self, candidate_id: str, reason: str) -> None:
+        await self._threads.update_many(
+            {"candidate_id": candidate_id},
+            {"$set": {"status": "closed", "closed_reason": reason, "company_name": None, "unread_candidate": 0}},
+        )
+
+    async def block(self, *, company_id: str, candidate_id: str) -> None:
+        await self._threads.update_one({"company_id": company_id, "candidate_id": candidate_id},
+                                       {"$set": {"blocked_by_candidate": True}})
+
+    async def mark_scout_declined(self, *, company_id: str, candidate_id: str, scout_id: str) -> None:
+        await self._threads.update_one(
+            {"company_id": company_id, "candidate_id": candidate_id, "scout_id": scout_id},
+            {"$set": {"scout_declined": True}},
+        )
+
+
+class MongoMessageRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._messages = db[MESSAGES]
+
+    async def ensure_indexes(self) -> None:
+        await self._messages.create_index("reply_key", unique=True)
+        await self._messages.create_index([("thread_id", ASCENDING), ("sent_at", ASCENDING)])
+        await self._messages.create_index("candidate_id")
+
+    async def add(self, message: Message, *, candidate_id: str, reply_key: str, event: Envelope) -> None:
+        """Store a message with its event; FirstReplyTaken when reply_key is already used."""
+        document = {"_id": message.message_id, **message.model_dump(), "candidate_id": candidate_id,
+                    "reply_key": reply_key}
+        try:
+            await self._messages.insert_one(new_document(document, event))
+        except DuplicateKeyError as exc:
+            raise FirstReplyTaken(message.thread_id) from exc
+
+    async def has_first_reply(self, thread_id: str) -> bool:
+        return await self._messages.find_one({"reply_key": first_reply_key(thread_id)}, {"_id": 1}) is not None
+
+    async def list(self, thread_id: str, *, limit: int = 500) -> list[Message]:
+        cursor = self._messages.find({"thread_id": thread_id}).sort("sent_at", 1).limit(limit)
+        return [Message.model_validate(d) async for d in cursor]
+
+    async def mark_read(self, thread_id: str, *, reader: Side, at: datetime) -> int:
+        """Read receipts: every message the other side sent, not yet read, is read now."""
+        writer = "recruiter" if reader == "candidate" else "candidate"
+        result = await self._messages.update_many(
+            {"thread_id": thread_id, "sender_role": writer, "read_at": None}, {"$set": {"read_at": at}}
+        )
+        return result.modified_count
+
+    async def erase_candidate(self, candidate_id: str) -> None:
+        """Her messages keep their place in the thread but lose their content."""
+        await self._messages.update_many(
+            {"candidate_id": candidate_id, "sender_role": "candidate"},
+            {"$set": {"body": "", "attachment_ids": [], "erased": True}},
+        )

@@ -1,0 +1,29 @@
+"""What every handler needs: the clock, the event source, loading a thread the caller may see."""
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from tsunagu_shared.auth import Principal
+
+from tsunagu_messaging.adapters.threads import MongoThreadRepository
+from tsunagu_messaging.domain.threads import Side, Thread, ThreadNotVisible, side_of
+
+SOURCE = "tsunagu/messaging"
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class NotFound(Exception):
+    """Nothing with this id that the caller may see."""
+
+
+async def visible_thread(threads: MongoThreadRepository, thread_id: str, principal: Principal) -> tuple[Thread, Side]:
+    """The thread and the caller's side in it; ThreadNotVisible for a missing thread or a stranger."""
+    thread = await threads.get(thread_id)
+    if thread is None:
+        raise ThreadNotVisible(thread_id)
+    return thread, side_of(thread, principal)

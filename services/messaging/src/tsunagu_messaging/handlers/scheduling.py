@@ -1,0 +1,192 @@
+"""Interviews and offers inside a thread."""
+
+from dataclasses import dataclass, field
+from uuid import uuid4
+
+from tsunagu_shared.auth import Principal
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import (
+    InterviewCancelled,
+    InterviewRescheduled,
+    InterviewScheduled,
+    OfferAccepted,
+    OfferDeclined,
+    OfferIssued,
+)
+from tsunagu_shared.outbox import OutboxRelay
+
+from tsunagu_messaging.adapters.directory import MongoDirectory
+from tsunagu_messaging.adapters.records import MongoInterviewRepository, MongoOfferRepository
+from tsunagu_messaging.adapters.threads import MongoThreadRepository
+from tsunagu_messaging.domain import interviews as rules
+from tsunagu_messaging.domain import offers as offer_rules
+from tsunagu_messaging.domain.interviews import Interview, InterviewRefused, Slot, SlotProposal
+from tsunagu_messaging.domain.offers import Offer, OfferRefused
+from tsunagu_messaging.domain.threads import Side, SendingRefused, Thread, check_may_write, require_side
+from tsunagu_messaging.handlers.common import SOURCE, Clock, NotFound, utcnow, visible_thread
+
+
+class ChangedMeanwhile(Exception):
+    """Someone else changed the interview at the same moment; read it again."""
+
+
+@dataclass
+class Scheduling:
+    threads: MongoThreadRepository
+    interviews: MongoInterviewRepository
+    offers: MongoOfferRepository
+    directory: MongoDirectory
+    relay: OutboxRelay
+    clock: Clock = field(default=utcnow)
+
+    async def _writable(self, principal: Principal, thread_id: str) -> tuple[Thread, Side]:
+        thread, side = await visible_thread(self.threads, thread_id, principal)
+        check_may_write(thread, side, company_active=await self.directory.company_active(thread.company_id))
+        return thread, side
+
+    def _slots(self, proposals: list[SlotProposal]) -> list[Slot]:
+        rules.check_slots(proposals, now=self.clock())
+        return [Slot(slot_id=uuid4().hex[:12], starts_at=p.starts_at, duration_minutes=p.duration_minutes)
+                for p in sorted(proposals, key=lambda p: p.starts_at)]
+
+    async def propose_interview(self, principal: Principal, thread_id: str, *, slots: list[SlotProposal],
+                                location: str | None) -> Interview:
+        """The company proposes times; the student will pick one or ask for others."""
+        thread, side = await self._writable(principal, thread_id)
+        require_side(side, "recruiter", "propose interview times")
+        interview = Interview(interview_id=str(uuid4()), thread_id=thread_id, company_id=thread.company_id,
+                              candidate_id=thread.candidate_id, status="proposed", slots=self._slots(slots),
+                              location=location, candidate_time_zone=await self.directory.zone_of(thread.candidate_id),
+                              updated_at=self.clock())
+        await self.interviews.add(interview)
+        return interview
+
+    async def list_interviews(self, principal: Principal, thread_id: str) -> list[Interview]:
+        await visible_thread(self.threads, thread_id, principal)
+        return await self.interviews.list_for_thread(thread_id)
+
+    async def _load(self, principal: Principal, interview_id: str) -> tuple[Interview, Thread, Side]:
+        interview = await self.interviews.get(interview_id)
+        if interview is None:
+            raise NotFound(f"no interview {interview_id}")
+        thread, side = await self._writable(principal, interview.thread_id)
+        return interview, thread, side
+
+    async def _save(self, interview: Interview, fields: dict, *events) -> Interview:
+        fields = {**fields, "updated_at": self.clock()}
+        wrapped = [Envelope.wrap(e, source=SOURCE) for e in events]
+        if not await self.interviews.transition(interview, fields, *wrapped):
+            raise ChangedMeanwhile("the interview changed meanwhile; reload it")
+        if wrapped:
+            self.relay.wake()
+        return interview.model_copy(update=fields)
+
+    async def choose_slot(self, principal: Principal, interview_id: str, *, slot_id: str,
+                          time_zone: str | None) -> Interview:
+        """The student picks a slot: InterviewScheduled with the time in UTC and in her zone."""
+        interview, thread, side = await self._load(principal, interview_id)
+        require_side(side, "candidate", "pick an interview time")
+        slot = rules.choose(interview, slot_id, now=self.clock())
+        zone_name = time_zone or interview.candidate_time_zone
+        scheduled = InterviewScheduled(
+            interview_id=interview.interview_id, thread_id=thread.thread_id, company_id=thread.company_id,
+            candidate_id=thread.candidate_id, starts_at=slot.starts_at, candidate_time_zone=zone_name,
+            duration_minutes=slot.duration_minutes, location=interview.location, scheduled_at=self.clock(),
+            starts_at_local=rules.local_time(slot.starts_at, zone_name), company_name=thread.company_name,
+            recruiter_name=thread.recruiter_name)
+        return await self._save(interview, {"status": "scheduled", "starts_at": slot.starts_at,
+                                            "duration_minutes": slot.duration_minutes,
+                                            "candidate_time_zone": zone_name}, scheduled)
+
+    async def request_other_times(self, principal: Principal, interview_id: str, *, note: str | None) -> Interview:
+        """The student asks for other times (also to move an interview already scheduled)."""
+        interview, thread, side = await self._load(principal, interview_id)
+        require_side(side, "candidate", "ask for other interview times")
+        if interview.status not in ("proposed", "scheduled"):
+            raise InterviewRefused(f"this interview is {interview.status}; there is nothing to move")
+        events = [self._rescheduled(interview, thread, "candidate", note)] if interview.status == "scheduled" else []
+        return await self._save(interview, {"status": "alternatives_requested", "note": note, "starts_at": None},
+                                *events)
+
+    async def propose_new_slots(self, principal: Principal, interview_id: str, *, slots: list[SlotProposal],
+                                note: str | None) -> Interview:
+        """The company offers new times (after her request, or to move a scheduled interview)."""
+        interview, thread, side = await self._load(principal, interview_id)
+        require_side(side, "recruiter", "propose interview times")
+        rules.check_open(interview, "given new times")
+        events = [self._rescheduled(interview, thread, "recruiter", note)] if interview.status == "scheduled" else []
+        return await self._save(interview, {"status": "proposed", "slots": [s.model_dump() for s in self._slots(slots)],
+                                            "note": note, "starts_at": None}, *events)
+
+    async def cancel_interview(self, principal: Principal, interview_id: str, *, reason: str | None) -> Interview:
+        """Either side calls the interview off; InterviewCancelled stops the reminders."""
+        interview, thread, side = await self._load(principal, interview_id)
+        rules.check_open(interview, "cancelled")
+        cancelled = InterviewCancelled(interview_id=interview.interview_id, thread_id=thread.thread_id,
+                                       company_id=thread.company_id, candidate_id=thread.candidate_id,
+                                       starts_at=interview.starts_at, cancelled_by=side, reason=reason,
+                                       cancelled_at=self.clock())
+        return await self._save(interview, {"status": "cancelled", "note": reason}, cancelled)
+
+    def _rescheduled(self, interview: Interview, thread: Thread, by: Side, note: str | None) -> InterviewRescheduled:
+        assert interview.starts_at is not None
+        return InterviewRescheduled(interview_id=interview.interview_id, thread_id=thread.thread_id,
+                                    company_id=thread.company_id, candidate_id=thread.candidate_id,
+                                    previous_starts_at=interview.starts_at, requested_by=by, reason=note,
+                                    rescheduled_at=self.clock())
+
+    async def issue_offer(self, principal: Principal, thread_id: str, *, terms: str, respond_by) -> Offer:
+        """The company issues an offer with terms and a response deadline (one open offer per thread)."""
+        thread, side = await self._writable(principal, thread_id)
+        require_side(side, "recruiter", "issue an offer")
+        now = self.clock()
+        offer_rules.check_deadline(respond_by, now=now)
+        offer = Offer(offer_id=str(uuid4()), thread_id=thread_id, company_id=thread.company_id,
+                      candidate_id=thread.candidate_id, terms=terms, respond_by=respond_by, status="open",
+                      issued_at=now, issued_by=principal.subject)
+        issued = OfferIssued(offer_id=offer.offer_id, thread_id=thread_id, company_id=thread.company_id,
+                             candidate_id=thread.candidate_id, respond_by=respond_by, issued_at=now,
+                             company_name=thread.company_name, recruiter_name=principal.name or thread.recruiter_name)
+        await self.offers.close_lapsed(thread_id, now)
+        await self.offers.add(offer, Envelope.wrap(issued, source=SOURCE))
+        self.relay.wake()
+        return offer
+
+    async def list_offers(self, principal: Principal, thread_id: str) -> list[Offer]:
+        await visible_thread(self.threads, thread_id, principal)
+        return await self.offers.list_for_thread(thread_id)
+
+    async def _offer_for_candidate(self, principal: Principal, offer_id: str) -> tuple[Offer, Thread]:
+        offer = await self.offers.get(offer_id)
+        if offer is None:
+            raise NotFound(f"no offer {offer_id}")
+        thread, side = await visible_thread(self.threads, offer.thread_id, principal)
+        require_side(side, "candidate", "answer an offer")
+        if thread.status == "closed":
+            raise SendingRefused("this conversation is closed")
+        offer_rules.check_may_respond(offer, now=self.clock())
+        return offer, thread
+
+    async def _respond(self, offer: Offer, fields: dict, event) -> Offer:
+        now = self.clock()
+        if not await self.offers.respond(offer, {**fields, "responded_at": now}, now,
+                                         Envelope.wrap(event, source=SOURCE)):
+            current = await self.offers.get(offer.offer_id) or offer
+            offer_rules.check_may_respond(current, now=now)
+            raise OfferRefused("the offer changed meanwhile; reload it")
+        self.relay.wake()
+        return offer.model_copy(update={**fields, "responded_at": now})
+
+    async def accept_offer(self, principal: Principal, offer_id: str) -> Offer:
+        """The student accepts: only an open offer, before its deadline."""
+        offer, thread = await self._offer_for_candidate(principal, offer_id)
+        accepted = OfferAccepted(offer_id=offer_id, thread_id=thread.thread_id, company_id=thread.company_id,
+                                 candidate_id=thread.candidate_id, accepted_at=self.clock())
+        return await self._respond(offer, {"status": "accepted"}, accepted)
+
+    async def decline_offer(self, principal: Principal, offer_id: str, *, reason: str) -> Offer:
+        """The student declines, saying why."""
+        offer, thread = await self._offer_for_candidate(principal, offer_id)
+        declined = OfferDeclined(offer_id=offer_id, thread_id=thread.thread_id, company_id=thread.company_id,
+                                 candidate_id=thread.candidate_id, reason=reason, declined_at=self.clock())
+        return await self._respond(offer, {"status": "declined", "decline_reason": reason}, declined)
