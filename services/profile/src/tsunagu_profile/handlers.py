@@ -1,40 +1,78 @@
 """Orchestration of the profile service: load, apply the domain, store with events."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from tsunagu_shared.auth import Principal
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import ProfileCreated, ProfileDeleted
+from tsunagu_shared.events import (
+    CompanyStatusChanged,
+    ContactPreferencesChanged,
+    ProfileCreated,
+    ProfileDeleted,
+    ProfileUpdated,
+    RecruiterChanged,
+    SelectionProgressUpdated,
+)
+from tsunagu_shared.events.profile import ChannelConsent as ChannelConsentData
+from tsunagu_shared.events.profile import SelectionProgressEntry
 from tsunagu_shared.outbox import OutboxRelay
 
-from tsunagu_profile.adapters.repository import ProfileRepository
-from tsunagu_profile.domain.model import Profile, ProfileCreate
+from tsunagu_profile.adapters.directory import CompanyDirectory
+from tsunagu_profile.adapters.photos import PhotoStore
+from tsunagu_profile.adapters.repository import ConcurrentUpdate, ProfileRepository
+from tsunagu_profile.domain import personality
+from tsunagu_profile.domain.changes import CONTACT_FIELDS, apply_update, public_changes
+from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate, change_contact_preferences
+from tsunagu_profile.domain.model import Photo, PersonalityResult, Profile, ProfileCreate, ProfileUpdate, SelectionProgress
+from tsunagu_profile.domain.photo import check_photo
+from tsunagu_profile.domain.search import Cursor, SearchFilters
+from tsunagu_profile.domain.visibility import Access, recruiter_access
 
 SOURCE = "tsunagu/profile"
+WRITE_ATTEMPTS = 3
+
+# A change: the profile after it and the events it publishes; None when nothing changed.
+Change = Callable[[Profile, datetime], tuple[Profile, list[Envelope]] | None]
 
 
 class ProfileNotFound(Exception):
     pass
 
 
+class ProfileBusy(Exception):
+    """Concurrent writes kept colliding; the caller may retry."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 @dataclass
 class ProfileHandlers:
     profiles: ProfileRepository
+    directory: CompanyDirectory
+    photos: PhotoStore
     relay: OutboxRelay
+    photo_max_bytes: int
 
     async def create_profile(self, *, candidate_id: str, data: ProfileCreate) -> Profile:
-        now = datetime.now(timezone.utc)
-        profile = Profile(candidate_id=candidate_id, created_at=now, updated_at=now, **data.model_dump())
+        """Create her profile with her initial contact preferences (consent only where she gave it)."""
+        now = _now()
+        fields = data.model_dump(exclude={"contact_preferences"})
+        profile = Profile(candidate_id=candidate_id, created_at=now, updated_at=now, last_active_at=now, **fields)
+        if data.contact_preferences is not None:
+            contact = change_contact_preferences(
+                ContactPreferences(), data.contact_preferences, email=profile.email, phone=profile.phone,
+                now=now, source="profile_signup",
+            )
+            profile = profile.model_copy(update={"contact": contact})
         created = ProfileCreated(
-            candidate_id=candidate_id,
-            display_name=profile.display_name,
-            graduation_year=profile.graduation_year,
-            school=profile.school,
-            industries=profile.industries,
-            location=profile.location,
-            created_at=now,
+            candidate_id=candidate_id, display_name=profile.display_name, graduation_year=profile.graduation_year,
+            school=profile.school, industries=profile.industries, location=profile.location, created_at=now,
         )
-        await self.profiles.add(profile, Envelope.wrap(created, source=SOURCE))
+        await self.profiles.add(profile, _wrap(created), _contact_event(profile, now))
         self.relay.wake()
         return profile
 
@@ -44,11 +82,175 @@ class ProfileHandlers:
             raise ProfileNotFound(candidate_id)
         return profile
 
+    async def update_profile(self, *, candidate_id: str, update: ProfileUpdate) -> Profile:
+        """A partial update; publishes ProfileUpdated with the changed fields (and contact data when touched)."""
+
+        def change(profile: Profile, now: datetime):
+            updated, changed = apply_update(profile, update, now=now)
+            if not changed:
+                return None
+            events = [_wrap(ProfileUpdated(
+                candidate_id=candidate_id, changed_fields=changed, changes=public_changes(updated, changed),
+                updated_at=now,
+            ))]
+            if CONTACT_FIELDS.intersection(changed):
+                events.append(_contact_event(updated, now))
+            return updated, events
+
+        return await self._write(candidate_id, change)
+
+    async def replace_selection_progress(self, *, candidate_id: str, entries: list[SelectionProgress]) -> Profile:
+        """Her selections at other companies, replaced as a whole; publishes SelectionProgressUpdated."""
+
+        def change(profile: Profile, now: datetime):
+            if profile.selection_progress == entries:
+                return None
+            updated = profile.model_copy(update={"selection_progress": entries, "updated_at": now,
+                                                 "last_active_at": now})
+            event = SelectionProgressUpdated(
+                candidate_id=candidate_id, updated_at=now,
+                entries=[SelectionProgressEntry(**e.model_dump()) for e in entries],
+            )
+            return updated, [_wrap(event)]
+
+        return await self._write(candidate_id, change)
+
+    async def take_personality_test(self, *, candidate_id: str, answers: dict[str, int]) -> Profile:
+        """Score the answers; the result replaces any earlier one."""
+        result_type, traits = personality.score(answers)
+
+        def change(profile: Profile, now: datetime):
+            result = PersonalityResult(result_type=result_type, traits=traits, taken_at=now)
+            updated = profile.model_copy(update={"personality": result, "updated_at": now, "last_active_at": now})
+            return updated, [_updated_event(candidate_id, now, personality=result.model_dump(mode="json"))]
+
+        return await self._write(candidate_id, change)
+
+    async def upload_photo(self, *, candidate_id: str, data: bytes) -> Profile:
+        """Check the photo (type from its bytes, size), store it, and record it on the profile."""
+        content_type = check_photo(data, max_bytes=self.photo_max_bytes)
+        await self.get_profile(candidate_id=candidate_id)
+        await self.photos.put(candidate_id, data)
+
+        def change(profile: Profile, now: datetime):
+            photo = Photo(content_type=content_type, size=len(data), uploaded_at=now)
+            updated = profile.model_copy(update={"photo": photo, "has_photo": True, "updated_at": now,
+                                                 "last_active_at": now})
+            return updated, [_updated_event(candidate_id, now, has_photo=True)]
+
+        return await self._write(candidate_id, change)
+
+    async def read_photo(self, *, candidate_id: str) -> tuple[bytes, str]:
+        profile = await self.get_profile(candidate_id=candidate_id)
+        data = await self.photos.get(candidate_id) if profile.photo else None
+        if profile.photo is None or data is None:
+            raise ProfileNotFound(candidate_id)
+        return data, profile.photo.content_type
+
+    async def remove_photo(self, *, candidate_id: str) -> Profile:
+        """Remove her photo from the store and the profile."""
+        await self.get_profile(candidate_id=candidate_id)
+        await self.photos.delete(candidate_id)
+
+        def change(profile: Profile, now: datetime):
+            if profile.photo is None:
+                return None
+            updated = profile.model_copy(update={"photo": None, "has_photo": False, "updated_at": now,
+                                                 "last_active_at": now})
+            return updated, [_updated_event(candidate_id, now, has_photo=False)]
+
+        return await self._write(candidate_id, change)
+
+    async def change_contact_preferences(
+        self, *, candidate_id: str, change_request: ContactPreferencesUpdate, caller: Principal
+    ) -> Profile:
+        """Change channels, consent, preferred channel, time zone, quiet hours or stop_all."""
+        own = caller.role == "candidate"
+        source = "student" if own else f"{caller.role}:{caller.subject}"
+
+        def change(profile: Profile, now: datetime):
+            contact = change_contact_preferences(
+                profile.contact, change_request, email=profile.email, phone=profile.phone, now=now, source=source
+            )
+            if contact == profile.contact:
+                return None
+            touched = {"contact": contact, "updated_at": now, **({"last_active_at": now} if own else {})}
+            updated = profile.model_copy(update=touched)
+            return updated, [_contact_event(updated, now)]
+
+        return await self._write(candidate_id, change)
+
     async def delete_profile(self, *, candidate_id: str) -> None:
-        deleted = ProfileDeleted(candidate_id=candidate_id, deleted_at=datetime.now(timezone.utc))
-        if not await self.profiles.delete(candidate_id, Envelope.wrap(deleted, source=SOURCE)):
+        """Erase her personal data (photo first, then the document) and publish ProfileDeleted."""
+        await self.get_profile(candidate_id=candidate_id)
+        await self.photos.delete(candidate_id)
+        deleted = ProfileDeleted(candidate_id=candidate_id, deleted_at=_now())
+        if not await self.profiles.delete(candidate_id, _wrap(deleted)):
             raise ProfileNotFound(candidate_id)
         self.relay.wake()
 
+    async def search(self, *, filters: SearchFilters, sort: str, cursor: str | None, limit: int):
+        """One page of profiles and the cursor of the next page (None on the last)."""
+        position = Cursor.decode(cursor, sort=sort) if cursor else None
+        found = await self.profiles.search(filters, sort=sort, cursor=position, limit=limit + 1)
+        page = found[:limit]
+        if len(found) <= limit:
+            return page, None
+        last = page[-1]
+        value = last.last_active_at if sort == "last_active" else last.created_at
+        return page, Cursor(sort=sort, value=value, candidate_id=last.candidate_id).encode()
+
+    async def recruiter_access(self, caller: Principal) -> Access:
+        """May this recruiter see profiles now? Read from the directory on every request, never cached."""
+        standing = await self.directory.standing(recruiter_id=caller.subject, company_id=caller.company_id or "")
+        return recruiter_access(caller.company_id or "", standing)
+
     async def on_event(self, envelope: Envelope) -> None:
-        """Events from other services (company status, recruiters): kept for visibility rules."""
+        """Events from the scout service: which companies participate and who their recruiters are."""
+        event = envelope.event()
+        if isinstance(event, CompanyStatusChanged):
+            await self.directory.record_company(
+                company_id=event.company_id, name=event.name, status=event.status, changed_at=event.changed_at
+            )
+        elif isinstance(event, RecruiterChanged):
+            await self.directory.record_recruiter(
+                recruiter_id=event.recruiter_id, company_id=event.company_id, active=event.active,
+                changed_at=event.changed_at,
+            )
+
+    async def _write(self, candidate_id: str, change: Change) -> Profile:
+        for _ in range(WRITE_ATTEMPTS):
+            profile = await self.get_profile(candidate_id=candidate_id)
+            outcome = change(profile, _now())
+            if outcome is None:
+                return profile
+            updated, events = outcome
+            try:
+                await self.profiles.save(updated, expected_version=profile.version, events=events)
+            except ConcurrentUpdate:
+                continue
+            self.relay.wake()
+            return updated.model_copy(update={"version": profile.version + 1})
+        raise ProfileBusy(candidate_id)
+
+
+def _wrap(event) -> Envelope:
+    return Envelope.wrap(event, source=SOURCE)
+
+
+def _updated_event(candidate_id: str, now: datetime, **changes) -> Envelope:
+    return _wrap(ProfileUpdated(candidate_id=candidate_id, changed_fields=sorted(changes), changes=changes,
+                                updated_at=now))
+
+
+def _contact_event(profile: Profile, now: datetime) -> Envelope:
+    """Everything notify keeps about her: contact points, consent records, preferences."""
+    contact = profile.contact
+    return _wrap(ContactPreferencesChanged(
+        candidate_id=profile.candidate_id, display_name=profile.display_name, email=profile.email,
+        phone=profile.phone,
+        channels={name: ChannelConsentData(**c.model_dump()) for name, c in contact.channels.items()},
+        preferred_channel=contact.preferred_channel, time_zone=contact.time_zone,
+        quiet_hours_start=contact.quiet_hours_start, quiet_hours_end=contact.quiet_hours_end,
+        locale=contact.locale, changed_at=now, stop_all=contact.stop_all,
+    ))

@@ -74,3 +74,5 @@ class ContactPreferencesChanged(DomainEvent):
     quiet_hours_end: str = "08:00"
     locale: str = "ja"
     changed_at: datetime
+    # She asked to stop all contact: every channel's consent is withdrawn with it.
+    stop_all: bool = False

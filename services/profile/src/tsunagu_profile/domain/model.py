@@ -1,25 +1,191 @@
-"""The candidate profile: pure data and rules, no I/O."""
+"""The candidate profile: pure data and validation rules, no I/O.
 
-from datetime import datetime
+API shapes follow the XCreate / XUpdate / XPublic habit. Every field carries its
+own limits, so a bad value comes back as a 422 whose `loc` names the field.
+"""
 
-from pydantic import BaseModel, Field
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE = re.compile(r"^\+[1-9]\d{7,14}$")  # E.164
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class ProfileCreate(BaseModel):
-    """What a student gives to create her profile."""
-
-    display_name: str = Field(min_length=1, max_length=100)
-    graduation_year: int | None = Field(default=None, ge=1990, le=2100)
-    school: str | None = Field(default=None, max_length=200)
-    industries: list[str] = Field(default_factory=list, max_length=20)
-    location: str | None = Field(default=None, max_length=100)
+def _email(value: str) -> str:
+    if not EMAIL.match(value) or len(value) > 254:
+        raise ValueError("not an email address (name@example.com)")
+    return value.lower()
 
 
-class Profile(ProfileCreate):
+def _phone(value: str) -> str:
+    if not PHONE.match(value):
+        raise ValueError("not a phone number in E.164 form (+819012345678)")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("contains the same value twice")
+    return values
+
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
+GraduationYear = Annotated[int, Field(ge=1990, le=2100)]
+LanguageLevel = Literal["native", "fluent", "business", "conversational", "basic"]
+Stage = Literal[
+    "applied", "document_screening", "aptitude_test", "first_interview", "second_interview",
+    "third_interview", "final_interview", "offer",
+]
+Outcome = Literal["passed", "failed", "withdrawn", "pending", "accepted", "declined"]
+
+
+class Language(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] = Field(description="ISO 639 code, e.g. ja")
+    level: LanguageLevel
+
+
+class ProfileFields(BaseModel):
+    """The fields a student edits herself (education is school, faculty, graduation year)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Text
+    email: Email | None = None
+    phone: Phone | None = None
+    school: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    faculty: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    graduation_year: GraduationYear | None = None
+    self_pr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    industries: Tags = []
+    job_types: Tags = []
+    location: Text | None = None
+    languages: Annotated[list[Language], Field(max_length=10)] = []
+
+
+class ProfileCreate(ProfileFields):
+    """What a student gives to create her profile; contact preferences are optional."""
+
+    contact_preferences: ContactPreferencesUpdate | None = None
+
+
+class ProfileUpdate(BaseModel):
+    """A partial update: only the fields present change; null clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Text | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    school: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    faculty: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    graduation_year: GraduationYear | None = None
+    self_pr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    industries: Tags | None = None
+    job_types: Tags | None = None
+    location: Text | None = None
+    languages: Annotated[list[Language], Field(max_length=10)] | None = None
+
+
+class SelectionProgress(BaseModel):
+    """One selection at another company, as the student reports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company_name: Text
+    stage: Stage
+    date: date
+    outcome: Outcome | None = None
+
+
+class SelectionProgressReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: Annotated[list[SelectionProgress], Field(max_length=50)]
+
+
+class Photo(BaseModel):
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+
+class PersonalityResult(BaseModel):
+    result_type: str
+    traits: dict[str, int]
+    taken_at: datetime
+
+
+class Profile(ProfileFields):
+    """The stored profile (the aggregate). `version` guards concurrent writes."""
+
+    model_config = ConfigDict(extra="ignore")
+
     candidate_id: str
+    contact: ContactPreferences = ContactPreferences()
+    selection_progress: list[SelectionProgress] = []
+    personality: PersonalityResult | None = None
+    photo: Photo | None = None
+    has_photo: bool = False
     created_at: datetime
     updated_at: datetime
+    last_active_at: datetime
+    version: int = 1
 
 
-class ProfilePublic(Profile):
-    """A profile as returned by the API."""
+class ProfileOwnerView(BaseModel):
+    """The profile as its owner sees it: everything she gave."""
+
+    candidate_id: str
+    display_name: str
+    email: str | None
+    phone: str | None
+    school: str | None
+    faculty: str | None
+    graduation_year: int | None
+    self_pr: str | None
+    industries: list[str]
+    job_types: list[str]
+    location: str | None
+    languages: list[Language]
+    selection_progress: list[SelectionProgress]
+    personality: PersonalityResult | None
+    has_photo: bool
+    created_at: datetime
+    updated_at: datetime
+    last_active_at: datetime
+
+
+class ProfileRecruiterView(BaseModel):
+    """The profile as a recruiter sees it: no contact points (contact goes through scouts)."""
+
+    candidate_id: str
+    display_name: str
+    school: str | None
+    faculty: str | None
+    graduation_year: int | None
+    self_pr: str | None
+    industries: list[str]
+    job_types: list[str]
+    location: str | None
+    languages: list[Language]
+    selection_progress: list[SelectionProgress]
+    personality: PersonalityResult | None
+    has_photo: bool
+    last_active_at: datetime
+
+
+class ProfilePage(BaseModel):
+    items: list[ProfileRecruiterView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")

@@ -1,60 +1,47 @@
-"""HTTP API of the profile service: thin routes that call one handler each."""
+"""HTTP API of the profile service: the app, its routers, and how domain errors become HTTP answers."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
 
 from tsunagu_shared.app import create_app as create_service_app
-from tsunagu_shared.auth import CandidateUser
 
 from tsunagu_profile.adapters.repository import ProfileAlreadyExists
 from tsunagu_profile.bootstrap import bootstrap
 from tsunagu_profile.config import ProfileSettings
-from tsunagu_profile.domain.model import ProfileCreate, ProfilePublic
-from tsunagu_profile.handlers import ProfileHandlers, ProfileNotFound
-
-router = APIRouter(prefix="/profiles", tags=["profiles"])
-
-
-def get_handlers(request: Request) -> ProfileHandlers:
-    return request.app.state.container.handlers
-
-
-Handlers = Annotated[ProfileHandlers, Depends(get_handlers)]
-
-
-@router.post("/me", status_code=status.HTTP_201_CREATED, response_model=ProfilePublic)
-async def create_my_profile(body: ProfileCreate, user: CandidateUser, handlers: Handlers):
-    """Create the calling student's profile (one per student)."""
-    try:
-        return await handlers.create_profile(candidate_id=user.subject, data=body)
-    except ProfileAlreadyExists:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="profile already exists") from None
-
-
-@router.get("/me", response_model=ProfilePublic)
-async def read_my_profile(user: CandidateUser, handlers: Handlers):
-    """The calling student's own profile."""
-    try:
-        return await handlers.get_profile(candidate_id=user.subject)
-    except ProfileNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no profile yet") from None
-
-
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_my_profile(user: CandidateUser, handlers: Handlers) -> None:
-    """Delete the calling student's account: her personal data is erased everywhere (ProfileDeleted)."""
-    try:
-        await handlers.delete_profile(candidate_id=user.subject)
-    except ProfileNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no profile") from None
+from tsunagu_profile.domain.errors import InvalidField
+from tsunagu_profile.domain.photo import PhotoTooLarge, UnsupportedPhotoType
+from tsunagu_profile.entrypoints import contact_api, recruiter_api, student_api
+from tsunagu_profile.handlers import ProfileBusy, ProfileNotFound
 
 
 def create_app(settings: ProfileSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings=settings or ProfileSettings(),
         title="Tsunagu profile service",
         description="Student profiles, visible only to recruiters of participating companies.",
         bootstrap=bootstrap,
-        routers=[router],
+        # Order matters: /profiles/me... must match before /profiles/{candidate_id}.
+        routers=[student_api.router, contact_api.router, recruiter_api.router],
     )
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def invalid(code: int):
+        async def handle(request: Request, exc: InvalidField) -> JSONResponse:
+            detail = [{"loc": list(exc.loc), "msg": exc.message, "type": "value_error"}]
+            return JSONResponse({"detail": detail}, status_code=code)
+        return handle
+
+    def plain(code: int, detail: str):
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": detail}, status_code=code)
+        return handle
+
+    app.add_exception_handler(PhotoTooLarge, invalid(status.HTTP_413_CONTENT_TOO_LARGE))
+    app.add_exception_handler(UnsupportedPhotoType, invalid(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE))
+    app.add_exception_handler(InvalidField, invalid(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(ProfileNotFound, plain(status.HTTP_404_NOT_FOUND, "profile not found"))
+    app.add_exception_handler(ProfileAlreadyExists, plain(status.HTTP_409_CONFLICT, "profile already exists"))
+    app.add_exception_handler(ProfileBusy, plain(status.HTTP_409_CONFLICT, "the profile changed meanwhile; retry"))
