@@ -5,6 +5,17 @@ from dataclasses import dataclass
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
+from tsunagu_events.adapters.events_repository import EVENTS, LEDGER, MongoEventRepository
+from tsunagu_events.adapters.registrations_repository import (
+    CHECK_INS,
+    MATCHES,
+    REGISTRATIONS,
+    MongoInterestRepository,
+    MongoRegistrationRepository,
+)
+
+# The collections whose documents carry events (the outbox).
+OUTBOX_COLLECTIONS = [EVENTS, LEDGER, CHECK_INS, MATCHES, REGISTRATIONS]
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.handlers import EventsHandlers
 
@@ -16,7 +27,12 @@ class Container:
 
 
 async def bootstrap(settings: EventsSettings) -> Container:
-    infra = Infrastructure.open(settings, outbox_collections=[])
-    handlers = EventsHandlers(relay=infra.relay)
+    infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
+    events = MongoEventRepository(infra.db)
+    registrations = MongoRegistrationRepository(infra.db)
+    interests = MongoInterestRepository(infra.db)
+    for repository in (events, registrations, interests):
+        await repository.ensure_indexes()
+    handlers = EventsHandlers(events=events, registrations=registrations, interests=interests, relay=infra.relay)
     infra.add_consumer(group="events", topics=list(CONSUMER_GROUPS["events"]), handle=handlers.on_event)
     return Container(infra=infra, handlers=handlers)

@@ -1,14 +1,214 @@
-"""Orchestration of the events service."""
+"""Orchestration of the events service: load, let the domain decide, store with events."""
 
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import uuid4
 
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import DomainEvent, EventAttended, MutualInterestMatched, ProfileDeleted, utcnow
 from tsunagu_shared.outbox import OutboxRelay
+
+from tsunagu_events.adapters.events_repository import EventRepository
+from tsunagu_events.adapters.registrations_repository import (
+    InterestRepository,
+    RegistrationExists,
+    RegistrationRepository,
+)
+from tsunagu_events.domain import ledger, notices
+from tsunagu_events.domain.model import (
+    Actor,
+    AlreadyRegistered,
+    DomainError,
+    Event,
+    EventCreate,
+    Interest,
+    NotRegistered,
+    Registration,
+    ensure_cancellable,
+    ensure_check_in_open,
+    ensure_may_mark_interest,
+    ensure_registration_open,
+    may_manage,
+    may_view_attendance,
+    new_event,
+    other_side,
+    status_of,
+)
+from tsunagu_events.seating import Seating
+
+SOURCE = "tsunagu/events"
+
+
+class UnknownCode(DomainError):
+    """No registration of this event has that check-in code (or it is not the caller's)."""
 
 
 @dataclass
 class EventsHandlers:
+    events: EventRepository
+    registrations: RegistrationRepository
+    interests: InterestRepository
     relay: OutboxRelay
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def __post_init__(self) -> None:
+        self.seating = Seating(events=self.events, clock=self.clock)
+
+    # -- events -----------------------------------------------------------------------------
+
+    async def publish_event(self, *, actor: Actor, data: EventCreate) -> Event:
+        event = new_event(event_id=uuid4().hex, data=data, actor=actor, now=self.clock())
+        await self.events.add(event, *self._wrap([notices.published(event)]))
+        self.relay.wake()
+        return event
+
+    async def get_event(self, *, event_id: str) -> Event:
+        return await self.seating.event(event_id)
+
+    async def upcoming_events(self, *, limit: int = 100) -> list[Event]:
+        return await self.events.upcoming(self.clock(), limit)
+
+    async def cancel_event(self, *, event_id: str, actor: Actor, reason: str | None) -> Event:
+        """Cancel the event; a registration racing in forces a re-decision, so nobody misses the notice."""
+        may_manage(await self.seating.event(event_id), actor)
+        event, _ = await self.seating.change(
+            event_id, lambda event, now: ledger.cancel(event, reason=reason, now=now), self._wrap)
+        self.relay.wake()
+        return event
+
+    # -- registrations ----------------------------------------------------------------------
+
+    async def register(self, *, event_id: str, candidate_id: str) -> tuple[Event, Registration]:
+        """A seat if one is free, else the waitlist; one registration per student per event."""
+        event = await self.seating.event(event_id)
+        ensure_registration_open(event, self.clock())
+        registration = await self._registration_to_place(event, candidate_id)
+        event = await self.seating.place(event_id, registration_id=registration.registration_id,
+                                         candidate_id=candidate_id, wrap=self._wrap)
+        self.relay.wake()
+        return event, registration
+
+    async def _registration_to_place(self, event: Event, candidate_id: str) -> Registration:
+        for _ in range(3):
+            existing = await self.registrations.find(event.event_id, candidate_id)
+            if existing is None:
+                fresh = Registration(
+                    registration_id=uuid4().hex, event_id=event.event_id, candidate_id=candidate_id,
+                    check_in_code=secrets.token_urlsafe(12), created_at=self.clock(),
+                )
+                try:
+                    await self.registrations.add(fresh)
+                    return fresh
+                except RegistrationExists:
+                    continue
+            rid = existing.registration_id
+            if rid in event.seats or rid in event.waitlist:
+                raise AlreadyRegistered("you are already registered for this event")
+            if rid not in event.left:
+                return existing  # an earlier attempt stopped before its place was recorded
+            await self.registrations.remove(rid)  # she gave it up before: start afresh
+        raise AlreadyRegistered("you are already registered for this event")
+
+    async def my_registration(self, *, event_id: str, candidate_id: str) -> tuple[Event, Registration]:
+        event = await self.seating.event(event_id)
+        registration = await self.registrations.find(event_id, candidate_id)
+        if registration is None or status_of(event, registration.registration_id) == "cancelled":
+            raise NotRegistered("you are not registered for this event")
+        return event, registration
+
+    async def cancel_registration(self, *, event_id: str, candidate_id: str) -> None:
+        """Give up her place; a freed seat goes to the first student on the waitlist."""
+        event = await self.seating.event(event_id)
+        ensure_cancellable(event, self.clock())
+        registration = await self.registrations.find(event_id, candidate_id)
+        if registration is None or not await self.seating.give_up(
+                event_id, registration.registration_id, reason="cancelled_by_candidate", wrap=self._wrap):
+            raise NotRegistered("you hold no place at this event")
+        self.relay.wake()
+
+    # -- at the event ---------------------------------------------------------------------
+
+    async def check_in(self, *, event_id: str, code: str, actor: Actor) -> Registration:
+        """Use a registration's one-time code: by event staff scanning it, or by the student herself."""
+        event = await self.seating.event(event_id)
+        if actor.role != "candidate":
+            may_view_attendance(event, actor)
+        registration = await self.registrations.by_code(event_id, code)
+        if registration is None or (actor.role == "candidate" and registration.candidate_id != actor.subject):
+            raise UnknownCode("no registration of this event has that check-in code")
+        now = self.clock()
+        ensure_check_in_open(event, now)
+        if registration.registration_id not in event.seats:
+            raise DomainError("only students holding a seat can check in (not waitlisted or cancelled)")
+        attended = EventAttended(event_id=event_id, registration_id=registration.registration_id,
+                                 candidate_id=registration.candidate_id, attended_at=now)
+        if not await self.registrations.check_in(registration, now, *self._wrap([attended])):
+            raise DomainError("this check-in code was already used")
+        self.relay.wake()
+        return registration.model_copy(update={"attended_at": now})
+
+    async def attendance(self, *, event_id: str, actor: Actor) -> tuple[Event, list[Registration]]:
+        """Seat holders with their check-in, so staff see the no-shows."""
+        event = await self.seating.event(event_id)
+        may_view_attendance(event, actor)
+        registrations = await self.registrations.of_event(event_id)
+        return event, [r for r in registrations if r.registration_id in event.seats]
+
+    async def mark_interest(self, *, event_id: str, actor: Actor, company_id: str, candidate_id: str) -> Interest:
+        """One side's interest; when both sides have marked it, MutualInterestMatched goes out once."""
+        event = await self.seating.event(event_id)
+        registration = await self.registrations.find(event_id, candidate_id)
+        ensure_may_mark_interest(event, registration, company_id)
+        interest = Interest(event_id=event_id, company_id=company_id, candidate_id=candidate_id)
+        await self.interests.mark(interest, actor.role, self.clock())
+        # Marked first, checked after: of two sides marking at once, at least the later one sees both.
+        if not await self.interests.marked(interest, other_side(actor.role)):
+            return interest
+        now = self.clock()
+        matched = interest.model_copy(update={"matched_at": now})
+        fact = MutualInterestMatched(event_id=event_id, company_id=company_id, candidate_id=candidate_id,
+                                     matched_at=now)
+        if await self.interests.record_match(matched, *self._wrap([fact])):
+            self.relay.wake()
+            return matched
+        stored = await self.interests.matches(event_id, company_id=company_id, candidate_id=candidate_id)
+        return stored[0] if stored else matched
+
+    async def matches(self, *, event_id: str, actor: Actor) -> list[Interest]:
+        """Mutual matches visible to the caller: hers, his company's, or all for an admin."""
+        event = await self.seating.event(event_id)
+        if actor.role == "candidate":
+            return await self.interests.matches(event_id, candidate_id=actor.subject)
+        may_view_attendance(event, actor)
+        company = actor.company_id if actor.role == "recruiter" else None
+        return await self.interests.matches(event_id, company_id=company)
+
+    # -- other services ---------------------------------------------------------------------
 
     async def on_event(self, envelope: Envelope) -> None:
         """Events of other services this one reacts to."""
+        fact = envelope.event()
+        if isinstance(fact, ProfileDeleted):
+            await self.forget_candidate(candidate_id=fact.candidate_id, cause=envelope)
+
+    async def forget_candidate(self, *, candidate_id: str, cause: Envelope | None = None) -> None:
+        """Erase her: free her seats and waitlist places (promoting others), call off her reminders,
+        drop her id and codes from registrations and interests. Safe to run again."""
+        wrap = (lambda facts: [cause.caused(f, source=SOURCE) for f in facts]) if cause else self._wrap
+        for registration in await self.registrations.of_candidate(candidate_id):
+            await self.seating.give_up(registration.event_id, registration.registration_id, reason="profile_deleted",
+                                       wrap=wrap)
+            await self.registrations.erase(registration.registration_id)
+        await self.interests.erase_candidate(candidate_id)
+        self.relay.wake()
+
+    @staticmethod
+    def _wrap(facts: Sequence[DomainEvent]) -> list[Envelope]:
+        """Envelopes of one decision share a correlation id."""
+        envelopes: list[Envelope] = []
+        for fact in facts:
+            first = envelopes[0] if envelopes else None
+            envelopes.append(first.caused(fact, source=SOURCE) if first else Envelope.wrap(fact, source=SOURCE))
+        return envelopes
