@@ -1,0 +1,154 @@
+"""A small Dockerfile linter (hadolint cannot be installed here) and the consistency of each
+service's Dockerfile with its package: it installs exactly that package and shared/, copies
+only their metadata and sources, and the build context (.dockerignore) lets those through."""
+
+import fnmatch
+import re
+import shlex
+import tomllib
+from pathlib import Path
+
+import pytest
+
+SERVICES = ("profile", "scout", "messaging", "events", "notify")
+PINNED_BASE = re.compile(r"^python:3\.11\.\d+-slim-bookworm$")
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    result = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            result.append((keyword.upper(), rest.strip()))
+    return result
+
+
+def stages(steps):
+    """The stages: lists of steps, each starting with its FROM."""
+    found = []
+    for keyword, args in steps:
+        if keyword == "FROM":
+            found.append([])
+        found[-1].append((keyword, args))
+    return found
+
+
+def dockerfile(repo: Path, service: str) -> Path:
+    return repo / "services" / service / "Dockerfile"
+
+
+def lint(steps) -> list[str]:
+    """What a reviewer would reject in a service's Dockerfile."""
+    problems = []
+    all_stages = stages(steps)
+    if len(all_stages) < 2:
+        problems.append("not multi-stage")
+    for keyword, args in steps:
+        if keyword == "FROM":
+            image = args.split()[0]
+            if not PINNED_BASE.match(image):
+                problems.append(f"base not pinned to python:3.11.<patch>-slim-bookworm: {image}")
+            if image.endswith(":latest") or ":" not in image:
+                problems.append(f"unpinned base: {image}")
+        if keyword == "RUN" and re.search(r"\bpip3? install\b", args) and "--no-cache-dir" not in args:
+            problems.append(f"pip install without --no-cache-dir: {args}")
+        if keyword == "RUN" and re.search(r"apt-get install", args) and "--no-install-recommends" not in args:
+            problems.append(f"apt-get install without --no-install-recommends: {args}")
+        if keyword == "ADD":
+            problems.append("ADD: use COPY")
+        if keyword == "COPY" and re.match(r"^\.\s", args):
+            problems.append("COPY of the whole context")
+    final = all_stages[-1] if all_stages else []
+    users = [args for keyword, args in final if keyword == "USER"]
+    if not users or not re.fullmatch(r"[1-9]\d{3,}(:[1-9]\d{3,})?", users[-1]):
+        problems.append(f"final stage must run as a numeric non-root USER: {users}")
+    if not any(keyword == "HEALTHCHECK" and "/healthz" in args for keyword, args in final):
+        problems.append("no HEALTHCHECK on /healthz in the final stage")
+    if any(keyword == "COPY" and "--from=" not in args for keyword, args in final):
+        problems.append("the final stage copies sources: only the built venv belongs there")
+    if not any(keyword in ("ENTRYPOINT", "CMD") for keyword, _ in final):
+        problems.append("no ENTRYPOINT")
+    return problems
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deploy_dockerfile_passes_the_lint(service, kube):
+    assert lint(instructions(dockerfile(kube.repo, service))) == []
+
+
+def test_deploy_dockerfile_lint_rejects_what_it_should(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nCOPY . .\nRUN pip install .\nUSER root\nCMD [\"python\"]\n")
+    problems = lint(instructions(bad))
+    assert any("not multi-stage" in p for p in problems)
+    assert any("unpinned base" in p for p in problems)
+    assert any("--no-cache-dir" in p for p in problems)
+    assert any("whole context" in p for p in problems)
+    assert any("numeric non-root USER" in p for p in problems)
+    assert any("HEALTHCHECK" in p for p in problems)
+
+
+def local_dependencies(pyproject: Path) -> set[str]:
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    names = {re.split(r"[\s<>=!~\[;]", d, maxsplit=1)[0] for d in deps}
+    return {n for n in names if n.startswith("tsunagu-")}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deploy_dockerfile_installs_exactly_the_service_and_shared(service, kube):
+    steps = instructions(dockerfile(kube.repo, service))
+    project = tomllib.loads((kube.repo / "services" / service / "pyproject.toml").read_text())["project"]
+    assert project["name"] == f"tsunagu-{service}"
+    # the only repository package a service may need is shared (no service imports another)
+    assert local_dependencies(kube.repo / "services" / service / "pyproject.toml") == {"tsunagu-shared"}
+
+    installs = [shlex.split(args) for keyword, args in steps if keyword == "RUN" and "pip install" in args]
+    assert len(installs) == 1, "one pip install of the service and shared"
+    targets = {a for a in installs[0] if a.startswith("./")}
+    assert targets == {"./shared", f"./services/{service}"}
+
+    copies = {tuple(shlex.split(args)) for keyword, args in steps if keyword == "COPY" and "--from=" not in args}
+    assert copies == {
+        ("shared/pyproject.toml", "shared/pyproject.toml"),
+        ("shared/src", "shared/src"),
+        (f"services/{service}/pyproject.toml", f"services/{service}/pyproject.toml"),
+        (f"services/{service}/src", f"services/{service}/src"),
+    }
+    (entrypoint,) = [args for keyword, args in steps if keyword == "ENTRYPOINT"]
+    assert entrypoint == f'["python", "-m", "tsunagu_{service}"]'
+    assert (kube.repo / "services" / service / "src" / f"tsunagu_{service}" / "__main__.py").is_file()
+    env = " ".join(args for keyword, args in steps if keyword == "ENV")
+    assert "TSUNAGU_HTTP_HOST=0.0.0.0" in env and "TSUNAGU_HTTP_PORT=8080" in env
+    assert "EXPOSE" in dict(steps) and dict(steps)["EXPOSE"] == "8080"
+
+
+def ignored(patterns: list[str], path: str) -> bool:
+    """Docker's rule: the last pattern that matches the path or one of its parents decides."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    verdict = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        glob = pattern.replace("**/", "*/") if pattern.startswith("**/") else pattern
+        matches = any(fnmatch.fnmatchcase(c, glob) or (pattern.startswith("**/")
+                      and fnmatch.fnmatchcase(c.split("/")[-1], pattern[3:])) for c in candidates)
+        if matches:
+            verdict = not negate
+    return verdict
+
+
+def test_deploy_dockerignore_lets_through_only_what_the_images_copy(kube):
+    lines = (kube.repo / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for service in SERVICES:
+        for keyword, args in instructions(dockerfile(kube.repo, service)):
+            if keyword == "COPY" and "--from=" not in args:
+                source = shlex.split(args)[0]
+                assert not ignored(patterns, source), f"{source} is excluded from the build context"
+    for private in (".cache/venv/bin/python", ".git/config", "services/profile/tests/unit/x.py", "docs/operations.md",
+                    "shared/src/tsunagu_shared/__pycache__/app.cpython-311.pyc"):
+        assert ignored(patterns, private), f"{private} would be sent to the builder"
