@@ -10,8 +10,9 @@ from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_scout.adapters.campaigns import APPLICANTS, CAMPAIGNS, MongoCampaigns
 from tsunagu_scout.adapters.candidates import SCOUT_REQUESTS, MongoCandidates
-from tsunagu_scout.adapters.companies import COMPANIES, MongoCompanies
+from tsunagu_scout.adapters.companies import COMPANY_CHANGES, MongoCompanies
 from tsunagu_scout.adapters.scouts import RELATIONS, SCOUTS, MongoScouts
+from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.entrypoints.sweeper import Sweeper
 from tsunagu_scout.handlers.campaigns import CampaignHandlers
@@ -21,7 +22,7 @@ from tsunagu_scout.handlers.recommendations import RecommendationHandlers
 from tsunagu_scout.handlers.scouting import ScoutingHandlers
 
 Clock = Callable[[], datetime]
-OUTBOX_COLLECTIONS = [COMPANIES, SCOUTS, RELATIONS, SCOUT_REQUESTS, CAMPAIGNS, APPLICANTS]
+OUTBOX_COLLECTIONS = [COMPANY_CHANGES, SCOUTS, RELATIONS, SCOUT_REQUESTS, CAMPAIGNS, APPLICANTS]
 
 
 def system_clock() -> datetime:
@@ -55,15 +56,17 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
     infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     companies = MongoCompanies(infra.db)
     scouts = MongoScouts(infra.db)
+    units = MongoUnits(infra.db)
     candidates = MongoCandidates(infra.db)
     campaigns = MongoCampaigns(infra.db)
-    scouting = ScoutingHandlers(scouts=scouts, companies=companies, candidates=candidates, relay=infra.relay,
+    scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates, relay=infra.relay,
                                 settings=settings, clock=clock)
     events = EventHandlers(candidates=candidates, campaigns=campaigns, scouting=scouting, clock=clock)
     infra.add_consumer(group="scout", topics=list(CONSUMER_GROUPS["scout"]), handle=events.on_event)
 
     async def indexes() -> None:
         await scouts.ensure_indexes()
+        await units.ensure_indexes()
         await candidates.ensure_indexes()
         await campaigns.ensure_indexes()
 

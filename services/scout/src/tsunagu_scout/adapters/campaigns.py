@@ -56,7 +56,7 @@ class MongoCampaigns:
             updated = await self._applicants.find_one_and_update(
                 {"_id": applicant["_id"], "responded_at": None},
                 with_events({"$set": {"status": "responded", "responded_at": now}}, make_event(applicant)),
-                projection=HIDDEN, return_document=ReturnDocument.AFTER,
+                return_document=ReturnDocument.AFTER,
             )
             return updated or await self._applicants.find_one({"_id": applicant["_id"]}, HIDDEN)
         return applicant

@@ -1,17 +1,19 @@
-"""Companies (with their recruiters, plan and awaiting-slot counter) and scout templates."""
+"""Companies (with their recruiters and plan) and scout templates."""
 
 from typing import Any
 
-from pymongo import ReturnDocument
+from uuid import uuid4
+
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, new_document, with_events
+from tsunagu_shared.outbox import NOT_DELETED, new_document
 
 from tsunagu_scout.domain.model import Company, Template
 
 COMPANIES = "companies"
+COMPANY_CHANGES = "company_changes"
 TEMPLATES = "templates"
 
 
@@ -28,14 +30,21 @@ class MongoCompanies:
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._companies = db[COMPANIES]
+        self._changes = db[COMPANY_CHANGES]
         self._templates = db[TEMPLATES]
 
     async def add(self, company: Company, *events: Envelope) -> None:
         document = {"_id": company.company_id, **company.model_dump(exclude={"company_id"})}
         try:
-            await self._companies.insert_one(new_document(document, *events))
+            await self._companies.insert_one(document)
         except DuplicateKeyError as exc:
             raise CompanyAlreadyExists(company.company_id) from exc
+        await self._record(company.company_id, document, *events)
+
+    async def _record(self, company_id: str, fields: dict[str, Any], *events: Envelope) -> None:
+        """The change and its events as one new document (the outbox lives here, not in the company)."""
+        change = {"_id": f"chg_{uuid4().hex}", "company_id": company_id, "set": [{"path": k, "value": v} for k, v in fields.items()]}
+        await self._changes.insert_one(new_document(change, *events))
 
     async def get(self, company_id: str) -> Company | None:
         return _company(await self._companies.find_one({"_id": company_id, **NOT_DELETED}))
@@ -45,25 +54,18 @@ class MongoCompanies:
         return [_company(d) for d in await cursor.to_list()]
 
     async def update(self, company_id: str, fields: dict[str, Any], *events: Envelope) -> Company | None:
-        """Set fields on the company, with its events, in one write."""
-        document = await self._companies.find_one_and_update(
-            {"_id": company_id, **NOT_DELETED},
-            with_events({"$set": fields}, *events),
-            return_document=ReturnDocument.AFTER,
-        )
-        return _company(document)
+        """Set fields on the company and record the change with its events.
 
-    async def take_slot(self, company_id: str, max_awaiting: int) -> bool:
-        """Hold one of the company's awaiting-answer slots, if one is free (atomic)."""
-        taken = await self._companies.find_one_and_update(
-            {"_id": company_id, "status": "active", "awaiting": {"$lt": max_awaiting}},
-            {"$inc": {"awaiting": 1}},
-            projection={"_id": 1},
-        )
-        return taken is not None
-
-    async def free_slot(self, company_id: str) -> None:
-        await self._companies.update_one({"_id": company_id, "awaiting": {"$gt": 0}}, {"$inc": {"awaiting": -1}})
+        FerretDB 1.x applies concurrent updates of one document as read-modify-write (measured:
+        50 concurrent $inc on one document left 20), so the outbox relay clearing an event could
+        undo a write to the same document: the company document carries no outbox; each change
+        is an inserted change document that does. The change is recorded first, so a crash
+        between the two writes leaves a published change a retry re-applies ($set is idempotent)."""
+        if await self._companies.find_one({"_id": company_id}, {"_id": 1}) is None:
+            return None
+        await self._record(company_id, fields, *events)
+        await self._companies.update_one({"_id": company_id}, {"$set": fields})
+        return _company(await self._companies.find_one({"_id": company_id}))
 
     async def add_template(self, template: Template) -> None:
         await self._templates.insert_one({"_id": template.template_id, **template.model_dump()})

@@ -37,7 +37,6 @@ class Company(BaseModel):
     # What the company scouts for (keywords matched against students' facts for recommendations).
     scouts_for: list[str] = []
     recruiters: dict[str, Recruiter] = {}
-    awaiting: int = 0
     joined_at: datetime
     updated_at: datetime
 
@@ -65,13 +64,12 @@ class Candidate(BaseModel):
 
 
 class Relation(BaseModel):
-    """One company towards one student: block, cooldown, the scout awaiting her answer, an open thread."""
+    """One company towards one student: block, cooldown after a decline or no reply, an open thread."""
 
     company_id: str
     candidate_id: str
     blocked: bool = False
     cooldown_until: datetime | None = None
-    open_scout_id: str | None = None
     thread_open: bool = False
 
 

@@ -47,6 +47,9 @@ def request_period(now: datetime, period_days: int) -> int:
     return local.toordinal() // period_days
 
 
+AWAITING = "a scout to this student is already awaiting her answer"
+
+
 def refusal(relation: Relation | None, now: datetime) -> str | None:
     """Why this company may not scout this student now, or None when it may."""
     if relation is None:
@@ -55,8 +58,6 @@ def refusal(relation: Relation | None, now: datetime) -> str | None:
         return "the student has blocked this company"
     if relation.thread_open:
         return "a thread with this student is open: write there (replies never use quota)"
-    if relation.open_scout_id:
-        return "a scout to this student is already awaiting her answer"
     if relation.cooldown_until and relation.cooldown_until > now:
         return f"cooldown after a decline or no reply runs until {relation.cooldown_until.isoformat()}"
     return None

@@ -3,7 +3,6 @@
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from tsunagu_scout.domain import rules
 from tsunagu_scout.domain.model import Scout, Template, Tier
 from tsunagu_scout.entrypoints.deps import ActiveRecruiter, ContainerDep
 
@@ -42,10 +41,8 @@ async def sent_scouts(recruiter: ActiveRecruiter, container: ContainerDep):
 async def my_company(recruiter: ActiveRecruiter, container: ContainerDep) -> dict:
     """Your company's plan, this month's quota use and how many scouts await an answer."""
     company, _ = recruiter
-    month = rules.month_key(container.scouting.clock())
-    used = await container.scouting.scouts.quota_used(company.company_id, month)
     return {"company_id": company.company_id, "name": company.name, "plan": company.plan.model_dump(),
-            "month": month, "quota_used": used, "awaiting": company.awaiting}
+            **await container.scouting.usage(company)}
 
 
 @router.get("/companies/me/signals")

@@ -13,7 +13,9 @@ from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_scout.adapters.candidates import MongoCandidates
 from tsunagu_scout.adapters.companies import MongoCompanies
+from tsunagu_scout.adapters import units
 from tsunagu_scout.adapters.scouts import MongoScouts
+from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import rules
 from tsunagu_scout.domain.model import Company, Recruiter, Scout, Tier
@@ -26,6 +28,7 @@ SOURCE = "tsunagu/scout"
 @dataclass
 class ScoutingHandlers:
     scouts: MongoScouts
+    units: MongoUnits
     companies: MongoCompanies
     candidates: MongoCandidates
     relay: OutboxRelay
@@ -64,23 +67,38 @@ class ScoutingHandlers:
 
     async def _reserve(self, company: Company, scout: Scout, now: datetime) -> None:
         """Take the pair, an awaiting slot and a quota unit, each atomically; give back on any refusal."""
-        if not await self.scouts.claim_relation(company.company_id, scout.candidate_id, scout.scout_id, now):
-            relation = await self.scouts.relation(company.company_id, scout.candidate_id)
-            raise Conflict(rules.refusal(relation, now) or "this student cannot be scouted right now; retry")
-        if not await self.companies.take_slot(company.company_id, company.plan.max_awaiting):
-            await self.scouts.release_relation(company.company_id, scout.candidate_id, scout.scout_id, {})
+        pair = units.pair_pool(company.company_id, scout.candidate_id)
+        if not await self.units.take(pair, 1, scout.scout_id):
+            raise Conflict(rules.AWAITING)
+        refused = rules.refusal(await self.scouts.relation(company.company_id, scout.candidate_id), now)
+        if refused:
+            await self.units.give_back(pair, scout.scout_id)
+            raise Conflict(refused)
+        if not await self.units.take(units.slot_pool(company.company_id), company.plan.max_awaiting, scout.scout_id):
+            await self.units.give_back(pair, scout.scout_id)
             raise Conflict(f"{company.plan.max_awaiting} scouts already await an answer; "
                            "wait for answers, declines or expiries")
         limit = company.plan.quota_for(scout.tier)
-        if not await self.scouts.take_quota(company.company_id, scout.month, scout.tier, limit):
+        if not await self.units.take(units.quota_pool(company.company_id, scout.month, scout.tier), limit,
+                                     scout.scout_id):
             await self._give_back(scout, quota=False)
             raise Conflict(f"the monthly {scout.tier} scout quota ({limit}) is spent")
 
     async def _give_back(self, scout: Scout, *, quota: bool) -> None:
         if quota:
-            await self.scouts.give_back_quota(scout.company_id, scout.month, scout.tier)
-        await self.companies.free_slot(scout.company_id)
-        await self.scouts.release_relation(scout.company_id, scout.candidate_id, scout.scout_id, {})
+            await self.units.give_back(units.quota_pool(scout.company_id, scout.month, scout.tier), scout.scout_id)
+        await self._free(scout)
+
+    async def _free(self, scout: Scout) -> None:
+        """Free the awaiting slot and the pair (idempotent: deletes by holder)."""
+        await self.units.give_back(units.slot_pool(scout.company_id), scout.scout_id)
+        await self.units.give_back(units.pair_pool(scout.company_id, scout.candidate_id), scout.scout_id)
+
+    async def usage(self, company: Company) -> dict:
+        """This month's quota use per tier and the scouts awaiting an answer."""
+        month = rules.month_key(self.clock())
+        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t)) for t in ("regular", "premium")}
+        return {"month": month, "quota_used": used, "awaiting": await self.units.held(units.slot_pool(company.company_id))}
 
     def _sent_event(self, scout: Scout) -> ScoutSent:
         return ScoutSent(
@@ -117,10 +135,8 @@ class ScoutingHandlers:
         now = self.clock()
         event = ScoutDeclined(scout_id=scout_id, company_id=scout.company_id, candidate_id=candidate_id,
                               reason=reason, declined_at=now)
-        closed = await self.scouts.close(
-            scout_id, {"state": "declined", "closed_at": now, "decline_reason": reason},
-            Envelope.wrap(event, source=SOURCE),
-        )
+        closed = await self._close(scout_id, {"state": "declined", "closed_at": now, "decline_reason": reason},
+                                   Envelope.wrap(event, source=SOURCE))
         if closed is None:
             raise Conflict(f"scout is {scout.state}, not awaiting an answer")
         self.relay.wake()
@@ -135,24 +151,32 @@ class ScoutingHandlers:
         event = CompanyBlocked(candidate_id=candidate_id, company_id=company_id, blocked_at=now)
         await self.scouts.set_relation(company_id, candidate_id, {"blocked": True}, Envelope.wrap(event, source=SOURCE))
         self.relay.wake()
-        relation = await self.scouts.relation(company_id, candidate_id)
-        if relation and relation.open_scout_id:
-            await self.close_quietly(relation.open_scout_id, "withdrawn")
+        for scout in await self.scouts.awaiting_between(company_id, candidate_id):
+            await self.close_quietly(scout.scout_id, "withdrawn")
 
     async def unblock(self, candidate_id: str, company_id: str) -> None:
         await self.scouts.set_relation(company_id, candidate_id, {"blocked": False})
 
     # -- closing: answers, expiry, erasure ------------------------------------
+    async def _close(self, scout_id: str, fields: dict, *events: Envelope) -> Scout | None:
+        """Close an awaiting scout once: the closing unit decides between a decline, a reply and an expiry."""
+        scout = await self.scouts.get(scout_id)
+        if scout is None or scout.state != "awaiting":
+            return None
+        if not await self.units.take(units.closing_pool(scout_id), 1, fields["state"]):
+            return None
+        return await self.scouts.close(scout_id, fields, *events)
+
     async def close_quietly(self, scout_id: str, state: str, *events: Envelope) -> None:
-        closed = await self.scouts.close(scout_id, {"state": state, "closed_at": self.clock()}, *events)
-        if events:
+        closed = await self._close(scout_id, {"state": state, "closed_at": self.clock()}, *events)
+        if events and closed:
             self.relay.wake()
         scout = closed or await self.scouts.get(scout_id)
         if scout is not None:
             await self.settle(scout)
 
     async def settle(self, scout: Scout) -> None:
-        """After a scout closed: release the pair (with cooldown or open thread) and free the slot, once."""
+        """After a scout closed: cooldown or open thread on the relation, then free its slot and pair."""
         if scout.state == "awaiting":
             return
         fields: dict = {}
@@ -162,9 +186,10 @@ class ScoutingHandlers:
             fields["cooldown_until"] = cooldown
         if scout.state == "replied":
             fields["thread_open"] = True
-        await self.scouts.release_relation(scout.company_id, scout.candidate_id, scout.scout_id, fields)
-        if await self.scouts.claim_slot_release(scout.scout_id):
-            await self.companies.free_slot(scout.company_id)
+        if fields:
+            await self.scouts.set_relation(scout.company_id, scout.candidate_id, fields)
+        await self._free(scout)
+        await self.scouts.mark_settled(scout.scout_id)
 
     async def expire_due(self) -> int:
         """Expire every awaiting scout past its time (ScoutExpired) and repair unreleased slots."""
@@ -181,11 +206,10 @@ class ScoutingHandlers:
 
     async def replied(self, *, company_id: str, candidate_id: str, scout_id: str | None) -> None:
         """Her first reply opens the thread: the scout is answered and its slot frees."""
-        if scout_id is None:
-            relation = await self.scouts.relation(company_id, candidate_id)
-            scout_id = relation.open_scout_id if relation else None
-        if scout_id is not None:
-            await self.close_quietly(scout_id, "replied")
+        ids = [scout_id] if scout_id else [s.scout_id for s in await self.scouts.awaiting_between(company_id,
+                                                                                                    candidate_id)]
+        for awaiting_id in ids:
+            await self.close_quietly(awaiting_id, "replied")
         await self.scouts.set_relation(company_id, candidate_id, {"thread_open": True})
 
     async def forget(self, candidate_id: str) -> None:
