@@ -1,22 +1,111 @@
-"""The one place where the notify service's infrastructure is chosen and wired."""
+"""The one place where the notify service's infrastructure is chosen and wired.
 
-from dataclasses import dataclass
+Two consumer groups: `notify` reads the domain topics (directory + intents), and
+`notify-policy` reads notify.intents, keyed by recipient, and applies the policy.
+The scheduler (deferred intents) and the channel worker (deliveries) run as tasks
+beside them and stop with the service."""
 
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from tsunagu_shared.kafka.admin import ensure_topics
 from tsunagu_shared.runtime import Infrastructure
-from tsunagu_shared.topics import CONSUMER_GROUPS
+from tsunagu_shared.topics import CONSUMER_GROUPS, NOTIFY_INTENTS, dlq_name
 
+from tsunagu_notify.adapters.channels.base import Channel
+from tsunagu_notify.adapters.channels.email import EmailChannel
+from tsunagu_notify.adapters.channels.line import LineChannel
+from tsunagu_notify.adapters.channels.sms import SmsChannel
+from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
+from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
+from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
+from tsunagu_notify.clock import Clock, SystemClock
 from tsunagu_notify.config import NotifySettings
-from tsunagu_notify.handlers import NotifyHandlers
+from tsunagu_notify.delivery import DeliveryWorker
+from tsunagu_notify.handlers import IntakeHandlers
+from tsunagu_notify.optouts import ProviderSignals
+from tsunagu_notify.policy_stage import PolicyStage, Scheduler
+
+POLICY_GROUP = "notify-policy"
+
+
+@dataclass
+class NotifyInfrastructure:
+    """The shared Infrastructure plus notify's own loops, started and stopped with it."""
+
+    base: Infrastructure
+    store: NotifyStore
+    loops: list[Any]
+    channels: dict[str, Channel]
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @property
+    def kafka_started(self) -> asyncio.Event:
+        return self.base.kafka_started
+
+    async def start(self) -> None:
+        settings = self.base.settings
+        try:  # the shared topic registry does not know the policy group's dead-letter topic
+            await asyncio.wait_for(
+                ensure_topics(settings.kafka_bootstrap, {dlq_name(POLICY_GROUP, settings.topic_prefix): 1}), 10)
+        except Exception:
+            pass  # Kafka away: the broker auto-creates it on first dead letter, or the next start will
+        await self.store.ensure_indexes()
+        await self.base.start()
+        self._tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in self.loops]
+
+    async def stop(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in self.channels.values():
+            await channel.close()
+        await self.base.stop()
+
+    async def readiness(self) -> dict[str, str]:
+        return await self.base.readiness()
 
 
 @dataclass
 class Container:
-    infra: Infrastructure
-    handlers: NotifyHandlers
+    infra: NotifyInfrastructure
+    store: NotifyStore
+    intake: IntakeHandlers
+    policy: PolicyStage
+    signals: ProviderSignals
+    delivery: DeliveryWorker
+    tokens: UnsubscribeTokens
+    clock: Clock
 
 
-async def bootstrap(settings: NotifySettings) -> Container:
-    infra = Infrastructure.open(settings, outbox_collections=[])
-    handlers = NotifyHandlers(relay=infra.relay)
-    infra.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=handlers.on_event)
-    return Container(infra=infra, handlers=handlers)
+def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
+    return {
+        "email": EmailChannel(host=settings.smtp_host, port=settings.smtp_port),
+        "sms": SmsChannel(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+                          from_number=settings.twilio_from, base_url=settings.twilio_base_url),
+        "line": LineChannel(base_url=settings.line_base_url, access_token=settings.line_channel_access_token),
+    }
+
+
+async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
+                    channels: dict[str, Channel] | None = None) -> Container:
+    clock = clock or SystemClock()
+    config = settings.policy()
+    base = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
+    store, queue = NotifyStore(base.db), DeliveryQueue(base.db)
+    channels = channels or provider_channels(settings)
+    tokens = UnsubscribeTokens(settings.unsubscribe_secret)
+    delivery = DeliveryWorker(store=store, queue=queue, channels=channels, relay=base.relay, clock=clock,
+                              config=config, tokens=tokens, public_base_url=settings.public_base_url.rstrip("/"),
+                              poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.delivery_lease_seconds)
+    policy = PolicyStage(store=store, deliveries=queue, relay=base.relay, clock=clock, config=config,
+                         wake_delivery=delivery.wake)
+    intake = IntakeHandlers(store=store, relay=base.relay, clock=clock)
+    signals = ProviderSignals(store=store, deliveries=queue, relay=base.relay, clock=clock)
+    base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
+    base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
+    scheduler = Scheduler(policy, poll_seconds=settings.scheduler_poll_seconds)
+    infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, delivery], channels=channels)
+    return Container(infra=infra, store=store, intake=intake, policy=policy, signals=signals, delivery=delivery,
+                     tokens=tokens, clock=clock)

@@ -1,20 +1,77 @@
 """HTTP API of the notify service: thin routes that call one handler each."""
 
-from fastapi import APIRouter, FastAPI
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, Field
 
 from tsunagu_shared.app import create_app as create_service_app
+from tsunagu_shared.auth import CurrentPrincipal, ServiceCaller
 
 from tsunagu_notify.bootstrap import bootstrap
 from tsunagu_notify.config import NotifySettings
+from tsunagu_notify.entrypoints.webhooks import router as webhooks_router
 
 router = APIRouter(tags=["notify"])
 
 
-def create_app(settings: NotifySettings | None = None) -> FastAPI:
+class DecisionPublic(BaseModel):
+    """One policy decision: what happened to one notification intent, and why."""
+
+    intent_id: str
+    attempt: int
+    template: str
+    category: str
+    company_id: str | None
+    action: str
+    reason: str
+    channel: str | None
+    until: datetime | None
+    into: str | None
+    detail: str
+    decided_at: datetime
+
+
+class LineLink(BaseModel):
+    line_user_id: str = Field(min_length=1, max_length=64)
+
+
+def get_container(request: Request) -> Any:
+    return request.app.state.container
+
+
+Container = Annotated[Any, Depends(get_container)]
+
+
+@router.get("/recipients/{recipient_id}/decisions", response_model=list[DecisionPublic])
+async def decisions_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
+    """Why did she get this, or why not: every decision about her, newest first.
+
+    Only the person herself (a candidate token with her id) and admins may read it; anyone
+    else gets 404, so the endpoint does not reveal whether someone is a recipient."""
+    if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")
+    return await container.store.decisions_of(recipient_id)
+
+
+@router.put("/recipients/{recipient_id}/line", status_code=status.HTTP_204_NO_CONTENT)
+async def link_line(recipient_id: str, body: LineLink, _: ServiceCaller, container: Container) -> None:
+    """Record her LINE user id (set by account linking; service or admin callers only)."""
+    if not await container.signals.link_line(recipient_id, body.line_user_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient, or already linked to this id")
+
+
+def create_app(settings: NotifySettings | None = None, **overrides: Any) -> FastAPI:
+    """The notify app; `overrides` (clock, channels) replace bootstrap's defaults in tests."""
+
+    async def boot(s: NotifySettings):
+        return await bootstrap(s, **overrides)
+
     return create_service_app(
         settings=settings or NotifySettings(),
         title="Tsunagu notify service",
-        description="Tsunagu notify service.",
-        bootstrap=bootstrap,
-        routers=[router],
+        description="Every notification passes one contact policy; every decision is recorded with its reason.",
+        bootstrap=boot,
+        routers=[router, webhooks_router],
     )

@@ -1,0 +1,130 @@
+"""Channel workers: render, check the idempotency key, call the provider, record the outcome."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import NotificationFailed, NotificationSent, NotificationSuppressed
+from tsunagu_shared.kafka.consumer import PermanentError, TransientError
+from tsunagu_shared.outbox import OutboxRelay
+
+from tsunagu_notify.adapters.channels.base import Channel, OutboundMessage, RetryLater
+from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
+from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
+from tsunagu_notify.clock import Clock
+from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE
+from tsunagu_notify.domain.policy_config import PolicyConfig
+from tsunagu_notify.domain.templates import Sender, TemplateRefused, UnknownTemplate, render
+
+log = structlog.get_logger(__name__)
+SOURCE = "tsunagu/notify"
+
+
+@dataclass
+class DeliveryWorker:
+    store: NotifyStore
+    queue: DeliveryQueue
+    channels: dict[str, Channel]
+    relay: OutboxRelay
+    clock: Clock
+    config: PolicyConfig
+    tokens: UnsubscribeTokens
+    public_base_url: str
+    poll_seconds: float = 0.3
+    lease_seconds: float = 30.0
+    sender: Sender = Sender()
+
+    def __post_init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                while (doc := await self.queue.claim(self.clock.now(), timedelta(seconds=self.lease_seconds))):
+                    await self.deliver(doc)
+            except Exception:
+                log.exception("delivery_loop_failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def deliver(self, doc: dict) -> None:
+        """One attempt at one claimed delivery."""
+        key, channel, now = doc["_id"], doc["channel"], self.clock.now()
+        state = (await self.store.load(doc["recipient_id"])).state
+        status = state.channel(channel)
+        confirmation = doc["template"] == CONFIRMATION_TEMPLATE
+        if not status.address or (status.opted_out_at and not confirmation):
+            # She opted out (or was erased) between the decision and the send: nothing goes out.
+            event = NotificationSuppressed(intent_id=doc["intent_id"], recipient_id=doc["recipient_id"],
+                                           reason="opted_out", decided_at=now)
+            await self.queue.finish(key, "cancelled", {"cancelled_at": now}, Envelope.wrap(event, source=SOURCE))
+            self.relay.wake()
+            return
+        try:
+            message = self._message(doc, state, status.address)
+            receipt = await self.channels[channel].send(message)
+        except (TemplateRefused, UnknownTemplate, PermanentError) as exc:
+            await self._fail(doc, f"{type(exc).__name__}: {exc}", permanent=True)
+            return
+        except (RetryLater, TransientError) as exc:
+            await self._retry(doc, exc)
+            return
+        sent = NotificationSent(intent_id=doc["intent_id"], recipient_id=doc["recipient_id"], channel=channel,
+                                provider_message_id=receipt.provider_message_id, sent_at=now)
+        await self.queue.finish(key, "sent", {"sent_at": now, "provider_message_id": receipt.provider_message_id,
+                                              "already_accepted": receipt.already_accepted},
+                                Envelope.wrap(sent, source=SOURCE))
+        self.relay.wake()
+
+    def _message(self, doc: dict, state, address: str) -> OutboundMessage:
+        variables = {**doc.get("variables", {}), "recipient_name": state.display_name or ""}
+        variables.setdefault("company_name", "Tsunagu")
+        unsubscribe_url = None
+        if doc["channel"] == "email":
+            token = self.tokens.issue(doc["recipient_id"], "email")
+            unsubscribe_url = f"{self.public_base_url}/unsubscribe/{token}"
+            variables["unsubscribe_url"] = unsubscribe_url
+        rendered = render(doc["template"], locale=state.locale, channel=doc["channel"], variables=variables,
+                          sender=self.sender)
+        callback = f"{self.public_base_url}/webhooks/twilio/status" if doc["channel"] == "sms" else None
+        return OutboundMessage(
+            idempotency_key=doc["_id"], address=address, subject=rendered.subject, body=rendered.body,
+            sender_name=f"{variables['company_name']} via Tsunagu", unsubscribe_url=unsubscribe_url,
+            status_callback_url=callback,
+        )
+
+    async def _retry(self, doc: dict, exc: Exception) -> None:
+        attempts = doc["attempts"]
+        if attempts >= self.config.max_delivery_attempts:
+            await self._fail(doc, f"gave up after {attempts} attempts: {exc}", permanent=False)
+            return
+        ladder = self.config.backoff_ladder_seconds
+        wait = ladder[min(attempts - 1, len(ladder) - 1)]
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            wait = max(wait, retry_after)
+        await self.queue.retry_at(doc["_id"], self.clock.now() + timedelta(seconds=wait), str(exc))
+        log.info("delivery_retry_scheduled", key=doc["_id"], wait=wait, error=str(exc))
+
+    async def _fail(self, doc: dict, error: str, *, permanent: bool) -> None:
+        now = self.clock.now()
+        failed = NotificationFailed(intent_id=doc["intent_id"], recipient_id=doc["recipient_id"], channel=doc["channel"],
+                                    error=error[:500], permanent=permanent, failed_at=now)
+        await self.queue.finish(doc["_id"], "failed", {"failed_at": now, "last_error": error[:500]},
+                                Envelope.wrap(failed, source=SOURCE))
+        self.relay.wake()

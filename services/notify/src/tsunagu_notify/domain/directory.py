@@ -1,0 +1,78 @@
+"""The recipient directory as pure state changes: preferences, campaign contacts, answers, opt-outs."""
+
+from datetime import datetime
+
+from tsunagu_shared.events import CampaignApplicantImported, ContactPreferencesChanged
+
+from tsunagu_notify.domain.model import Channel, ChannelStatus, RecipientState
+
+STOP_WORDS = frozenset({
+    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT",
+    "停止", "配信停止", "ストップ", "すとっぷ", "やめる", "解除", "配信解除", "受信拒否",
+})
+
+
+def is_stop(text: str) -> bool:
+    """An inbound SMS that asks to stop (English or Japanese, any width or case)."""
+    import unicodedata
+
+    word = unicodedata.normalize("NFKC", text).strip().strip("。.!！").upper().replace(" ", "")
+    return word in STOP_WORDS
+
+
+def after_preferences(state: RecipientState, event: ContactPreferencesChanged) -> RecipientState:
+    """Her own preferences: contact points, consent per channel, zone and quiet hours."""
+    addresses = {"email": event.email, "sms": event.phone, "line": state.channel("line").address}
+    channels: dict[Channel, ChannelStatus] = dict(state.channels)
+    for name in ("email", "sms", "line"):
+        current = state.channel(name)
+        consent = event.channels.get(name)
+        update = {"address": addresses[name]}
+        if consent is not None and consent.consented:
+            consented_at = consent.consented_at or event.changed_at
+            update |= {"consented_at": consented_at, "consent_source": consent.source or "profile"}
+            if current.opted_out_at and consented_at > current.opted_out_at:
+                update |= {"opted_out_at": None, "opt_out_source": None, "confirmation_sent": False}
+        elif consent is not None:
+            update |= {"consented_at": None, "consent_source": None}
+        channels[name] = current.model_copy(update=update)
+    return state.model_copy(update={
+        "known": True, "display_name": event.display_name or state.display_name, "locale": event.locale,
+        "time_zone": event.time_zone, "quiet_hours_start": event.quiet_hours_start,
+        "quiet_hours_end": event.quiet_hours_end, "preferred_channel": event.preferred_channel,
+        "channels": channels,
+    })
+
+
+def campaign_contact(state: RecipientState, event: CampaignApplicantImported) -> RecipientState:
+    """An ATS applicant: email only, consent source "ats_campaign"; her own settings win."""
+    if state.known:
+        return state
+    channels = {"email": ChannelStatus(address=event.email, consented_at=event.imported_at,
+                                       consent_source="ats_campaign")} if event.email else {}
+    if event.phone:
+        channels["sms"] = ChannelStatus(address=event.phone)  # kept, but no consent for SMS
+    return state.model_copy(update={"known": True, "display_name": event.display_name, "channels": channels,
+                                    "preferred_channel": "email"})
+
+
+def answered(state: RecipientState, company_id: str) -> RecipientState:
+    """She answered this company: its non-response streak ends."""
+    if not state.unanswered.get(company_id):
+        return state
+    return state.model_copy(update={"unanswered": {**state.unanswered, company_id: 0}})
+
+
+def opted_out(state: RecipientState, channel: Channel, source: str, now: datetime) -> RecipientState | None:
+    """The channel off at once; None when it already was."""
+    current = state.channel(channel)
+    if current.opted_out_at:
+        return None
+    status = current.model_copy(update={"opted_out_at": now, "opt_out_source": source})
+    return state.model_copy(update={"channels": {**state.channels, channel: status}})
+
+
+def line_followed(state: RecipientState, line_user_id: str, now: datetime) -> RecipientState:
+    """Following the official account is her consent to LINE messages."""
+    status = ChannelStatus(address=line_user_id, consented_at=now, consent_source="line_follow")
+    return state.model_copy(update={"channels": {**state.channels, "line": status}})

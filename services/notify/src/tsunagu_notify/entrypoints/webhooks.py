@@ -1,0 +1,117 @@
+"""Provider webhooks: Twilio status and inbound SMS, LINE events, email bounces, unsubscribe links.
+
+Each is authenticated by the provider's signature (403 and no change when forged) and
+deduplicated by the provider's own id (Twilio MessageSid + status, LINE webhookEventId)."""
+
+import hashlib
+import hmac
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from linebot.v3.webhook import SignatureValidator
+from twilio.request_validator import RequestValidator
+
+from tsunagu_notify.domain.directory import is_stop
+from tsunagu_notify.optouts import ProviderSignals
+
+router = APIRouter(tags=["webhooks"])
+
+
+def get_signals(request: Request) -> ProviderSignals:
+    return request.app.state.container.signals
+
+
+Signals = Annotated[ProviderSignals, Depends(get_signals)]
+
+
+def _forbidden() -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail="invalid signature")
+
+
+async def _twilio_form(request: Request, signature: str | None) -> dict[str, str]:
+    settings = request.app.state.settings
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    url = settings.public_base_url.rstrip("/") + request.url.path
+    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+        raise _forbidden()
+    return form
+
+
+@router.post("/webhooks/twilio/status")
+async def twilio_status(request: Request, signals: Signals,
+                        x_twilio_signature: Annotated[str | None, Header()] = None) -> dict:
+    """Twilio status callback: delivered / failed / undelivered for a message we sent."""
+    form = await _twilio_form(request, x_twilio_signature)
+    sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    if await signals.store.first_time(f"twilio:{sid}:{state}", signals.clock.now()):
+        await signals.delivery_status(sid, state)
+    return {"status": "ok"}
+
+
+@router.post("/webhooks/twilio/inbound")
+async def twilio_inbound(request: Request, signals: Signals,
+                         x_twilio_signature: Annotated[str | None, Header()] = None) -> dict:
+    """An SMS she sent us: STOP (or 停止, 配信停止, ストップ …) turns SMS off for every company."""
+    form = await _twilio_form(request, x_twilio_signature)
+    if not await signals.store.first_time(f"twilio-in:{form.get('MessageSid', '')}", signals.clock.now()):
+        return {"status": "duplicate"}
+    if not is_stop(form.get("Body", "")):
+        return {"status": "ignored"}
+    recipient_id = await signals.store.find_by_address("sms", form.get("From", ""))
+    if recipient_id is not None:
+        await signals.opt_out(recipient_id, "sms", "sms_stop", confirm=True)
+    return {"status": "opted_out"}
+
+
+@router.post("/webhooks/line")
+async def line_webhook(request: Request, signals: Signals,
+                       x_line_signature: Annotated[str | None, Header()] = None) -> dict:
+    """LINE webhook: follow turns LINE on for a linked person, unfollow turns it off."""
+    body = await request.body()
+    secret = request.app.state.settings.line_channel_secret
+    if not x_line_signature or not SignatureValidator(secret).validate(body.decode(), x_line_signature):
+        raise _forbidden()
+    for event in json.loads(body).get("events", []):
+        event_id = event.get("webhookEventId") or f"{event.get('type')}:{event.get('timestamp')}"
+        if not await signals.store.first_time(f"line:{event_id}", signals.clock.now()):
+            continue
+        user_id = (event.get("source") or {}).get("userId", "")
+        if event.get("type") == "follow":
+            await signals.line_follow(user_id)
+        elif event.get("type") == "unfollow":
+            recipient_id = await signals.store.find_by_address("line", user_id)
+            if recipient_id is not None:
+                await signals.opt_out(recipient_id, "line", "line_unfollow", confirm=False)
+    return {"status": "ok"}
+
+
+@router.post("/webhooks/email/bounce")
+async def email_bounce(request: Request, signals: Signals,
+                       x_tsunagu_signature: Annotated[str | None, Header()] = None) -> dict:
+    """A bounce from the mail relay ({"id", "email", "type": "hard"|"soft"}), signed with HMAC-SHA256.
+
+    A hard bounce turns email off for every company."""
+    body = await request.body()
+    secret = request.app.state.settings.email_webhook_secret.encode()
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    if not x_tsunagu_signature or not hmac.compare_digest(expected, x_tsunagu_signature):
+        raise _forbidden()
+    bounce = json.loads(body)
+    if bounce.get("type") != "hard" or not await signals.store.first_time(f"bounce:{bounce.get('id')}", signals.clock.now()):
+        return {"status": "ignored"}
+    recipient_id = await signals.store.find_by_address("email", bounce.get("email", ""))
+    if recipient_id is not None:
+        await signals.opt_out(recipient_id, "email", "email_bounce", confirm=False)
+    return {"status": "opted_out"}
+
+
+@router.post("/unsubscribe/{token}")
+async def unsubscribe(token: str, request: Request, signals: Signals) -> dict:
+    """One-click unsubscribe (RFC 8058) from the link in every email; no login needed."""
+    target = request.app.state.container.tokens.read(token)
+    if target is None:
+        raise _forbidden()
+    recipient_id, channel = target
+    await signals.opt_out(recipient_id, channel, "unsubscribe_link", confirm=False)
+    return {"status": "unsubscribed", "channel": channel}

@@ -1,0 +1,140 @@
+"""The policy stage: load her state, decide, store state + decision + events in one write,
+then make the decision happen (decision log, deferral, delivery) idempotently."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import NotificationDeferred, NotificationRequested, NotificationSuppressed
+from tsunagu_shared.kafka.consumer import TransientError
+from tsunagu_shared.outbox import OutboxRelay
+
+from tsunagu_notify.adapters.delivery_queue import DeliveryQueue, idempotency_key
+from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.clock import Clock
+from tsunagu_notify.domain.model import Action, Decision, Intent, Reason, RecipientState
+from tsunagu_notify.domain.policy import apply_decision, decide
+from tsunagu_notify.domain.policy_config import PolicyConfig
+from tsunagu_notify.domain.templates import UnknownTemplate, template
+
+log = structlog.get_logger(__name__)
+SOURCE = "tsunagu/notify"
+_MAX_CONFLICTS = 20
+
+
+def intent_from(event: NotificationRequested) -> Intent:
+    return Intent(
+        intent_id=event.intent_id, recipient_id=event.recipient_id, template=event.template,
+        category=event.category, company_id=event.company_id, variables=event.variables, channel=event.channel,
+        not_before=event.not_before, automatic=event.template.endswith("_reminder"),
+        requested_at=event.requested_at,
+    )
+
+
+@dataclass
+class PolicyStage:
+    store: NotifyStore
+    deliveries: DeliveryQueue
+    relay: OutboxRelay
+    clock: Clock
+    config: PolicyConfig
+    # Called when a delivery is queued, so a channel worker picks it up without waiting.
+    wake_delivery: Callable[[], None] = lambda: None
+
+    async def on_intent(self, envelope: Envelope) -> None:
+        """An intent from notify.intents (ours or another service's)."""
+        event = envelope.event()
+        if isinstance(event, NotificationRequested):
+            await self.handle(intent_from(event))
+
+    async def handle(self, intent: Intent) -> Decision:
+        """Decide one intent exactly once per attempt, however often it is handed in."""
+        for _ in range(_MAX_CONFLICTS):
+            record = await self.store.load(intent.recipient_id)
+            earlier = record.earlier_decision(intent)
+            if earlier is not None:
+                await self._carry_out(intent, earlier, record.state)  # repair after a crash; idempotent
+                return earlier
+            decision = self._decide(intent, record.state)
+            new_state = apply_decision(record.state, intent, decision, self.config)
+            if await self.store.save(record, new_state, decision=decision, events=self._events(decision)):
+                self.relay.wake()
+                await self._carry_out(intent, decision, record.state)
+                return decision
+        raise TransientError(f"recipient {intent.recipient_id} kept changing; retrying later")
+
+    def _decide(self, intent: Intent, state: RecipientState) -> Decision:
+        now = self.clock.now()
+        try:
+            template(intent.template)
+        except UnknownTemplate:
+            return Decision(intent_id=intent.intent_id, recipient_id=intent.recipient_id, action=Action.SUPPRESS,
+                            reason=Reason.UNKNOWN_TEMPLATE, decided_at=now, attempt=intent.attempt,
+                            detail=intent.template)
+        return decide(intent, state, now, self.config)
+
+    def _events(self, decision: Decision) -> tuple[Envelope, ...]:
+        common = {"intent_id": decision.intent_id, "recipient_id": decision.recipient_id, "decided_at": decision.decided_at}
+        if decision.action == Action.SUPPRESS:
+            event = NotificationSuppressed(reason=decision.reason.value, **common)
+        elif decision.action == Action.DEFER:
+            event = NotificationDeferred(reason=decision.reason.value, until=decision.until, **common)
+        elif decision.action == Action.DIGEST:
+            event = NotificationDeferred(reason=f"digested:{decision.into}", until=decision.decided_at, **common)
+        else:
+            return ()
+        return (Envelope.wrap(event, source=SOURCE),)
+
+    async def _carry_out(self, intent: Intent, decision: Decision, before: RecipientState) -> None:
+        await self.store.record_decision(decision, intent)
+        if decision.action == Action.DEFER:
+            await self.store.schedule(intent.model_copy(update={"attempt": intent.attempt + 1}), decision.until)
+        elif decision.action == Action.SEND:
+            await self._enqueue_delivery(intent, decision, before)
+
+    async def _enqueue_delivery(self, intent: Intent, decision: Decision, before: RecipientState) -> None:
+        variables, template_name = dict(intent.variables), intent.template
+        digest = before.open_digest
+        if digest is not None and digest.holder_intent_id == intent.intent_id and digest.items:
+            names = [intent.variables.get("company_name")] + [i.variables.get("company_name") for i in digest.items]
+            names = [n for n in dict.fromkeys(names) if n]
+            template_name = "outreach_digest"
+            variables = {"company_name": names[0] if names else "Tsunagu", "companies": "、".join(names),
+                         "count": len(digest.items) + 1}
+        key = idempotency_key(intent.intent_id, intent.recipient_id, decision.channel)
+        created = await self.deliveries.add({
+            "_id": key, "intent_id": intent.intent_id, "recipient_id": intent.recipient_id,
+            "channel": decision.channel, "template": template_name, "category": intent.category,
+            "company_id": intent.company_id, "variables": variables, "created_at": decision.decided_at,
+            "next_attempt_at": decision.decided_at - timedelta(seconds=1),
+        })
+        if created:
+            self.wake_delivery()
+
+
+class Scheduler:
+    """Re-submits deferred intents through the policy when they fall due."""
+
+    def __init__(self, stage: PolicyStage, *, poll_seconds: float) -> None:
+        self._stage, self._poll = stage, poll_seconds
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                while (intent := await self._stage.store.claim_due(self._stage.clock.now(), timedelta(minutes=5))):
+                    await self._stage.handle(intent)
+                    await self._stage.store.finish_scheduled(intent)
+            except Exception:
+                log.exception("scheduler_failed")
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._poll)
+            except TimeoutError:
+                pass
+
+    def stop(self) -> None:
+        self._stopping.set()
