@@ -9,13 +9,12 @@ from tsunagu_events.adapters.events_repository import EVENTS, LEDGER, MongoEvent
 from tsunagu_events.adapters.registrations_repository import (
     CHECK_INS,
     MATCHES,
-    REGISTRATIONS,
     MongoInterestRepository,
     MongoRegistrationRepository,
 )
 
 # The collections whose documents carry events (the outbox).
-OUTBOX_COLLECTIONS = [EVENTS, LEDGER, CHECK_INS, MATCHES, REGISTRATIONS]
+OUTBOX_COLLECTIONS = [EVENTS, LEDGER, CHECK_INS, MATCHES]
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.handlers import EventsHandlers
 
