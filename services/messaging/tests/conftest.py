@@ -39,6 +39,9 @@ class Stack:
     def recruiter(self, company_id: str, recruiter_id: str = "rec-1") -> dict[str, str]:
         return bearer(self.settings, role="recruiter", subject=recruiter_id, company_id=company_id)
 
+    def service(self) -> dict[str, str]:
+        return bearer(self.settings, role="service", subject="some-service")
+
     async def publish(self, event: DomainEvent) -> Envelope:
         envelope = Envelope.wrap(event, source="tests")
         await self.publisher.publish(envelope)

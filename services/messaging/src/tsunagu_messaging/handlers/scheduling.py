@@ -79,7 +79,7 @@ class Scheduling:
             raise ChangedMeanwhile("the interview changed meanwhile; reload it")
         if wrapped:
             self.relay.wake()
-        return interview.model_copy(update=fields)
+        return Interview.model_validate({**interview.model_dump(), **fields})
 
     async def choose_slot(self, principal: Principal, interview_id: str, *, slot_id: str,
                           time_zone: str | None) -> Interview:
