@@ -46,7 +46,9 @@ class ProfileBusy(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, to the millisecond the database keeps, so what we answer equals what we store."""
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @dataclass

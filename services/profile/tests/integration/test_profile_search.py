@@ -1,0 +1,78 @@
+"""Recruiter search: each filter, the sort, and cursor pagination without gaps or repeats."""
+
+from datetime import datetime, timezone
+
+ANSWERS_EXPLORER = {f"q{i:02d}": (5 if i >= 13 else 2) for i in range(1, 16)}
+
+
+async def _recruiter(stack):
+    await stack.company("co-s", status="active", change="joined")
+    rec = stack.recruiter("rec-s", "co-s")
+    await stack.eventually(lambda: _ok(stack, rec), what="company joined")
+    return rec
+
+
+async def _ok(stack, rec) -> bool:
+    return await stack.search_status(rec) == 200
+
+
+async def _ids(stack, rec, **params) -> list[str]:
+    response = await stack.client.get("/profiles", params=params, headers=rec)
+    assert response.status_code == 200, response.text
+    return [p["candidate_id"] for p in response.json()["items"]]
+
+
+async def test_filters_narrow_the_results(stack):
+    rec = await _recruiter(stack)
+    await stack.create("s1", industries=["it", "finance"], graduation_year=2026, school="Tohoku", location="Sendai")
+    await stack.create("s2", industries=["maker"], graduation_year=2027, school="Kyoto", location="Kyoto")
+    await stack.create("s3", industries=["it"], graduation_year=2027, school="Kyoto", location="Osaka")
+    s2 = stack.candidate("s2")
+    await stack.client.put("/profiles/me/selection-progress", headers=s2,
+                           json={"entries": [{"company_name": "A", "stage": "final_interview", "date": "2025-04-01"}]})
+    await stack.client.put("/profiles/me/photo", headers=stack.candidate("s3"),
+                           files={"photo": ("a.png", stack.png, "image/png")})
+    taken = await stack.client.post("/profiles/me/personality-test", headers=s2, json={"answers": ANSWERS_EXPLORER})
+    assert taken.json()["personality"]["result_type"] == "explorer"
+
+    assert sorted(await _ids(stack, rec, industry="it")) == ["s1", "s3"]
+    assert await _ids(stack, rec, graduation_year=2026) == ["s1"]
+    assert sorted(await _ids(stack, rec, school="Kyoto")) == ["s2", "s3"]
+    assert await _ids(stack, rec, location="Osaka") == ["s3"]
+    assert await _ids(stack, rec, stage="final_interview") == ["s2"]
+    assert await _ids(stack, rec, personality_type="explorer") == ["s2"]
+    assert await _ids(stack, rec, has_photo="true") == ["s3"]
+    assert await _ids(stack, rec, industry="it", school="Kyoto") == ["s3"]
+    assert await _ids(stack, rec, stage="offer") == []
+
+
+async def test_last_active_follows_her_own_writes(stack):
+    rec = await _recruiter(stack)
+    await stack.create("old")
+    await stack.create("new")
+    since = datetime.now(timezone.utc).isoformat()
+    await stack.create("newest")
+    assert await _ids(stack, rec, active_since=since) == ["newest"]
+    await stack.client.patch("/profiles/me", json={"self_pr": "back again"}, headers=stack.candidate("old"))
+    assert await _ids(stack, rec, active_since=since) == ["old", "newest"]
+    assert (await _ids(stack, rec))[:2] == ["old", "newest"], "sorted by last activity, newest first"
+
+
+async def test_cursor_pages_through_everything_once(stack):
+    rec = await _recruiter(stack)
+    created = [f"p{i}" for i in range(7)]
+    for candidate_id in created:
+        await stack.create(candidate_id)
+    seen, cursor, pages = [], None, 0
+    while pages < 10:
+        params = {"limit": 3, "sort": "newest", **({"cursor": cursor} if cursor else {})}
+        page = (await stack.client.get("/profiles", params=params, headers=rec)).json()
+        seen += [p["candidate_id"] for p in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == list(reversed(created))
+    bad = await stack.client.get("/profiles", params={"cursor": "nonsense"}, headers=rec)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "cursor"]
