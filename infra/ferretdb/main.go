@@ -1,16 +1,28 @@
 // Command ferretdb starts FerretDB embedded as a library, so the build needs
 // nothing but the Go module proxy (a plain `go install` of FerretDB's own
 // command panics on a version file that only its release build generates).
+//
+// FerretDB 1.24 runs each update as a read followed by a write, with nothing
+// between concurrent writers: two `$inc` on one document can lose one, and a
+// conditional update (`q > 0`) can succeed twice for the last unit. MongoDB
+// makes every single-document write atomic, and Tsunagu relies on that (quota,
+// capacity, caps, outbox). So FerretDB listens on a private Unix socket and
+// this program fronts it with a small wire-protocol proxy that lets one
+// document-writing command run at a time (reads stay concurrent).
 package main
 
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -27,8 +39,12 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	socket := filepath.Join(os.TempDir(), fmt.Sprintf("tsunagu-ferretdb-%d.sock", os.Getpid()))
+	_ = os.Remove(socket)
+	defer os.Remove(socket)
+
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: *sqliteURL,
@@ -40,8 +56,36 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	log.Printf("ferretdb listening on %s (sqlite %s)", *listen, *sqliteURL)
-	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	if err := waitForSocket(socket, 30*time.Second); err != nil {
 		log.Fatal(err)
 	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	log.Printf("ferretdb listening on %s (sqlite %s), writes serialized", *listen, *sqliteURL)
+	serve(ln, socket)
+
+	if err := <-done; err != nil && ctx.Err() == nil {
+		log.Fatal(err)
+	}
+}
+
+func waitForSocket(path string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("ferretdb did not listen on %s within %s", path, timeout)
 }
