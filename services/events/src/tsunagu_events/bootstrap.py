@@ -12,11 +12,11 @@ from tsunagu_events.adapters.registrations_repository import (
     MongoInterestRepository,
     MongoRegistrationRepository,
 )
+from tsunagu_events.config import EventsSettings
+from tsunagu_events.handlers import EventsHandlers
 
 # The collections whose documents carry events (the outbox).
 OUTBOX_COLLECTIONS = [EVENTS, LEDGER, CHECK_INS, MATCHES]
-from tsunagu_events.config import EventsSettings
-from tsunagu_events.handlers import EventsHandlers
 
 
 @dataclass
