@@ -73,8 +73,15 @@ class Stack:
             return next((t for t in response.json() if t["company_id"] == company_id), None)
         return await self.eventually(find)
 
-    def published(self, *types: str) -> list[Envelope]:
-        return [e for e in self.reader.envelopes() if not types or e.type in types]
+    async def facts(self, *types: str) -> list[Envelope]:
+        """Wait for these event types, read a while longer, and return what messaging published,
+        one entry per event id: the outbox relay is at-least-once (a broker hiccup may resend an
+        id, which every consumer skips), so exactly-once means one event id per fact."""
+        await self.reader.wait_for_types(*types)
+        unique: dict[str, Envelope] = {}
+        for envelope in await self.reader.settle(1.0):
+            unique.setdefault(envelope.id, envelope)
+        return list(unique.values())
 
 
 @asynccontextmanager

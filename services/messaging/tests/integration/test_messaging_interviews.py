@@ -74,8 +74,7 @@ async def test_interview_time_zone_round_trip_reschedule_and_cancel(stack):
     assert (await stack.client.post(f"/interviews/{iid}/cancel", headers=acme, json={})).status_code == 409
 
     types = ("InterviewScheduled", "InterviewRescheduled", "InterviewScheduled", "InterviewCancelled")
-    await stack.reader.wait_for_types(*types)
-    envelopes = await stack.reader.settle(1.0)
+    envelopes = await stack.facts(*types)
     assert [e.type for e in envelopes] == list(types)
     scheduled = envelopes[0].event()
     assert scheduled.starts_at == first and scheduled.starts_at.utcoffset() == timedelta(0)
