@@ -94,6 +94,9 @@ async def test_block_decline_departure_and_deletion_stop_the_company(stack):
                                       declined_at=_now()))
     await stack.publish(CompanyStatusChanged(company_id="gone-co", name="Gone", status="inactive", change="left",
                                              changed_at=_now()))
+    personal = await stack.client.post(f"/threads/{deleted}/messages", headers=mai,
+                                       json={"body": "Call me at 090-1234-5678"})
+    assert personal.status_code == 201
     await stack.delete_profile("mai")
 
     async def all_refused():
@@ -104,6 +107,8 @@ async def test_block_decline_departure_and_deletion_stop_the_company(stack):
     # After declining she may still write herself; after deletion her thread is closed for her too.
     assert (await stack.client.post(f"/threads/{declined}/messages", json={"body": "Sorry, maybe later"},
                                     headers=hanako)).status_code == 201
+    kept = (await stack.client.get(f"/threads/{deleted}/messages", headers=stack.recruiter("deleted-co"))).json()
+    assert [(m["body"], m["erased"]) for m in kept] == [("", True)]
     closed = await stack.client.post(f"/threads/{deleted}/messages", json={"body": "hi"}, headers=mai)
     assert closed.status_code == 403 and "closed" in closed.json()["detail"]
     # A scout racing her deletion opens nothing for her.
