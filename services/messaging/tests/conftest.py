@@ -66,6 +66,15 @@ class Stack:
             await self.reader.poll(0.2)
         raise AssertionError("condition not reached in time")
 
+    async def consumed(self, *envelopes: Envelope) -> None:
+        """Wait until messaging's consumer has processed these events (its processed-ids record)."""
+        processed = self.app.state.container.infra.db["processed_events.messaging"]
+        wanted = [e.id for e in envelopes]
+
+        async def all_done():
+            return await processed.count_documents({"_id": {"$in": wanted}}) == len(wanted)
+        await self.eventually(all_done)
+
     async def thread_of(self, candidate_id: str, company_id: str) -> dict:
         """Wait until the student sees a thread with this company; return it."""
         async def find():

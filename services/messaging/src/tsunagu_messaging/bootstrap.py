@@ -17,7 +17,7 @@ from tsunagu_messaging.adapters.records import (
     MongoQuestionRepository,
 )
 from tsunagu_messaging.adapters.storage import AttachmentStore, LocalFolderStore
-from tsunagu_messaging.adapters.threads import MESSAGES, THREADS, MongoMessageRepository, MongoThreadRepository
+from tsunagu_messaging.adapters.threads import MESSAGES, MongoMessageRepository, MongoThreadRepository
 from tsunagu_messaging.config import MessagingSettings
 from tsunagu_messaging.handlers import ConsumedEvents, Conversation, Scheduling
 
@@ -32,7 +32,7 @@ class Container:
 
 async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | None = None,
                     profile: ProfileClient | None = None) -> Container:
-    infra = Infrastructure.open(settings, outbox_collections=[MESSAGES, INTERVIEWS, OFFERS, QUESTIONS, THREADS])
+    infra = Infrastructure.open(settings, outbox_collections=[MESSAGES, INTERVIEWS, OFFERS, QUESTIONS])
     threads, messages = MongoThreadRepository(infra.db), MongoMessageRepository(infra.db)
     interviews, offers = MongoInterviewRepository(infra.db), MongoOfferRepository(infra.db)
     attachments, directory = MongoAttachmentRepository(infra.db), MongoDirectory(infra.db)

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from tsunagu_shared.events import CompanyStatusChanged, ScoutDeclined
+from tsunagu_shared.events import CompanyBlocked, CompanyStatusChanged, ScoutDeclined
 
 
 def _now():
@@ -68,7 +68,7 @@ async def test_first_reply_is_reply_received_exactly_once_and_redelivered_scouts
 
 
 async def test_block_decline_departure_and_deletion_stop_the_company(stack):
-    for company in ("blocked-co", "declined-co", "gone-co", "deleted-co"):
+    for company in ("blocked-co", "declined-co", "gone-co", "deleted-co", "scout-blocked-co"):
         await stack.scout(company, "hanako" if company != "deleted-co" else "mai",
                           scout_id=f"s-{company}")
     hanako, mai = stack.student("hanako"), stack.student("mai")
@@ -76,6 +76,7 @@ async def test_block_decline_departure_and_deletion_stop_the_company(stack):
     declined = (await stack.thread_of("hanako", "declined-co"))["thread_id"]
     gone = (await stack.thread_of("hanako", "gone-co"))["thread_id"]
     deleted = (await stack.thread_of("mai", "deleted-co"))["thread_id"]
+    scout_blocked = (await stack.thread_of("hanako", "scout-blocked-co"))["thread_id"]
 
     async def company_writes(thread_id, company):
         return await stack.client.post(f"/threads/{thread_id}/messages", json={"body": "Are you there?"},
@@ -89,21 +90,24 @@ async def test_block_decline_departure_and_deletion_stop_the_company(stack):
                                     headers=hanako)).status_code == 403
     assert (await stack.client.post(f"/threads/{blocked}/block",
                                     headers=stack.recruiter("blocked-co"))).status_code == 403
-    await stack.scout("blocked-co", "hanako", scout_id="s-again")  # a new scout does not lift her block
-    await stack.publish(ScoutDeclined(scout_id="s-declined-co", company_id="declined-co", candidate_id="hanako",
-                                      declined_at=_now()))
-    await stack.publish(CompanyStatusChanged(company_id="gone-co", name="Gone", status="inactive", change="left",
-                                             changed_at=_now()))
+    consumed = [await stack.scout("blocked-co", "hanako", scout_id="s-again")]  # a new scout does not lift her block
+    consumed.append(await stack.publish(ScoutDeclined(scout_id="s-declined-co", company_id="declined-co",
+                                                      candidate_id="hanako", declined_at=_now())))
+    # A block she made in the scout service (CompanyBlocked) holds here too.
+    consumed.append(await stack.publish(CompanyBlocked(candidate_id="hanako", company_id="scout-blocked-co",
+                                                       blocked_at=_now())))
+    consumed.append(await stack.publish(CompanyStatusChanged(company_id="gone-co", name="Gone", status="inactive",
+                                                             change="left", changed_at=_now())))
     personal = await stack.client.post(f"/threads/{deleted}/messages", headers=mai,
                                        json={"body": "Call me at 090-1234-5678"})
     assert personal.status_code == 201
-    await stack.delete_profile("mai")
+    consumed.append(await stack.delete_profile("mai"))
+    await stack.consumed(*consumed)
 
-    async def all_refused():
-        codes = [(await company_writes(t, c)).status_code for t, c in
-                 ((declined, "declined-co"), (gone, "gone-co"), (deleted, "deleted-co"), (blocked, "blocked-co"))]
-        return codes == [403, 403, 403, 403]
-    await stack.eventually(all_refused)
+    codes = [(await company_writes(t, c)).status_code for t, c in
+             ((declined, "declined-co"), (gone, "gone-co"), (deleted, "deleted-co"), (blocked, "blocked-co"),
+              (scout_blocked, "scout-blocked-co"))]
+    assert codes == [403] * 5
     # After declining she may still write herself; after deletion her thread is closed for her too.
     assert (await stack.client.post(f"/threads/{declined}/messages", json={"body": "Sorry, maybe later"},
                                     headers=hanako)).status_code == 201
@@ -112,9 +116,7 @@ async def test_block_decline_departure_and_deletion_stop_the_company(stack):
     closed = await stack.client.post(f"/threads/{deleted}/messages", json={"body": "hi"}, headers=mai)
     assert closed.status_code == 403 and "closed" in closed.json()["detail"]
     # A scout racing her deletion opens nothing for her.
-    late = await stack.scout("late-co", "mai")
-    processed = stack.app.state.container.infra.db["processed_events.messaging"]
-    await stack.eventually(lambda: processed.find_one({"_id": late.id}))
+    await stack.consumed(await stack.scout("late-co", "mai"))
     threads = (await stack.client.get("/threads", headers=mai)).json()
     assert [t["company_id"] for t in threads] == ["deleted-co"] and threads[0]["status"] == "closed"
     # Unblocked, she writes again; the company may answer.

@@ -77,4 +77,7 @@ class MongoDirectory:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        return int(document["count"])
+        count = int(document["count"])
+        if count == 1:  # a new window began: the sender's older counters are of no use any more
+            await self._counters.delete_many({"sender_id": sender_id, "window_start": {"$lt": window_start}})
+        return count

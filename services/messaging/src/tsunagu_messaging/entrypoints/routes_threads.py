@@ -7,7 +7,7 @@ exist, so nobody learns which conversations other parties have.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
 
