@@ -64,6 +64,8 @@ def stack_env() -> dict[str, str]:
         "TSUNAGU_LINE_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 2}",
         "TSUNAGU_EMULATOR_CONTROL_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE}",
         **{f"TSUNAGU_{s.upper()}_URL": f"http://127.0.0.1:{PORT_BASE + i + 1}" for i, s in enumerate(SERVICES)},
+        # where providers (emulated or real) post their webhooks: notify
+        "TSUNAGU_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT_BASE + 5}",
     }
 
 

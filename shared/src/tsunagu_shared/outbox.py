@@ -7,14 +7,17 @@ only after the broker acknowledged it. A crash between the write and the
 publish loses nothing (the envelope is in the document); a crash between the
 publish and the removal republishes the same event id, which consumers skip.
 
-A deletion replaces the document by a tombstone that keeps only its outbox;
-the relay removes the tombstone once it is flushed.
+A deletion replaces the document by a tombstone that keeps only the deletion's
+events; the relay removes the tombstone once it is flushed. Events of the
+document not yet published when it is deleted are dropped with its data: the
+deletion event that follows supersedes them for every subscriber.
 """
 
 import asyncio
 from typing import Any
 
 import structlog
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -91,22 +94,47 @@ class OutboxRelay:
         self._stopping.set()
         self._wake.set()
 
-    async def flush(self) -> int:
-        """Publish every pending event once; return how many went out."""
+    async def flush(self, batch_size: int = 500) -> int:
+        """Publish every pending event once; return how many went out.
+
+        Documents are taken in batches: all their events are sent without waiting
+        one by one (the idempotent producer keeps each key's order), then the
+        published entries are removed with one bulk write per batch."""
         count = 0
         for collection in self._collections:
+            batch: list[dict[str, Any]] = []
             async for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1, TOMBSTONE: 1}):
-                count += await self._flush_document(collection, doc)
+                batch.append(doc)
+                if len(batch) >= batch_size:
+                    count += await self._flush_batch(collection, batch)
+                    batch = []
+            if batch:
+                count += await self._flush_batch(collection, batch)
         return count
 
-    async def _flush_document(self, collection: AsyncCollection, doc: dict[str, Any]) -> int:
-        entries = sorted((doc.get(OUTBOX) or {}).values(), key=lambda e: (e["time"], e["id"]))
-        for entry in entries:
-            await self._publisher.publish(Envelope.model_validate(entry))
-            await collection.update_one(
+    async def _flush_batch(self, collection: AsyncCollection, docs: list[dict[str, Any]]) -> int:
+        entries_by_doc = [
+            (doc, sorted((doc.get(OUTBOX) or {}).values(), key=lambda e: (e["time"], e["id"]))) for doc in docs
+        ]
+        deliveries = [
+            await self._publisher.send(Envelope.model_validate(entry))
+            for _, entries in entries_by_doc
+            for entry in entries
+        ]
+        await asyncio.gather(*deliveries)
+        # One conditional removal per entry: the document may have been replaced meanwhile
+        # (a tombstone), and its new entries must stay counted.
+        acknowledgements = [
+            UpdateOne(
                 {"_id": doc["_id"], f"{OUTBOX}.{entry['id']}": {"$exists": True}},
                 {"$unset": {f"{OUTBOX}.{entry['id']}": ""}, "$inc": {PENDING: -1}},
             )
-        if doc.get(TOMBSTONE):
-            await collection.delete_one({"_id": doc["_id"], TOMBSTONE: True, PENDING: {"$lte": 0}})
-        return len(entries)
+            for doc, entries in entries_by_doc
+            for entry in entries
+        ]
+        if acknowledgements:
+            await collection.bulk_write(acknowledgements, ordered=False)
+        tombstones = [doc["_id"] for doc in docs if doc.get(TOMBSTONE)]
+        if tombstones:
+            await collection.delete_many({"_id": {"$in": tombstones}, TOMBSTONE: True, PENDING: {"$lte": 0}})
+        return len(deliveries)

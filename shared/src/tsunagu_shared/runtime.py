@@ -8,6 +8,7 @@ each dependency.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -35,6 +36,7 @@ class Infrastructure:
     relay: OutboxRelay
     consumers: list[EventConsumer] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _background: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
     kafka_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -43,12 +45,20 @@ class Infrastructure:
         mongo = database.connect(settings.mongo_url)
         db = mongo[settings.database_name]
         publisher = EventPublisher(
-            bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix, client_id=settings.service_name
+            bootstrap=settings.kafka_bootstrap,
+            topic_prefix=settings.topic_prefix,
+            client_id=settings.service_name,
+            options=settings.kafka_client_options(),
         )
         relay = OutboxRelay(
             db=db, collections=outbox_collections, publisher=publisher, poll_seconds=settings.outbox_poll_seconds
         )
         return cls(settings=settings, mongo=mongo, db=db, publisher=publisher, relay=relay)
+
+    def add_task(self, run: Callable[[], Awaitable[None]], *, name: str) -> None:
+        """A background loop of the service (sweeper, scheduler): started with the
+        service, cancelled at shutdown. It must handle its own errors and keep going."""
+        self._background.append((name, run))
 
     def topic(self, topic: Topic) -> str:
         return topic_name(topic, self.settings.topic_prefix)
@@ -65,18 +75,26 @@ class Infrastructure:
             processed=ProcessedEvents(self.db, group),
             publisher=self.publisher,
             max_attempts=self.settings.consumer_max_attempts,
+            options=self.settings.kafka_client_options(),
         )
         self.consumers.append(consumer)
         return consumer
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._start_kafka_side(), name="kafka-side"))
+        for name, run in self._background:
+            self._tasks.append(asyncio.create_task(run(), name=name))
 
     async def _start_kafka_side(self) -> None:
         delay = 0.2
         while True:
             try:
-                await ensure_topics(self.settings.kafka_bootstrap, wanted_topics(self.settings.topic_prefix))
+                if self.settings.kafka_create_topics:
+                    await ensure_topics(
+                        self.settings.kafka_bootstrap,
+                        wanted_topics(self.settings.topic_prefix),
+                        options=self.settings.kafka_client_options(),
+                    )
                 await self.publisher.start()
                 break
             except Exception as exc:

@@ -18,6 +18,13 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # PLAINTEXT locally; SASL_SSL with SCRAM-SHA-512 against the production (Strimzi) cluster.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    # Create missing topics at start (development); off in production, where KafkaTopic resources own them.
+    kafka_create_topics: bool = True
     # Prepended to every topic name, so two stacks (or two test runs) can share a broker.
     topic_prefix: str = ""
     mongo_url: str = "mongodb://127.0.0.1:27027/"
@@ -29,6 +36,21 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = 0.5
     consumer_max_attempts: int = 3
+
+    def kafka_client_options(self) -> dict:
+        """Connection options for every aiokafka client (producer, consumer, admin)."""
+        options: dict = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            options.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password,
+            )
+        if "SSL" in self.kafka_security_protocol:
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context()
+        return options
 
     @property
     def database_name(self) -> str:

@@ -39,6 +39,8 @@ CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
     "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
     "events": (PROFILE_EVENTS,),
     "notify": (PROFILE_EVENTS, SCOUT_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
+    # notify's policy stage: one person's intents, in order, on one worker
+    "notify-policy": (NOTIFY_INTENTS,),
 }
 
 

@@ -9,9 +9,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from tsunagu_shared.kafka.admin import ensure_topics
 from tsunagu_shared.runtime import Infrastructure
-from tsunagu_shared.topics import CONSUMER_GROUPS, NOTIFY_INTENTS, dlq_name
+from tsunagu_shared.topics import CONSUMER_GROUPS, NOTIFY_INTENTS
 
 from tsunagu_notify.adapters.channels.base import Channel
 from tsunagu_notify.adapters.channels.email import EmailChannel
@@ -45,12 +44,6 @@ class NotifyInfrastructure:
         return self.base.kafka_started
 
     async def start(self) -> None:
-        settings = self.base.settings
-        try:  # the shared topic registry does not know the policy group's dead-letter topic
-            await asyncio.wait_for(
-                ensure_topics(settings.kafka_bootstrap, {dlq_name(POLICY_GROUP, settings.topic_prefix): 1}), 10)
-        except Exception:
-            pass  # Kafka away: the broker auto-creates it on first dead letter, or the next start will
         await self.store.ensure_indexes()
         await self.base.start()
         self._tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in self.loops]

@@ -8,7 +8,6 @@ from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_profile.adapters.directory import MongoCompanyDirectory
-from tsunagu_profile.adapters.locks import DocumentLocks, TurnTakingOutboxRelay
 from tsunagu_profile.adapters.photos import LocalPhotoStore
 from tsunagu_profile.adapters.repository import PROFILES, MongoProfileRepository
 from tsunagu_profile.config import ProfileSettings
@@ -26,12 +25,7 @@ class Container:
 
 async def bootstrap(settings: ProfileSettings) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=[PROFILES])
-    locks = DocumentLocks()
-    infra.relay = TurnTakingOutboxRelay(
-        locks=locks, db=infra.db, collections=[PROFILES], publisher=infra.publisher,
-        poll_seconds=settings.outbox_poll_seconds,
-    )
-    profiles = MongoProfileRepository(infra.db, locks=locks)
+    profiles = MongoProfileRepository(infra.db)
     try:
         await profiles.ensure_indexes()
     except Exception as exc:  # the API serves (answering 503) while the database is away

@@ -16,9 +16,11 @@ def wanted_topics(prefix: str = "") -> dict[str, int]:
     return wanted
 
 
-async def ensure_topics(bootstrap: str, topics: dict[str, int], replication: int = 1) -> None:
+async def ensure_topics(
+    bootstrap: str, topics: dict[str, int], replication: int = 1, options: dict | None = None
+) -> None:
     """Create the topics that do not exist yet; leave the others alone."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **(options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -55,6 +55,7 @@ class EventConsumer:
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
         max_backoff_seconds: float = 5.0,
+        options: dict | None = None,
     ) -> None:
         self.group = group
         self._topics = topics
@@ -72,6 +73,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_interval_ms=600_000,
+            **(options or {}),
         )
         self._stopping = asyncio.Event()
 

@@ -1,5 +1,7 @@
 """The idempotent event publisher (acks=all, enable_idempotence)."""
 
+import asyncio
+
 import structlog
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
@@ -16,7 +18,9 @@ PUBLISHED = Counter("tsunagu_events_published_total", "Events published to Kafka
 class EventPublisher:
     """Publishes envelopes to their event type's topic, keyed by subject."""
 
-    def __init__(self, *, bootstrap: str, topic_prefix: str = "", client_id: str = "tsunagu") -> None:
+    def __init__(
+        self, *, bootstrap: str, topic_prefix: str = "", client_id: str = "tsunagu", options: dict | None = None
+    ) -> None:
         self._prefix = topic_prefix
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
@@ -25,6 +29,7 @@ class EventPublisher:
             enable_idempotence=True,
             linger_ms=2,
             request_timeout_ms=15_000,
+            **(options or {}),
         )
 
     async def start(self) -> None:
@@ -46,6 +51,15 @@ class EventPublisher:
             target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
         )
         PUBLISHED.labels(target, envelope.type).inc()
+
+    async def send(self, envelope: Envelope) -> asyncio.Future:
+        """Queue an envelope and return the future of its acknowledgement (for batches)."""
+        target = self.topic_for(envelope)
+        future = await self._producer.send(
+            target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
+        )
+        PUBLISHED.labels(target, envelope.type).inc()
+        return future
 
     async def publish_raw(self, topic: str, value: bytes, *, key: bytes | None, headers: list) -> None:
         """Send bytes as they are (dead-letter copies, replays)."""

@@ -9,7 +9,6 @@ from pymongo.errors import DuplicateKeyError
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, new_document, tombstone, with_events
 
-from tsunagu_profile.adapters.locks import DocumentLocks
 from tsunagu_profile.domain.model import Profile
 from tsunagu_profile.domain.search import SORTS, Cursor, SearchFilters
 
@@ -37,9 +36,8 @@ class ProfileRepository(Protocol):
 class MongoProfileRepository:
     """Each write carries its events in the same single-document write (the outbox)."""
 
-    def __init__(self, db: AsyncDatabase, *, locks: DocumentLocks) -> None:
+    def __init__(self, db: AsyncDatabase) -> None:
         self._profiles = db[PROFILES]
-        self._locks = locks
 
     async def ensure_indexes(self) -> None:
         """Indexes for recruiter search over ~100k profiles: each filter, and each sort with its tie-breaker."""
@@ -63,20 +61,18 @@ class MongoProfileRepository:
     async def save(self, profile: Profile, *, expected_version: int, events: list[Envelope]) -> None:
         """Write the whole profile if nobody else wrote since `expected_version`."""
         fields = _storable({**profile.model_dump(), "version": expected_version + 1})
-        async with self._locks.hold(profile.candidate_id):
-            result = await self._profiles.update_one(
-                {"_id": profile.candidate_id, "version": expected_version, **NOT_DELETED},
-                with_events({"$set": fields}, *events),
-            )
+        result = await self._profiles.update_one(
+            {"_id": profile.candidate_id, "version": expected_version, **NOT_DELETED},
+            with_events({"$set": fields}, *events),
+        )
         if result.matched_count != 1:
             raise ConcurrentUpdate(profile.candidate_id)
 
     async def delete(self, candidate_id: str, *events: Envelope) -> bool:
         """Replace the profile by a tombstone holding only its last events (no personal data)."""
-        async with self._locks.hold(candidate_id):
-            result = await self._profiles.replace_one(
-                {"_id": candidate_id, **NOT_DELETED}, tombstone(candidate_id, *events)
-            )
+        result = await self._profiles.replace_one(
+            {"_id": candidate_id, **NOT_DELETED}, tombstone(candidate_id, *events)
+        )
         return result.matched_count == 1
 
     async def search(
