@@ -19,7 +19,7 @@ from tsunagu_notify.adapters.channels.sms import SmsChannel
 from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
 from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
-from tsunagu_notify.clock import Clock, SystemClock
+from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.delivery import DeliveryWorker
 from tsunagu_notify.handlers import IntakeHandlers
@@ -83,7 +83,7 @@ def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
 
 async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                     channels: dict[str, Channel] | None = None) -> Container:
-    clock = clock or SystemClock()
+    clock = clock or (ShiftedClock() if settings.clock_control else SystemClock())
     config = settings.policy()
     base = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     store, queue = NotifyStore(base.db), DeliveryQueue(base.db)

@@ -30,6 +30,9 @@ class NotifySettings(ServiceSettings):
     # How providers reach our webhooks (signatures are computed over this URL).
     public_base_url: str = "http://127.0.0.1:8005"
 
+    # Demo and test stacks only: admins may move the clock (PUT /admin/clock).
+    clock_control: bool = False
+
     policy_file: str = str(DEFAULT_POLICY_FILE)
     scheduler_poll_seconds: float = 1.0
     delivery_poll_seconds: float = 0.3

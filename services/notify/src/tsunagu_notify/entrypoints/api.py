@@ -11,6 +11,7 @@ from tsunagu_shared.auth import CurrentPrincipal, ServiceCaller
 
 from tsunagu_notify.bootstrap import bootstrap
 from tsunagu_notify.config import NotifySettings
+from tsunagu_notify.entrypoints.clock import router as clock_router
 from tsunagu_notify.entrypoints.webhooks import router as webhooks_router
 
 router = APIRouter(tags=["notify"])
@@ -73,5 +74,5 @@ def create_app(settings: NotifySettings | None = None, **overrides: Any) -> Fast
         title="Tsunagu notify service",
         description="Every notification passes one contact policy; every decision is recorded with its reason.",
         bootstrap=boot,
-        routers=[router, webhooks_router],
+        routers=[router, webhooks_router, clock_router],
     )
