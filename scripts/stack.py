@@ -96,7 +96,7 @@ def processes() -> dict[str, Process]:
         table[service] = Process(
             service, [str(VENV_PY), "-m", f"tsunagu_{service}"], port,
             health_url=f"http://127.0.0.1:{port}/healthz",
-            env={"TSUNAGU_HTTP_PORT": str(port), "TSUNAGU_ENVIRONMENT": "demo",
+            env={"TSUNAGU_HTTP_PORT": str(port),
                  # the local stack lets admins move notify's clock (the demo's 23:00 scout)
                  **({"TSUNAGU_CLOCK_CONTROL": "true"} if service == "notify" else {})},
         )
