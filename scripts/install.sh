@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.cache/venv
 stamp=$venv/.installed
-packages=(shared services/profile services/scout services/messaging services/events services/notify)
-[ -d emulators ] && packages+=(emulators)
-[ -d tools ] && packages+=(tools)
+packages=()
+for dir in shared services/profile services/scout services/messaging services/events services/notify \
+           emulators tools console simulator; do
+  if [ -f "$dir/pyproject.toml" ]; then packages+=("$dir"); fi
+done
 
 reqs=(requirements-dev.txt)
 [ -f deploy/requirements.txt ] && reqs+=(deploy/requirements.txt)
