@@ -24,3 +24,7 @@ status:
 
 docs: install
 	$(PY) scripts/make_docs.py
+
+# A seeded 30-day season (10,000 students, 200 companies) through the contact policy; report in .cache/simulation/.
+simulate: install
+	$(PY) -m tsunagu_simulator --out .cache/simulation $(SIMULATE_ARGS)

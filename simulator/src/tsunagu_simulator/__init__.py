@@ -1,0 +1,1 @@
+"""Season simulator for the contact policy (issue #12)."""

@@ -1,0 +1,3 @@
+from tsunagu_simulator.cli import app
+
+app()
