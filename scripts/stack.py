@@ -100,6 +100,11 @@ def processes() -> dict[str, Process]:
                  # the local stack lets admins move notify's clock (the demo's 23:00 scout)
                  **({"TSUNAGU_CLOCK_CONTROL": "true"} if service == "notify" else {})},
         )
+    # the thin recruiter console: one page, proxying /api/<service>/ to the services above
+    table["console"] = Process(
+        "console", [str(VENV_PY), "-m", "tsunagu_console"], PORT_BASE,
+        health_url=f"http://127.0.0.1:{PORT_BASE}/healthz", env={"TSUNAGU_CONSOLE_PORT": str(PORT_BASE)},
+    )
     return table
 
 
@@ -244,7 +249,7 @@ def stop(name: str, timeout: float = 20.0) -> None:
 
 def expand(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return ["kafka", "ferretdb", "emulators", *SERVICES]
+        return ["kafka", "ferretdb", "emulators", *SERVICES, "console"]
     if names == ["infra"]:
         return ["kafka", "ferretdb"]
     return names

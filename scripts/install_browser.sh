@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Chromium and its WebDriver from the system's packages, for the console's browser test.
+# Idempotent: does nothing when chromium is already installed.
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q chromium chromium-driver

@@ -1,0 +1,15 @@
+"""`make demo`: the story of DESIGN.md §7 against the running stack (see story.play_story)."""
+
+from tsunagu_tools.demo.story import play_story
+from tsunagu_tools.demo.summary import Summary
+
+__all__ = ["play_story", "Summary", "run"]
+
+
+def run() -> Summary:
+    """Play the story against the stack the environment points at, printing to stdout."""
+    import asyncio
+
+    from tsunagu_tools.stack import StackUrls, Tokens
+
+    return asyncio.run(play_story(StackUrls.from_env(), Tokens()))
