@@ -135,8 +135,11 @@ def _send_time(rng: random.Random, company: Company, day_start: float, burst_at:
     return day_start + rng.uniform(9 * HOUR, 19 * HOUR)
 
 
-def generate(*, students: int, companies: int, days: int, seed: int) -> Season:
-    """A season of `days` days: every intent and student signal, seeded."""
+def generate(*, students: int, companies: int, days: int, seed: int, grid: float = 0.001) -> Season:
+    """A season of `days` days: every intent and student signal, seeded.
+
+    Moments are rounded to `grid` seconds (milliseconds by default, what the database keeps;
+    a coarse grid gives the Kafka replay fewer clock steps)."""
     rng = random.Random(seed)
     people = make_students(rng, students)
     firms = make_companies(rng, companies, students)
@@ -148,9 +151,16 @@ def generate(*, students: int, companies: int, days: int, seed: int) -> Season:
     _platform_events(rng, season)
     _opt_outs(rng, season)
     for lists in (season.intents, season.signals):
-        for items in lists.values():
-            items.sort(key=lambda x: x.at)
+        for key, items in lists.items():
+            lists[key] = sorted((_on_grid(x, grid) for x in items), key=lambda x: x.at)
     return season
+
+
+def _on_grid(item, grid: float):
+    from dataclasses import replace
+
+    at = round(round(item.at / grid) * grid, 3)
+    return replace(item, at=at)
 
 
 def _cumulative(weights: list[float]) -> list[float]:
