@@ -23,6 +23,8 @@ from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.delivery import DeliveryWorker
 from tsunagu_notify.handlers import IntakeHandlers
+from tsunagu_notify.journeys.engine import JourneyEngine, JourneyRunner
+from tsunagu_notify.journeys.store import JourneyStore
 from tsunagu_notify.optouts import ProviderSignals
 from tsunagu_notify.policy_stage import PolicyStage, Scheduler
 
@@ -37,6 +39,7 @@ class NotifyInfrastructure:
     store: NotifyStore
     loops: list[Any]
     channels: dict[str, Channel]
+    indexed: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     @property
@@ -45,6 +48,8 @@ class NotifyInfrastructure:
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
+        for store in self.indexed:
+            await store.ensure_indexes()
         await self.base.start()
         self._tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in self.loops]
 
@@ -70,6 +75,8 @@ class Container:
     delivery: DeliveryWorker
     tokens: UnsubscribeTokens
     clock: Clock
+    journeys: JourneyStore
+    engine: JourneyEngine
 
 
 def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
@@ -94,11 +101,15 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                               poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.delivery_lease_seconds)
     policy = PolicyStage(store=store, deliveries=queue, relay=base.relay, clock=clock, config=config,
                          wake_delivery=delivery.wake)
-    intake = IntakeHandlers(store=store, relay=base.relay, clock=clock)
+    journeys = JourneyStore(base.db)
+    engine = JourneyEngine(journeys=journeys, store=store, policy=policy, relay=base.relay, clock=clock)
+    intake = IntakeHandlers(store=store, relay=base.relay, clock=clock, journeys=journeys, on_signal=engine.on_signal)
     signals = ProviderSignals(store=store, deliveries=queue, relay=base.relay, clock=clock)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
     base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
     scheduler = Scheduler(policy, poll_seconds=settings.scheduler_poll_seconds)
-    infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, delivery], channels=channels)
+    runner = JourneyRunner(engine, poll_seconds=settings.scheduler_poll_seconds)
+    infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, runner, delivery], channels=channels,
+                                 indexed=[journeys])
     return Container(infra=infra, store=store, intake=intake, policy=policy, signals=signals, delivery=delivery,
-                     tokens=tokens, clock=clock)
+                     tokens=tokens, clock=clock, journeys=journeys, engine=engine)

@@ -6,17 +6,23 @@ from dataclasses import dataclass
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
-    CampaignApplicantImported, CampaignApplicantResponded, CompanyStatusChanged, ContactPreferencesChanged,
-    EventPublished, ProfileDeleted, ReplyReceived,
+    CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, CompanyStatusChanged,
+    ContactPreferencesChanged, EventPublished, ProfileCreated, ProfileDeleted, ProfileUpdated, ReplyReceived,
+    ScoutExpired, SelectionProgressUpdated,
 )
 from tsunagu_shared.kafka.consumer import TransientError
 from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.domain.directory import after_preferences, answered, campaign_contact
+from tsunagu_notify.domain.directory import after_preferences, answered, blocked, campaign_contact, left_unanswered
 from tsunagu_notify.domain.intents import intents_for
 from tsunagu_notify.domain.model import RecipientState
+from tsunagu_notify.journeys.signals import signal_for
+from tsunagu_notify.journeys.store import JourneyStore
+
+# Profile attributes kept for segments (DESIGN §4 "segment delivery by profile attributes").
+SEGMENT_ATTRIBUTES = ("graduation_year", "school", "industries", "location")
 
 SOURCE = "tsunagu/notify"
 
@@ -41,6 +47,11 @@ class IntakeHandlers:
     store: NotifyStore
     relay: OutboxRelay
     clock: Clock
+    journeys: JourneyStore
+    # journeys.engine.JourneyEngine.on_signal; a callable keeps this module free of the engine.
+    on_signal: Callable = None  # type: ignore[assignment]
+    # line.members.MemberStatuses.on_event: rich menu per member status.
+    on_member_event: Callable = None  # type: ignore[assignment]
 
     async def on_event(self, envelope: Envelope) -> None:
         """A domain event of another service: keep the directory, then turn it into intents."""
@@ -51,7 +62,22 @@ class IntakeHandlers:
                 await change_state(self.store, event.candidate_id, lambda s: after_preferences(s, event))
             case ProfileDeleted():
                 await self.store.erase(event.candidate_id, now)
+                await self.journeys.erase(event.candidate_id, now)
                 return
+            case ProfileCreated():
+                await self.journeys.keep_attributes(event.candidate_id, {
+                    k: getattr(event, k) for k in SEGMENT_ATTRIBUTES if getattr(event, k) not in (None, [])})
+            case ProfileUpdated():
+                await self.journeys.keep_attributes(event.candidate_id, {
+                    k: v for k, v in event.changes.items() if k in SEGMENT_ATTRIBUTES})
+            case SelectionProgressUpdated():
+                await self.journeys.keep_attributes(event.candidate_id, {
+                    "selection_stages": sorted({e.stage for e in event.entries}),
+                    "selection_companies": sorted({e.company_name for e in event.entries})})
+            case CompanyBlocked():
+                await change_state(self.store, event.candidate_id, lambda s: blocked(s, event.company_id))
+            case ScoutExpired():
+                await change_state(self.store, event.candidate_id, lambda s: left_unanswered(s, event.company_id))
             case CompanyStatusChanged():
                 await self.store.remember_name(f"company:{event.company_id}", event.name)
             case EventPublished():
@@ -60,10 +86,20 @@ class IntakeHandlers:
                 await change_state(self.store, event.candidate_id, lambda s: campaign_contact(s, event))
             case ReplyReceived() | CampaignApplicantResponded():
                 await change_state(self.store, event.candidate_id, lambda s: answered(s, event.company_id))
+        await self._intents(envelope, event, now)
+        signal = signal_for(event, source_id=envelope.id)
+        if signal is not None and self.on_signal is not None:
+            await self.on_signal(signal)
+        if self.on_member_event is not None:
+            await self.on_member_event(event)
+
+    async def _intents(self, envelope: Envelope, event, now) -> None:
         for request in intents_for(event, source_event_id=envelope.id, now=now):
             variables = dict(request.variables)
-            if request.company_id and "company_name" not in variables:
-                variables["company_name"] = await self.store.name_of(f"company:{request.company_id}") or ""
+            if request.company_id and not variables.get("company_name"):
+                name = await self.store.name_of(f"company:{request.company_id}")
+                if name:
+                    variables["company_name"] = name
             if "event_id" in variables:
                 variables["event_title"] = await self.store.name_of(f"event:{variables['event_id']}") or ""
             enriched = request.model_copy(update={"variables": variables})

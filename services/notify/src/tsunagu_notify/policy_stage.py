@@ -9,7 +9,9 @@ from datetime import timedelta
 import structlog
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import NotificationDeferred, NotificationRequested, NotificationSuppressed
+from tsunagu_shared.events import (
+    NotificationCancelled, NotificationDeferred, NotificationRequested, NotificationSuppressed,
+)
 from tsunagu_shared.kafka.consumer import TransientError
 from tsunagu_shared.outbox import OutboxRelay
 
@@ -50,16 +52,20 @@ class PolicyStage:
         event = envelope.event()
         if isinstance(event, NotificationRequested):
             await self.handle(intent_from(event))
+        elif isinstance(event, NotificationCancelled):
+            # Same partition as her intents, so a cancelled intent was requested before this arrives.
+            await self.cancel(event.recipient_id, event.intent_ids, event.reason)
 
     async def handle(self, intent: Intent) -> Decision:
         """Decide one intent exactly once per attempt, however often it is handed in."""
+        cancelled = await self.store.cancellation_of(intent.intent_id)
         for _ in range(_MAX_CONFLICTS):
             record = await self.store.load(intent.recipient_id)
             earlier = record.earlier_decision(intent)
             if earlier is not None:
                 await self._carry_out(intent, earlier, record.state)  # repair after a crash; idempotent
                 return earlier
-            decision = self._decide(intent, record.state)
+            decision = self._decide(intent, record.state, cancelled)
             new_state = apply_decision(record.state, intent, decision, self.config)
             if await self.store.save(record, new_state, decision=decision, events=self._events(decision)):
                 self.relay.wake()
@@ -67,8 +73,21 @@ class PolicyStage:
                 return decision
         raise TransientError(f"recipient {intent.recipient_id} kept changing; retrying later")
 
-    def _decide(self, intent: Intent, state: RecipientState) -> Decision:
+    async def cancel(self, recipient_id: str, intent_ids: list[str], reason: str) -> None:
+        """These intents must not be sent: later decisions say `cancelled`; waiting deferrals are decided now.
+
+        Intents already sent are unaffected (their earlier decision stands)."""
+        await self.store.cancel_intents(recipient_id, intent_ids, reason, self.clock.now())
+        for intent_id in intent_ids:
+            while (intent := await self.store.claim_scheduled(intent_id, self.clock.now(), timedelta(minutes=5))):
+                await self.handle(intent)
+                await self.store.finish_scheduled(intent)
+
+    def _decide(self, intent: Intent, state: RecipientState, cancelled: str | None = None) -> Decision:
         now = self.clock.now()
+        if cancelled is not None:
+            return Decision(intent_id=intent.intent_id, recipient_id=intent.recipient_id, action=Action.SUPPRESS,
+                            reason=Reason.CANCELLED, decided_at=now, attempt=intent.attempt, detail=cancelled)
         try:
             template(intent.template)
         except UnknownTemplate:

@@ -19,8 +19,9 @@ from tsunagu_shared.outbox import new_document, with_events
 
 from tsunagu_notify.domain.model import Decision, Intent, RecipientState
 
-RECIPIENTS, DECISIONS, SCHEDULED, DELIVERIES, INTENTS, RECEIPTS, CATALOG = (
+RECIPIENTS, DECISIONS, SCHEDULED, DELIVERIES, INTENTS, RECEIPTS, CATALOG, CANCELLED = (
     "recipients", "decisions", "scheduled", "deliveries", "intents", "webhook_receipts", "catalog",
+    "cancelled_intents",
 )
 OUTBOX_COLLECTIONS = [RECIPIENTS, DELIVERIES, INTENTS]
 
@@ -51,6 +52,7 @@ class NotifyStore:
         self.intents = db[INTENTS]
         self.receipts = db[RECEIPTS]
         self.catalog = db[CATALOG]
+        self.cancelled = db[CANCELLED]
 
     async def ensure_indexes(self) -> None:
         await self.decisions.create_index([("recipient_id", ASCENDING), ("decided_at", DESCENDING)])
@@ -127,10 +129,33 @@ class NotifyStore:
         )
         return Intent.model_validate(doc["intent"]) if doc else None
 
+    async def claim_scheduled(self, intent_id: str, now: datetime, lease: timedelta) -> Intent | None:
+        """Claim one waiting deferral at once, whatever its due time (used to decide a cancellation)."""
+        doc = await self.scheduled.find_one_and_update(
+            {"_id": intent_id, "status": "pending"}, {"$set": {"status": "claimed", "lease_until": now + lease}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Intent.model_validate(doc["intent"]) if doc else None
+
     async def finish_scheduled(self, intent: Intent) -> None:
         await self.scheduled.update_one(
             {"_id": intent.intent_id, "status": "claimed", "intent.attempt": intent.attempt}, {"$set": {"status": "done"}}
         )
+
+    # --- cancelled intents (NotificationCancelled, journey goals) ---
+    async def cancel_intents(self, recipient_id: str, intent_ids: list[str], reason: str, now: datetime) -> None:
+        """Mark intents cancelled; their waiting deferrals fall due now so the policy records `cancelled`."""
+        for intent_id in intent_ids:
+            await self.cancelled.update_one({"_id": intent_id},
+                                            {"$setOnInsert": {"recipient_id": recipient_id, "reason": reason, "at": now}},
+                                            upsert=True)
+        await self.scheduled.update_many({"_id": {"$in": intent_ids}, "status": "pending"}, {"$set": {"due_at": now}})
+        await self.deliveries.update_many({"intent_id": {"$in": intent_ids}, "status": "pending"},
+                                          {"$set": {"status": "cancelled", "cancelled_at": now, "last_error": reason}})
+
+    async def cancellation_of(self, intent_id: str) -> str | None:
+        doc = await self.cancelled.find_one({"_id": intent_id})
+        return doc["reason"] if doc else None
 
     # --- stage 1: intents published through the outbox ---
     async def request_intent(self, intent_id: str, envelope: Envelope) -> None:

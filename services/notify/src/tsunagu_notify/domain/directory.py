@@ -76,3 +76,23 @@ def line_followed(state: RecipientState, line_user_id: str, now: datetime) -> Re
     """Following the official account is her consent to LINE messages."""
     status = ChannelStatus(address=line_user_id, consented_at=now, consent_source="line_follow")
     return state.model_copy(update={"channels": {**state.channels, "line": status}})
+
+
+def blocked(state: RecipientState, company_id: str) -> RecipientState:
+    """She blocked this company: it is remembered so the policy suppresses it (reason `blocked`)."""
+    if company_id in state.blocked_companies:
+        return state
+    return state.model_copy(update={"blocked_companies": (*state.blocked_companies, company_id)})
+
+
+def left_unanswered(state: RecipientState, company_id: str) -> RecipientState:
+    """A scout of this company expired unanswered: one more contact in its non-response streak."""
+    return state.model_copy(update={"unanswered": {**state.unanswered, company_id: state.unanswered.get(company_id, 0) + 1}})
+
+
+def line_unlinked(state: RecipientState) -> RecipientState | None:
+    """Her LINE account is no longer linked: the address (and so the channel) is gone."""
+    if not state.channel("line").address:
+        return None
+    channels = {k: v for k, v in state.channels.items() if k != "line"}
+    return state.model_copy(update={"channels": channels})

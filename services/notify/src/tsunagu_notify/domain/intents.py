@@ -13,6 +13,8 @@ from tsunagu_shared.events import (
     CampaignApplicantImported,
     DomainEvent,
     EventCancelled,
+    InterviewCancelled,
+    InterviewRescheduled,
     InterviewScheduled,
     NotificationRequested,
     OfferIssued,
@@ -38,6 +40,8 @@ def intents_for(event: DomainEvent, *, source_event_id: str, now: datetime) -> l
     """The intents one domain event gives rise to (empty when nobody is to be told)."""
 
     def intent(recipient: str, template: str, category: str, company: str | None, **variables) -> NotificationRequested:
+        if getattr(event, "company_name", None) and "company_name" not in variables:
+            variables["company_name"] = event.company_name
         return NotificationRequested(
             intent_id=intent_id(source_event_id, recipient, template), recipient_id=recipient, template=template,
             category=category, company_id=company, variables=variables, source_event_id=source_event_id,
@@ -56,6 +60,13 @@ def intents_for(event: DomainEvent, *, source_event_id: str, now: datetime) -> l
         case InterviewScheduled():
             return [intent(event.candidate_id, "interview_scheduled", "critical", event.company_id,
                            starts_at_local=_local(event.starts_at, event.candidate_time_zone),
+                           interview_id=event.interview_id)]
+        case InterviewRescheduled():
+            return [intent(event.candidate_id, "interview_rescheduled", "critical", event.company_id,
+                           previous_starts_at_local=_local(event.previous_starts_at, "Asia/Tokyo"),
+                           interview_id=event.interview_id)]
+        case InterviewCancelled():
+            return [intent(event.candidate_id, "interview_cancelled", "critical", event.company_id,
                            interview_id=event.interview_id)]
         case OfferIssued():
             return [intent(event.candidate_id, "offer_issued", "transactional", event.company_id,

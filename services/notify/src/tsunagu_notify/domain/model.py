@@ -39,6 +39,7 @@ class Reason(StrEnum):
     DUPLICATE = "duplicate"
     DIGESTED = "digested"
     CANCELLED = "cancelled"
+    BLOCKED = "blocked"
 
 
 class Frozen(BaseModel):
@@ -117,6 +118,8 @@ class RecipientState(Frozen):
     # Consecutive outreach contacts per company she has not answered.
     unanswered: dict[str, int] = {}
     open_digest: OpenDigest | None = None
+    # Companies she blocked: nothing more from them reaches her, whatever the category.
+    blocked_companies: tuple[str, ...] = ()
 
     def channel(self, name: Channel) -> ChannelStatus:
         return self.channels.get(name) or ChannelStatus()

@@ -38,6 +38,8 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
 
     if not state.known:
         return outcome(Action.SUPPRESS, Reason.UNKNOWN_RECIPIENT)
+    if intent.company_id and intent.company_id in state.blocked_companies:
+        return outcome(Action.SUPPRESS, Reason.BLOCKED)
     if intent.template == CONFIRMATION_TEMPLATE:
         return _confirmation(intent, state, now, outcome)
     if intent.not_before and now < intent.not_before:

@@ -56,6 +56,31 @@ _FOOTERS = {
 }
 _STOP = {("ja", "email"): "配信停止", ("en", "email"): "Unsubscribe", ("ja", "sms"): "停止", ("en", "sms"): "STOP"}
 
+_WELCOME = {
+    1: ("Tsunaguへようこそ。プロフィールを充実させると、あなたに合う企業からスカウトが届きやすくなります。",
+        "Welcome to Tsunagu. A complete profile brings scouts from companies that fit you."),
+    3: ("自己PRは書けましたか？理由のあるスカウトは、具体的な経験から生まれます。",
+        "Have you written your self-PR? Scouts with a real reason start from concrete experience."),
+    7: ("今日のおすすめ企業をチェックして「スカウトしてほしい」を送ってみましょう。",
+        "Check today's recommended companies and send a \"please scout me\"."),
+    14: ("他社の選考状況を登録すると、企業があなたを見つけやすくなります。",
+         "Register your selection progress elsewhere so companies can find you."),
+    30: ("登録から1か月。メニューからいつでも連絡の受け取り方を変えられます。",
+         "One month with Tsunagu. Change how you are contacted from the menu any time."),
+}
+
+
+def _welcome_templates() -> list["Template"]:
+    """The LINE welcome sequence (journeys/sequences.toml line_welcome), one template per step."""
+    return [
+        Template(f"welcome_day{day}", "transactional", {
+            "ja": ("Tsunaguからのお知らせ", "{recipient_name}さん、" + ja),
+            "en": ("From Tsunagu", "{recipient_name}, " + en),
+        })
+        for day, (ja, en) in _WELCOME.items()
+    ]
+
+
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
@@ -92,6 +117,32 @@ TEMPLATES: dict[str, Template] = {
             "ja": ("イベントのリマインド", "{recipient_name}さん、「{event_title}」は{starts_at_local}開始です。"),
             "en": ("Event reminder", "{recipient_name}, \"{event_title}\" starts at {starts_at_local}."),
         }),
+        Template("offer_aftercare", "transactional", {
+            "ja": ("{company_name}からの内定について",
+                   "{recipient_name}さん、{company_name}からの内定（回答期限 {respond_by}）について、"
+                   "気になることや相談したいことはありませんか？いつでもメッセージでお知らせください。"),
+            "en": ("About your offer from {company_name}",
+                   "{recipient_name}, any questions about your offer from {company_name} (respond by {respond_by})? "
+                   "Message them any time."),
+        }),
+        Template("interview_rescheduled", "critical", {
+            "ja": ("{company_name}との面接日程の変更",
+                   "{recipient_name}さん、{company_name}との面接（{previous_starts_at_local}）は日程変更になりました。"
+                   "新しい候補日をメッセージでご確認ください。"),
+            "en": ("Interview with {company_name} moved",
+                   "{recipient_name}, your interview with {company_name} at {previous_starts_at_local} is being "
+                   "rescheduled. Check your messages for new times."),
+        }),
+        Template("interview_cancelled", "critical", {
+            "ja": ("{company_name}との面接の中止", "{recipient_name}さん、{company_name}との面接は中止になりました。"),
+            "en": ("Interview with {company_name} cancelled",
+                   "{recipient_name}, your interview with {company_name} is cancelled."),
+        }),
+        Template("segment_message", "outreach", {
+            "ja": ("{company_name}からのお知らせ", "{recipient_name}さん、{company_name}からのお知らせです。{message}"),
+            "en": ("News from {company_name}", "{recipient_name}, news from {company_name}: {message}"),
+        }),
+        *_welcome_templates(),
         Template("opt_out_confirmation", "transactional", {
             "ja": ("配信停止を受け付けました", "{recipient_name}さん、このチャネルへの配信を停止しました。今後すべての企業から届きません。"),
             "en": ("You are unsubscribed", "{recipient_name}, you will receive nothing more on this channel from any company."),

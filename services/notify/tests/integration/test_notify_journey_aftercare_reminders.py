@@ -1,0 +1,78 @@
+"""Offer after-care and campaign reminders: stored steps fired through the policy, stopped by their goals."""
+
+import asyncio
+from datetime import timedelta
+
+from tsunagu_shared.events import (
+    CampaignApplicantImported, CampaignApplicantResponded, OfferAccepted, OfferIssued,
+)
+
+from tsunagu_notify.testing import NotifyHarness, jst
+
+
+def templates_of(decisions, name):
+    return [d for d in decisions if d["template"] == name]
+
+
+async def test_offer_aftercare_checks_in_until_she_accepts():
+    async with NotifyHarness(start=jst(2, 12)) as notify:
+        await notify.register("cand-1")
+        issued = notify.clock.now()
+        await notify.publish(OfferIssued(offer_id="of-1", thread_id="t-1", company_id="co-a", candidate_id="cand-1",
+                                         respond_by=issued + timedelta(days=20), issued_at=issued,
+                                         company_name="Acme株式会社"))
+        store = notify.app.state.container.journeys
+        steps = await notify.until(lambda: _steps(store, "cand-1", 4))
+        assert [s["step"] for s in steps] == ["day2", "day5", "day9", "day14"]
+        await notify.until(lambda: notify.recorder.sent("line"))  # offer_issued itself
+        notify.clock.set(issued + timedelta(days=2, hours=1))
+        await notify.until(lambda: len(notify.recorder.sent("line")) == 2)
+        assert "内定" in notify.recorder.sent("line")[1]["texts"][0]
+        await notify.publish(OfferAccepted(offer_id="of-1", thread_id="t-1", company_id="co-a", candidate_id="cand-1",
+                                           accepted_at=notify.clock.now()))
+        await notify.until(lambda: _stopped(store, "cand-1", 3))
+        notify.clock.set(issued + timedelta(days=19))
+        await asyncio.sleep(1.5)  # settle: the runner and scheduler poll every 0.2 s
+        decisions = await notify.decisions("cand-1")
+        pushes = notify.recorder.sent("line")
+    aftercare = templates_of(decisions, "offer_aftercare")
+    assert [(d["action"], d["reason"]) for d in aftercare] == [("send", "allowed")]
+    assert len(pushes) == 2
+
+
+async def test_campaign_reminders_fire_before_the_deadline_and_stop_on_response():
+    async with NotifyHarness(start=jst(2, 12)) as notify:
+        await notify.register("cand-3", preferred="email", line_user_id=None)
+        imported = notify.clock.now().replace(microsecond=0)  # the database keeps milliseconds
+        respond_by = imported + timedelta(days=10)
+        await notify.publish(CampaignApplicantImported(
+            campaign_id="cp-1", company_id="co-c", company_name="Gamma", candidate_id="cand-3",
+            display_name="Hanako", email="hanako@example.jp", share_url="https://t.example/s/1",
+            respond_by=respond_by, imported_at=imported))
+        store = notify.app.state.container.journeys
+        steps = await notify.until(lambda: _steps(store, "cand-3", 2))
+        assert [s["due_at"].replace(tzinfo=respond_by.tzinfo) for s in steps] == [
+            respond_by - timedelta(days=3), respond_by - timedelta(days=1)]
+        await notify.until(lambda: notify.recorder.sent("email"))  # the campaign message
+        notify.clock.set(respond_by - timedelta(days=3) + timedelta(minutes=5))
+        await notify.until(lambda: len(notify.recorder.sent("email")) == 2)
+        assert "リマインド" in notify.recorder.sent("email")[1]["subject"]
+        await notify.publish(CampaignApplicantResponded(campaign_id="cp-1", company_id="co-c", candidate_id="cand-3",
+                                                        responded_at=notify.clock.now()))
+        await notify.until(lambda: _stopped(store, "cand-3", 1))
+        notify.clock.set(respond_by - timedelta(hours=12))
+        await asyncio.sleep(1.5)
+        decisions = await notify.decisions("cand-3")
+        emails = notify.recorder.sent("email")
+    assert [(d["action"], d["reason"]) for d in templates_of(decisions, "campaign_reminder")] == [("send", "allowed")]
+    assert len(emails) == 2
+
+
+async def _steps(store, candidate, n):
+    steps = await store.of(candidate)
+    return steps if len(steps) >= n else None
+
+
+async def _stopped(store, candidate, n):
+    steps = await store.of(candidate)
+    return len([s for s in steps if s["status"] == "stopped"]) >= n
