@@ -1,0 +1,43 @@
+"""SIGKILL the notify worker in the middle of a stream of intents, restart it: every intent
+ends with exactly one send or one recorded suppression (checked against the SMTP emulator's
+log and notify's decisions).
+
+Scaled down: the issue asks for 10,000 intents, but notify decides about 1-5 intents/s on
+FerretDB/SQLite on the shared 2-core machine (see README, Performance), so 10,000 would take
+one to three hours. The default is 132 intents (one in eleven to unknown recipients, suppressed);
+TSUNAGU_FAULT_INTENTS=10000 runs the full stream (allow hours)."""
+
+import os
+
+import pytest
+
+from faultkit import NotifyUnderTest, intent_event, until
+
+INTENTS = int(os.environ.get("TSUNAGU_FAULT_INTENTS", "132"))
+RECIPIENTS, STRANGERS = 60, 6  # <= 100 decisions each: the API's page size
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_stream_loses_nothing_and_sends_nothing_twice():
+    async with NotifyUnderTest() as notify:
+        people = [f"fk{notify.run}-{i:03d}" for i in range(RECIPIENTS)]
+        strangers = [f"fx{notify.run}-{i:03d}" for i in range(STRANGERS)]  # never registered: suppressed
+        everyone = people + strangers
+        await notify.register(people)
+        events = [intent_event(n, everyone[n % len(everyone)], run=notify.run) for n in range(INTENTS)]
+        sendable = {e.intent_id for e in events if e.recipient_id in people}
+        suppressible = {e.intent_id for e in events} - sendable
+
+        await notify.publish(events)
+        await until(lambda: _at_least(notify, len(sendable) // 3), timeout=60, what="a third of the sends")
+        notify.process.kill()
+        killed_at = len(notify.emulators.recorder.sent("email"))
+        await notify.process.start()
+        await notify.wait_settled(len(sendable), INTENTS, timeout=max(90, INTENTS))
+        ledger = await notify.ledger(everyone)
+    assert killed_at < len(sendable), "the kill came after the stream had finished"
+    assert ledger.problems(sendable=sendable, suppressible=suppressible) == []
+
+
+async def _at_least(notify, n):
+    return len(notify.emulators.recorder.sent("email")) >= n
