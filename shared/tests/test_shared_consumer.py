@@ -22,7 +22,7 @@ class Harness:
         self.handle = handle
 
     async def __aenter__(self):
-        await ensure_topics(kafka_bootstrap(), {**wanted_topics(self.prefix), self.dlq: 1})
+        await ensure_topics(kafka_bootstrap(), {**wanted_topics(self.prefix, 2), self.dlq: 1})
         self.publisher = EventPublisher(bootstrap=kafka_bootstrap(), topic_prefix=self.prefix)
         await self.publisher.start()
         self.consumer = self.new_consumer()
@@ -45,7 +45,7 @@ class Harness:
         await self.mongo.close()
 
 
-async def wait_until(condition, timeout=20.0):
+async def wait_until(condition, timeout=60.0):
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.05)

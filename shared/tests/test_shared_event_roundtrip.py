@@ -24,7 +24,7 @@ def test_every_event_serialises_and_parses_back_equal(event_type):
 
 async def test_every_event_type_round_trips_through_kafka():
     prefix = unique_prefix()
-    await ensure_topics(kafka_bootstrap(), wanted_topics(prefix))
+    await ensure_topics(kafka_bootstrap(), wanted_topics(prefix, 2))
     publisher = EventPublisher(bootstrap=kafka_bootstrap(), topic_prefix=prefix)
     await publisher.start()
     sent = {t: Envelope.wrap(build(model), source="tests") for t, model in EVENT_TYPES.items()}

@@ -17,7 +17,7 @@ def updated(candidate: str, field: str) -> Envelope:
 
 async def test_relay_publishes_in_order_then_clears_and_removes_tombstones():
     prefix = unique_prefix()
-    await ensure_topics(kafka_bootstrap(), wanted_topics(prefix))
+    await ensure_topics(kafka_bootstrap(), wanted_topics(prefix, 2))
     mongo = database.connect(mongo_url())
     db = mongo[f"{prefix.strip('.')}_outbox"]
     publisher = EventPublisher(bootstrap=kafka_bootstrap(), topic_prefix=prefix)

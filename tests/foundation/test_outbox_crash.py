@@ -15,12 +15,13 @@ from tsunagu_profile.config import ProfileSettings
 
 async def test_event_written_before_a_crash_is_published_once_after_restart():
     settings = isolated_settings(ProfileSettings)
-    await ensure_topics(kafka_bootstrap(), wanted_topics(settings.topic_prefix))
+    await ensure_topics(kafka_bootstrap(), wanted_topics(settings.topic_prefix, settings.topic_partitions))
     env = {
         "TSUNAGU_MONGO_URL": mongo_url(),
         "TSUNAGU_MONGO_DB": settings.mongo_db,
         "TSUNAGU_TOPIC_PREFIX": settings.topic_prefix,
         "TSUNAGU_OUTBOX_POLL_SECONDS": "0.2",
+        "TSUNAGU_TOPIC_PARTITIONS": str(settings.topic_partitions),
         # no broker answers here: the write is stored, the publish cannot happen
         "TSUNAGU_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
     }

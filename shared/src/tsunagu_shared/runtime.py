@@ -92,7 +92,7 @@ class Infrastructure:
                 if self.settings.kafka_create_topics:
                     await ensure_topics(
                         self.settings.kafka_bootstrap,
-                        wanted_topics(self.settings.topic_prefix),
+                        wanted_topics(self.settings.topic_prefix, self.settings.topic_partitions),
                         options=self.settings.kafka_client_options(),
                     )
                 await self.publisher.start()

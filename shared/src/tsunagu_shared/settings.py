@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: str | None = None
     # Create missing topics at start (development); off in production, where KafkaTopic resources own them.
     kafka_create_topics: bool = True
+    # Partitions of the topics created at start; None takes the registry's (tests use fewer).
+    topic_partitions: int | None = None
     # Prepended to every topic name, so two stacks (or two test runs) can share a broker.
     topic_prefix: str = ""
     mongo_url: str = "mongodb://127.0.0.1:27027/"

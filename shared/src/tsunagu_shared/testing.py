@@ -45,6 +45,8 @@ def isolated_settings(cls: type[S], *, prefix: str | None = None, **overrides) -
         "topic_prefix": prefix,
         "mongo_db": f"{prefix.strip('.')}_{service}",
         "outbox_poll_seconds": 0.2,
+        # every test creates its own topics: few partitions keep the broker light
+        "topic_partitions": 2,
         **overrides,
     }
     return cls(**values)

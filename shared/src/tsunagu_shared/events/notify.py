@@ -94,3 +94,20 @@ class NotificationCancelled(DomainEvent):
     recipient_id: str
     reason: str
     cancelled_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class LineAccountLinked(DomainEvent):
+    """She linked her LINE account to Tsunagu (the LINE user id stays inside notify)."""
+
+    recipient_id: str
+    source: Literal["account_link", "admin"]
+    linked_at: datetime
+
+
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class LineAccountUnlinked(DomainEvent):
+    """She (or an admin) removed the link between her LINE account and Tsunagu."""
+
+    recipient_id: str
+    unlinked_at: datetime

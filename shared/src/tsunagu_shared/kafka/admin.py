@@ -9,9 +9,9 @@ from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, dlq_name, topic_n
 log = structlog.get_logger(__name__)
 
 
-def wanted_topics(prefix: str = "") -> dict[str, int]:
-    """Topic name -> partition count, dead-letter topics included."""
-    wanted = {topic_name(t, prefix): t.partitions for t in ALL_TOPICS}
+def wanted_topics(prefix: str = "", partitions: int | None = None) -> dict[str, int]:
+    """Topic name -> partition count, dead-letter topics included (`partitions` overrides the registry)."""
+    wanted = {topic_name(t, prefix): partitions or t.partitions for t in ALL_TOPICS}
     wanted.update({dlq_name(group, prefix): 1 for group in CONSUMER_GROUPS})
     return wanted
 
