@@ -28,6 +28,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 python3 scripts/stack.py install
-if [ -f scripts/install_deploy_tools.sh ]; then
-  bash scripts/install_deploy_tools.sh
-fi
+for extra in scripts/install_deploy_tools.sh scripts/install_browser.sh; do
+  if [ -f "$extra" ]; then bash "$extra"; fi
+done
