@@ -21,6 +21,12 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
         """Every recorded send, across providers (?provider=line|twilio|email)."""
         return web.json_response(recorder.sent(request.query.get("provider")), dumps=lambda o: json.dumps(o, default=str))
 
+    async def calls(request: web.Request) -> web.Response:
+        """Recorded non-message API calls (?method=link_rich_menu|issue_link_token|...) and LINE menus per user."""
+        method = request.query.get("method")
+        listed = recorder.calls_of(method) if method else list(recorder.calls)
+        return web.json_response({"calls": listed, "line_user_menus": dict(recorder.line_user_menus)})
+
     async def faults(request: web.Request) -> web.Response:
         body = await request.json()
         try:
@@ -60,6 +66,7 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/messages", messages)
+    app.router.add_get("/calls", calls)
     app.router.add_post("/faults", faults)
     app.router.add_post("/callbacks", callbacks)
     app.router.add_post("/reset", reset)

@@ -43,7 +43,52 @@ def line_app(recorder: Recorder) -> web.Application:
         return web.json_response({"sentMessages": [{"id": message_id, "quoteToken": uuid.uuid4().hex}]},
                                  headers={"x-line-request-id": request_id})
 
+    def _authorized(request: web.Request) -> bool:
+        return request.headers.get("Authorization", "").startswith("Bearer ")
+
+    async def issue_link_token(request: web.Request) -> web.Response:
+        """POST /v2/bot/user/{userId}/linkToken: a one-time token, valid for 10 minutes."""
+        if not _authorized(request):
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        user_id = request.match_info["user_id"]
+        token = uuid.uuid4().hex
+        recorder.line_link_tokens[token] = user_id
+        recorder.record_call("line", "issue_link_token", user_id=user_id, link_token=token)
+        return web.json_response({"linkToken": token})
+
+    async def create_rich_menu(request: web.Request) -> web.Response:
+        if not _authorized(request):
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        menu = await request.json()
+        rich_menu_id = f"richmenu-{uuid.uuid4().hex}"
+        recorder.line_rich_menus[rich_menu_id] = menu
+        recorder.record_call("line", "create_rich_menu", rich_menu_id=rich_menu_id, name=menu.get("name"))
+        return web.json_response({"richMenuId": rich_menu_id})
+
+    async def link_rich_menu(request: web.Request) -> web.Response:
+        if not _authorized(request):
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        user_id, rich_menu_id = request.match_info["user_id"], request.match_info["rich_menu_id"]
+        if rich_menu_id not in recorder.line_rich_menus:
+            return web.json_response({"message": "richmenu not found"}, status=404)
+        recorder.line_user_menus[user_id] = rich_menu_id
+        recorder.record_call("line", "link_rich_menu", user_id=user_id, rich_menu_id=rich_menu_id,
+                             name=recorder.line_rich_menus[rich_menu_id].get("name"))
+        return web.json_response({})
+
+    async def unlink_rich_menu(request: web.Request) -> web.Response:
+        if not _authorized(request):
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        user_id = request.match_info["user_id"]
+        recorder.line_user_menus.pop(user_id, None)
+        recorder.record_call("line", "unlink_rich_menu", user_id=user_id)
+        return web.json_response({})
+
     app.router.add_post("/v2/bot/message/push", push)
+    app.router.add_post("/v2/bot/user/{user_id}/linkToken", issue_link_token)
+    app.router.add_post("/v2/bot/richmenu", create_rich_menu)
+    app.router.add_post("/v2/bot/user/{user_id}/richmenu/{rich_menu_id}", link_rich_menu)
+    app.router.add_delete("/v2/bot/user/{user_id}/richmenu", unlink_rich_menu)
     return app
 
 

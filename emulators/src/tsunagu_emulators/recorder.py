@@ -26,6 +26,11 @@ class Recorder:
     faults: list[Fault] = field(default_factory=list)
     # Twilio status callbacks: post "delivered" (or this status) after each accepted SMS.
     twilio_callback_status: str | None = "delivered"
+    # LINE API calls other than push (link tokens, rich menus), and the emulator's LINE state.
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    line_link_tokens: dict[str, str] = field(default_factory=dict)
+    line_rich_menus: dict[str, dict] = field(default_factory=dict)
+    line_user_menus: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, provider: Provider, **details: Any) -> dict[str, Any]:
@@ -33,6 +38,15 @@ class Recorder:
         with self._lock:
             self.messages.append(entry)
         return entry
+
+    def record_call(self, provider: Provider, method: str, **details: Any) -> None:
+        """An API call that is not a message (e.g. LINE issue_link_token, link_rich_menu)."""
+        with self._lock:
+            self.calls.append({"provider": provider, "method": method, "at": time.time(), **details})
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c for c in self.calls if c["method"] == method]
 
     def saw_request(self, provider: Provider, outcome: str, **details: Any) -> None:
         with self._lock:
@@ -56,6 +70,9 @@ class Recorder:
             self.messages.clear()
             self.requests.clear()
             self.faults.clear()
+            self.calls.clear()
+            self.line_link_tokens.clear()
+            self.line_user_menus.clear()
             self.twilio_callback_status = "delivered"
 
     def sent(self, provider: Provider | None = None) -> list[dict[str, Any]]:

@@ -24,7 +24,10 @@ from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.delivery import DeliveryWorker
 from tsunagu_notify.handlers import IntakeHandlers
 from tsunagu_notify.journeys.engine import JourneyEngine, JourneyRunner
+from tsunagu_notify.journeys.segment_sends import SegmentSends
 from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.adapters.line_account import LineAccountClient
+from tsunagu_notify.line_accounts import LineAccounts
 from tsunagu_notify.optouts import ProviderSignals
 from tsunagu_notify.policy_stage import PolicyStage, Scheduler
 
@@ -77,6 +80,8 @@ class Container:
     clock: Clock
     journeys: JourneyStore
     engine: JourneyEngine
+    line: LineAccounts
+    segments: SegmentSends
 
 
 def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
@@ -103,13 +108,18 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                          wake_delivery=delivery.wake)
     journeys = JourneyStore(base.db)
     engine = JourneyEngine(journeys=journeys, store=store, policy=policy, relay=base.relay, clock=clock)
-    intake = IntakeHandlers(store=store, relay=base.relay, clock=clock, journeys=journeys, on_signal=engine.on_signal)
+    line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
+    line = LineAccounts(db=base.db, store=store, api=line_api, relay=base.relay, clock=clock,
+                        on_signal=engine.on_signal)
+    intake = IntakeHandlers(store=store, relay=base.relay, clock=clock, journeys=journeys, on_signal=engine.on_signal,
+                            on_member_event=line.on_event)
     signals = ProviderSignals(store=store, deliveries=queue, relay=base.relay, clock=clock)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
     base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
     scheduler = Scheduler(policy, poll_seconds=settings.scheduler_poll_seconds)
     runner = JourneyRunner(engine, poll_seconds=settings.scheduler_poll_seconds)
-    infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, runner, delivery], channels=channels,
-                                 indexed=[journeys])
+    infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, runner, delivery],
+                                 channels={**channels, "line_account": line_api}, indexed=[journeys])
     return Container(infra=infra, store=store, intake=intake, policy=policy, signals=signals, delivery=delivery,
-                     tokens=tokens, clock=clock, journeys=journeys, engine=engine)
+                     tokens=tokens, clock=clock, journeys=journeys, engine=engine, line=line,
+                     segments=SegmentSends(journeys=journeys, store=store, relay=base.relay))

@@ -63,6 +63,8 @@ class IntakeHandlers:
             case ProfileDeleted():
                 await self.store.erase(event.candidate_id, now)
                 await self.journeys.erase(event.candidate_id, now)
+                if self.on_member_event is not None:
+                    await self.on_member_event(event)
                 return
             case ProfileCreated():
                 await self.journeys.keep_attributes(event.candidate_id, {

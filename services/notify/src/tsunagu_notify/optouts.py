@@ -46,13 +46,14 @@ class ProviderSignals:
         self.relay.wake()
         return True
 
-    async def line_follow(self, line_user_id: str) -> bool:
+    async def line_follow(self, line_user_id: str) -> str | None:
+        """A follow of a linked LINE user turns LINE on again; her id, or None when not linked yet."""
         recipient_id = await self.store.find_by_address("line", line_user_id)
         if recipient_id is None:
-            return False  # not linked yet: account linking (a later issue) will set the address
+            return None  # not linked yet: account linking sets the address
         now = self.clock.now()
         await change_state(self.store, recipient_id, lambda s: line_followed(s, line_user_id, now))
-        return True
+        return recipient_id
 
     async def link_line(self, recipient_id: str, line_user_id: str) -> bool:
         now = self.clock.now()

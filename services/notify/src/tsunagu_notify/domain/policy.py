@@ -106,6 +106,9 @@ def _outreach_limits(intent: Intent, state: RecipientState, now: datetime, confi
     if intent.automatic and company and state.unanswered.get(company, 0) >= config.backoff_after_unanswered:
         return Reason.BACKOFF, None
     shrink = config.budget_shrink_per_silent_company * silent_companies(state, config)
+    deferrals = []
+    # Every rule is checked: a suppressing rule wins over a deferring one (most restrictive wins),
+    # so outreach over a company's cap never waits in a digest and goes out later.
     for rule in config.caps:
         if rule.scope == "channel":
             continue
@@ -114,7 +117,12 @@ def _outreach_limits(intent: Intent, state: RecipientState, now: datetime, confi
         free_at = cap_blocks(rule, state, now, company=company, shrink=shrink if rule.scope == "platform" else 0)
         if free_at is not None:
             reason = Reason.PLATFORM_CAP if rule.scope == "platform" else Reason.COMPANY_CAP
-            return reason, free_at if rule.on_exceed == "defer" else None
+            if rule.on_exceed != "defer":
+                return reason, None
+            deferrals.append((free_at, reason))
+    if deferrals:
+        free_at, reason = max(deferrals)
+        return reason, free_at
     return None
 
 

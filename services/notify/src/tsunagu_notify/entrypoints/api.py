@@ -4,14 +4,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from tsunagu_shared.app import create_app as create_service_app
-from tsunagu_shared.auth import CurrentPrincipal, ServiceCaller
+from tsunagu_shared.auth import CurrentPrincipal
 
 from tsunagu_notify.bootstrap import bootstrap
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.entrypoints.clock import router as clock_router
+from tsunagu_notify.entrypoints.journeys import router as journeys_router
+from tsunagu_notify.entrypoints.line import router as line_router
 from tsunagu_notify.entrypoints.webhooks import router as webhooks_router
 
 router = APIRouter(tags=["notify"])
@@ -34,10 +36,6 @@ class DecisionPublic(BaseModel):
     decided_at: datetime
 
 
-class LineLink(BaseModel):
-    line_user_id: str = Field(min_length=1, max_length=64)
-
-
 def get_container(request: Request) -> Any:
     return request.app.state.container
 
@@ -56,13 +54,6 @@ async def decisions_of(recipient_id: str, principal: CurrentPrincipal, container
     return await container.store.decisions_of(recipient_id)
 
 
-@router.put("/recipients/{recipient_id}/line", status_code=status.HTTP_204_NO_CONTENT)
-async def link_line(recipient_id: str, body: LineLink, _: ServiceCaller, container: Container) -> None:
-    """Record her LINE user id (set by account linking; service or admin callers only)."""
-    if not await container.signals.link_line(recipient_id, body.line_user_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient, or already linked to this id")
-
-
 def create_app(settings: NotifySettings | None = None, **overrides: Any) -> FastAPI:
     """The notify app; `overrides` (clock, channels) replace bootstrap's defaults in tests."""
 
@@ -74,5 +65,5 @@ def create_app(settings: NotifySettings | None = None, **overrides: Any) -> Fast
         title="Tsunagu notify service",
         description="Every notification passes one contact policy; every decision is recorded with its reason.",
         bootstrap=boot,
-        routers=[router, webhooks_router, clock_router],
+        routers=[router, line_router, journeys_router, webhooks_router, clock_router],
     )

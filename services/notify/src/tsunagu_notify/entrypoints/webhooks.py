@@ -13,6 +13,7 @@ from linebot.v3.webhook import SignatureValidator
 from twilio.request_validator import RequestValidator
 
 from tsunagu_notify.domain.directory import is_stop
+from tsunagu_notify.journeys.signals import line_signal
 from tsunagu_notify.optouts import ProviderSignals
 
 router = APIRouter(tags=["webhooks"])
@@ -67,7 +68,8 @@ async def twilio_inbound(request: Request, signals: Signals,
 @router.post("/webhooks/line")
 async def line_webhook(request: Request, signals: Signals,
                        x_line_signature: Annotated[str | None, Header()] = None) -> dict:
-    """LINE webhook: follow turns LINE on for a linked person, unfollow turns it off."""
+    """LINE webhook: follow turns LINE on for a linked person (and starts her welcome journey), unfollow
+    turns it off (and stops it); accountLink links her account when its nonce is ours, unused and unexpired."""
     body = await request.body()
     secret = request.app.state.settings.line_channel_secret
     if not x_line_signature or not SignatureValidator(secret).validate(body.decode(), x_line_signature):
@@ -77,12 +79,19 @@ async def line_webhook(request: Request, signals: Signals,
         if not await signals.store.first_time(f"line:{event_id}", signals.clock.now()):
             continue
         user_id = (event.get("source") or {}).get("userId", "")
+        container = request.app.state.container
         if event.get("type") == "follow":
-            await signals.line_follow(user_id)
+            recipient_id = await signals.line_follow(user_id)
+            if recipient_id is not None:
+                await container.engine.on_signal(line_signal("LineFollowed", recipient_id, signals.clock.now(), event_id))
         elif event.get("type") == "unfollow":
             recipient_id = await signals.store.find_by_address("line", user_id)
             if recipient_id is not None:
                 await signals.opt_out(recipient_id, "line", "line_unfollow", confirm=False)
+                await container.engine.on_signal(line_signal("LineUnfollowed", recipient_id, signals.clock.now(), event_id))
+        elif event.get("type") == "accountLink":
+            link = event.get("link") or {}
+            await container.line.account_link(user_id, str(link.get("nonce", "")), str(link.get("result", "")))
     return {"status": "ok"}
 
 

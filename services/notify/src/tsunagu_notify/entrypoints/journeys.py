@@ -1,0 +1,85 @@
+"""Journeys seen from outside: her steps, survey answers (for segments), and segment sends."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
+
+from tsunagu_notify.entrypoints.access import herself_or_admin
+from tsunagu_notify.journeys.definitions import SegmentFilter
+
+router = APIRouter(tags=["journeys"])
+
+
+def get_container(request: Request) -> Any:
+    return request.app.state.container
+
+
+Container = Annotated[Any, Depends(get_container)]
+
+
+class StepPublic(BaseModel):
+    sequence: str
+    step: str
+    template: str
+    instance: str
+    company_id: str | None
+    due_at: datetime
+    status: str
+    stopped_by: str | None = None
+
+
+class SurveyAnswer(BaseModel):
+    answer: str = Field(min_length=1, max_length=200)
+
+
+class SegmentSendCreate(BaseModel):
+    segment: SegmentFilter
+    message: str = Field(min_length=1, max_length=1000)
+    # Admins may send for a company or for the platform; a recruiter always sends for her own company.
+    company_id: str | None = None
+    company_name: str = Field("Tsunagu", min_length=1, max_length=100)
+    send_id: str | None = Field(None, max_length=64, description="idempotency key; a repeat adds nobody twice")
+
+
+class SegmentSendPublic(BaseModel):
+    send_id: str
+    requested: int
+
+
+@router.get("/recipients/{recipient_id}/journeys", response_model=list[StepPublic])
+async def journeys_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
+    """Her scheduled, fired and stopped sequence steps (herself or an admin; others 404)."""
+    herself_or_admin(principal, recipient_id)
+    return await container.journeys.of(recipient_id)
+
+
+@router.put("/recipients/{recipient_id}/survey-answers/{question_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def answer_survey(recipient_id: str, question_id: str, body: SurveyAnswer, principal: CandidateUser,
+                        container: Container) -> None:
+    """She answers a survey question (segments can select on it); a new answer replaces the old one."""
+    herself_or_admin(principal, recipient_id)
+    await container.journeys.answer(recipient_id, question_id, body.answer, container.clock.now())
+
+
+@router.post("/segment-sends", response_model=SegmentSendPublic, status_code=status.HTTP_202_ACCEPTED)
+async def send_to_segment(body: SegmentSendCreate, principal: CurrentPrincipal, container: Container):
+    """Send one message to a segment (admins and recruiters): one intent per person, each through the policy
+    (caps, quiet hours, opt-outs). Recruiters send only as their own company."""
+    if principal.role == "recruiter":
+        if body.company_id not in (None, principal.company_id):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="company_id: not your company")
+        company_id = principal.company_id
+    elif principal.role == "admin":
+        company_id = body.company_id
+    else:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {principal.role} may not send to segments")
+    send_id = body.send_id or str(uuid.uuid4())
+    requested = await container.segments.send(send_id=send_id, segment=body.segment, company_id=company_id,
+                                              company_name=body.company_name, message=body.message,
+                                              now=container.clock.now())
+    return SegmentSendPublic(send_id=send_id, requested=requested)

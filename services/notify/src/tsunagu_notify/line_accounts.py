@@ -1,0 +1,158 @@
+"""LINE account linking (link token, nonce, accountLink webhook), unlinking, and the rich menu
+per member status. The LINE user id <-> candidate id mapping lives only here, in notify."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import DomainEvent, LineAccountLinked, LineAccountUnlinked, ProfileDeleted
+from tsunagu_shared.outbox import OutboxRelay
+
+from tsunagu_notify.adapters.line_account import LineAccountApi
+from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.clock import Clock
+from tsunagu_notify.domain.directory import line_followed, line_unlinked
+from tsunagu_notify.domain.member_status import Member, after, concerns
+from tsunagu_notify.handlers import SOURCE, change_state
+from tsunagu_notify.journeys.signals import line_signal
+
+NONCE_LIFETIME = timedelta(minutes=10)
+ACCOUNT_LINK_URL = "https://access.line.me/dialog/bot/accountLink"
+
+
+class LinkRefused(Exception):
+    """The link token or nonce is unknown, used, expired, or not hers."""
+
+
+@dataclass
+class LineAccounts:
+    db: AsyncDatabase
+    store: NotifyStore
+    api: LineAccountApi
+    relay: OutboxRelay
+    clock: Clock
+    on_signal: object  # JourneyEngine.on_signal
+
+    def __post_init__(self) -> None:
+        self.tokens = self.db["line_link_tokens"]
+        self.nonces = self.db["line_link_nonces"]
+        self.menus = self.db["line_rich_menus"]
+        self.members = self.db["members"]
+
+    # --- the link-token flow ---
+    async def issue_link_token(self, line_user_id: str) -> str:
+        """Ask LINE for a one-time link token for this LINE user (the bot sends her the login link with it)."""
+        token = await self.api.issue_link_token(line_user_id)
+        await self.tokens.replace_one({"_id": token}, {"line_user_id": line_user_id, "issued_at": self.clock.now()},
+                                      upsert=True)
+        return token
+
+    async def issue_nonce(self, candidate_id: str, link_token: str) -> tuple[str, str]:
+        """She logged in with a link token: a nonce bound to her and that token, and LINE's redirect URL."""
+        token = await self.tokens.find_one({"_id": link_token})
+        if token is None:
+            raise LinkRefused("unknown link token")
+        nonce = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        await self.nonces.insert_one({"_id": nonce, "candidate_id": candidate_id, "link_token": link_token,
+                                      "line_user_id": token["line_user_id"], "used": False,
+                                      "expires_at": now + NONCE_LIFETIME})
+        return nonce, f"{ACCOUNT_LINK_URL}?linkToken={link_token}&nonce={nonce}"
+
+    async def account_link(self, line_user_id: str, nonce: str, result: str) -> str:
+        """The accountLink webhook: link only for a nonce we issued, unused, unexpired, for this LINE user."""
+        if result != "ok":
+            return "failed"
+        doc = await self.nonces.find_one_and_update(
+            {"_id": nonce, "used": False, "expires_at": {"$gt": self.clock.now()}, "line_user_id": line_user_id},
+            {"$set": {"used": True, "used_at": self.clock.now()}}, return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return "refused"
+        return "linked" if await self.link(doc["candidate_id"], line_user_id, source="account_link") else "refused"
+
+    async def link(self, candidate_id: str, line_user_id: str, *, source: str) -> bool:
+        """Store the mapping (LINE consent), start her welcome journey, show her status menu."""
+        now = self.clock.now()
+        event = LineAccountLinked(recipient_id=candidate_id, source=source, linked_at=now)
+        changed = await change_state(
+            self.store, candidate_id, lambda s: line_followed(s, line_user_id, now) if s.known else None,
+            lambda _: (Envelope.wrap(event, source=SOURCE),),
+        )
+        if changed is None:
+            return False
+        self.relay.wake()
+        await self.on_signal(line_signal("LineAccountLinked", candidate_id, now, f"link:{candidate_id}:{line_user_id}"))
+        await self.show_status_menu(candidate_id)
+        return True
+
+    async def unlink(self, candidate_id: str) -> bool:
+        """Forget her LINE user id; LINE messages and her LINE journey stop; the menu is removed."""
+        line_user_id = (await self.store.load(candidate_id)).state.channel("line").address
+        now = self.clock.now()
+        event = LineAccountUnlinked(recipient_id=candidate_id, unlinked_at=now)
+        changed = await change_state(self.store, candidate_id, line_unlinked,
+                                     lambda _: (Envelope.wrap(event, source=SOURCE),))
+        if changed is None or not line_user_id:
+            return False
+        self.relay.wake()
+        await self.on_signal(line_signal("LineAccountUnlinked", candidate_id, now, f"unlink:{uuid.uuid4()}"))
+        await self.api.remove_menu(line_user_id)
+        await self.members.update_one({"_id": candidate_id}, {"$unset": {"menu_status": ""}})
+        return True
+
+    # --- rich menu per member status ---
+    async def on_event(self, event: DomainEvent) -> None:
+        """A status-changing event: keep her member status, and switch her LINE menu if it changed."""
+        if isinstance(event, ProfileDeleted):
+            await self.erase(event.candidate_id)
+            return
+        candidate_id = concerns(event)
+        if candidate_id is None:
+            return
+        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        member = after(Member(status=doc.get("status", "registered"), offers=tuple(doc.get("offers", ()))), event)
+        await self.members.update_one({"_id": candidate_id},
+                                      {"$set": {"status": member.status, "offers": list(member.offers)}}, upsert=True)
+        await self.show_status_menu(candidate_id)
+
+    async def show_status_menu(self, candidate_id: str) -> None:
+        """Link the menu of her current status to her LINE account (idempotent; nothing when unlinked)."""
+        line_user_id = (await self.store.load(candidate_id)).state.channel("line").address
+        if not line_user_id:
+            return
+        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        status = doc.get("status", "registered")
+        if doc.get("menu_status") == status and doc.get("menu_user") == line_user_id:
+            return
+        await self.api.show_menu(line_user_id, await self._menu_id(status))
+        await self.members.update_one({"_id": candidate_id},
+                                      {"$set": {"menu_status": status, "menu_user": line_user_id}}, upsert=True)
+
+    async def member_status(self, candidate_id: str) -> dict:
+        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        return {"status": doc.get("status", "registered"), "menu_status": doc.get("menu_status")}
+
+    async def _menu_id(self, status: str) -> str:
+        doc = await self.menus.find_one({"_id": status})
+        if doc:
+            return doc["rich_menu_id"]
+        rich_menu_id = await self.api.create_menu(status)
+        try:
+            await self.menus.insert_one({"_id": status, "rich_menu_id": rich_menu_id})
+            return rich_menu_id
+        except DuplicateKeyError:  # another worker created one first; use theirs
+            return (await self.menus.find_one({"_id": status}))["rich_menu_id"]
+
+    async def erase(self, candidate_id: str) -> None:
+        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        if doc.get("menu_user"):
+            await self.api.remove_menu(doc["menu_user"])
+        await self.members.delete_one({"_id": candidate_id})
+        await self.nonces.delete_many({"candidate_id": candidate_id})
