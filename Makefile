@@ -5,7 +5,7 @@ PY := .cache/venv/bin/python
 
 demo: install
 	python3 scripts/stack.py up all
-	$(PY) -m tsunagu_tools.demo
+	eval "$$(python3 scripts/stack.py env)" && $(PY) -m tsunagu_tools.demo
 
 test:
 	bash scripts/test.sh
@@ -28,3 +28,12 @@ docs: install
 # A seeded 30-day season (10,000 students, 200 companies) through the contact policy; report in .cache/simulation/.
 simulate: install
 	$(PY) -m tsunagu_simulator --out .cache/simulation $(SIMULATE_ARGS)
+
+# Benchmarks on their own stack (ports apart from dev and test); figures go to bench/results/.
+BENCH_ENV := TSUNAGU_STATE_DIR=$(CURDIR)/.cache/run/bench TSUNAGU_KAFKA_PORT=59092 TSUNAGU_MONGO_PORT=57037 \
+	TSUNAGU_PORT_BASE=8400 TSUNAGU_EMULATOR_PORT_BASE=8420
+
+bench: install
+	$(BENCH_ENV) bash -c 'python3 scripts/stack.py down; rm -rf "$$TSUNAGU_STATE_DIR"; \
+		trap "python3 scripts/stack.py down" EXIT; python3 scripts/stack.py up infra && \
+		eval "$$(python3 scripts/stack.py env)" && $(PY) bench/run.py $(BENCHMARKS)'

@@ -54,16 +54,19 @@ class Proc:
                                         stderr=subprocess.STDOUT, cwd=self.log.parent)
 
     def wait_ready(self, deadline: float) -> None:
+        last = "no answer"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{self.tail()}")
             try:
-                if httpx.get(self.ready_url, timeout=1).status_code == 200:
+                answer = httpx.get(self.ready_url, timeout=6)
+                if answer.status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
+                last = f"{answer.status_code} {answer.text}"
+            except httpx.HTTPError as exc:
+                last = repr(exc)
             time.sleep(0.2)
-        raise RuntimeError(f"{self.name} not ready at {self.ready_url}:\n{self.tail()}")
+        raise RuntimeError(f"{self.name} not ready at {self.ready_url} ({last}):\n{self.tail()}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -138,7 +141,7 @@ def e2e_stack():
     try:
         for proc in stack.procs:
             proc.start()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180  # 2 shared cores: a cold start of seven processes is slow
         for proc in stack.procs:
             proc.wait_ready(deadline)
         yield stack

@@ -30,7 +30,7 @@ async def test_the_demo_story_runs_to_the_end_and_its_summary_matches_the_story(
     assert summary.campaign_rows_imported == 3 and summary.campaign_messages == 3
     assert summary.export_rows == 3 and summary.export_statuses.get("responded") == 1
     assert summary.reminders_available, "the campaign_reminder sequence sent nothing"
-    assert summary.reminders_sent == 2 and summary.reminders_to_responders == 0
+    assert summary.non_responders_reminded == 2 and summary.reminders_to_responders == 0
     # The conversation: reply, interview, offer; after-care until she accepts, then none.
     assert (summary.replies, summary.interviews, summary.offers, summary.offers_accepted) == (1, 1, 1, 1)
     assert summary.aftercare_available, "the offer_aftercare sequence sent nothing"

@@ -8,6 +8,7 @@ import asyncio
 import json
 from datetime import timedelta
 
+import httpx
 import typer
 from aiokafka import AIOKafkaConsumer
 
@@ -17,6 +18,7 @@ from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import CONSUMER_GROUPS, dlq_name, topic_name
 
 from tsunagu_tools import dlq as dead_letters
+from tsunagu_tools.stack import Api, StackUrls, Tokens
 
 app = typer.Typer(help="Operate Tsunagu: tail topics, inspect and replay dead letters, issue tokens, run the demo.")
 dlq_app = typer.Typer(help="Dead-letter topics, one per consumer group.")
@@ -97,6 +99,59 @@ def token(
     """Issue a signed token (development and demos; production tokens come from the identity provider)."""
     typer.echo(issue_token(settings(), subject=subject, role=role, company_id=company_id,
                            ttl=timedelta(hours=hours)))
+
+
+@app.command()
+def seed(run: str = typer.Option(None, help="tag appended to every id (default: random)")) -> None:
+    """Create the demo's companies, recruiters and students on the running stack (public APIs only)."""
+    from tsunagu_tools.demo.cast import new_cast, seed_cast
+
+    async def go():
+        cast = new_cast(run)
+        async with httpx.AsyncClient() as client:
+            await seed_cast(Api(StackUrls.from_env(), client), Tokens(settings()), cast)
+        return cast
+
+    cast = asyncio.run(go())
+    for company in cast.companies.values():
+        typer.echo(f"company   {company.company_id:<32} {company.name}  recruiter {company.recruiter_id} "
+                   f"({company.recruiter_name})")
+    for person in cast.people.values():
+        typer.echo(f"student   {person.candidate_id:<32} {person.name}")
+    typer.echo("sign in to the console (development login) with a recruiter id and its company id")
+
+
+@app.command()
+def timeline(person_id: str = typer.Argument(..., help="candidate id")) -> None:
+    """A person's timeline: the events that name her, and every contact decision about her with its reason."""
+    from tsunagu_tools.demo.timeline import describe_event, local
+    from tsunagu_tools.people import events_about
+
+    async def go():
+        urls = StackUrls.from_env()
+        async with httpx.AsyncClient() as client:
+            decisions = await Api(urls, client).json("GET", "notify", f"/recipients/{person_id}/decisions",
+                                                     token=Tokens(settings()).admin())
+        return decisions, await events_about(urls.kafka_bootstrap, urls.topic_prefix, person_id)
+
+    decisions, events = asyncio.run(go())
+    rows = [(e.time.isoformat(), f"event     {e.type:<26} {topic:<18} {describe_event(e)}") for topic, e in events]
+    for d in decisions:
+        what = {"send": f"SEND via {d['channel']}", "defer": f"DEFER until {local(d['until'])}",
+                "digest": f"DIGEST into {d['into']}"}.get(d["action"], "SUPPRESS")
+        rows.append((d["decided_at"], f"decision  {d['template']} ({d['category']}, {d['company_id'] or '-'}): "
+                                      f"{what} [{d['reason']}] {d['detail']}".rstrip()))
+    for moment, line in sorted(rows):
+        typer.echo(f"{local(moment, fmt='%Y-%m-%d %H:%M:%S')}  {line}")
+    typer.echo(f"{len(events)} events, {len(decisions)} decisions (decision times are notify's clock)")
+
+
+@app.command()
+def demo() -> None:
+    """Play the demo story (DESIGN.md §7) against the running stack and print its timeline and summary."""
+    from tsunagu_tools.demo import run
+
+    run()
 
 
 if __name__ == "__main__":

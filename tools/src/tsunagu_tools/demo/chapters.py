@@ -207,3 +207,4 @@ async def _reminders(tl: Timeline, applicants: list[Person], responder: Person, 
         sends = sum(1 for d in decisions if d["template"] == "campaign_reminder" and d["action"] == "send")
         summary.reminders_sent += sends
         summary.reminders_to_responders += sends if person is responder else 0
+        summary.non_responders_reminded += 1 if sends and person is not responder else 0

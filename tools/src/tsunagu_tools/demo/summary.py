@@ -25,6 +25,7 @@ class Summary:
     reminders_available: bool = False
     reminders_sent: int = 0
     reminders_to_responders: int = 0
+    non_responders_reminded: int = 0
     export_rows: int = 0
     export_statuses: dict[str, int] = field(default_factory=dict)
     aftercare_available: bool = False
@@ -55,7 +56,8 @@ class Summary:
                   f"{', '.join(self.decisions_after_stop) or 'none'}\n")
         out.write(f"  ATS campaign           {self.campaign_rows_imported} imported, {self.campaign_messages} "
                   f"template messages, export {self.export_rows} rows {self.export_statuses}\n")
-        reminders = (f"{self.reminders_sent} sent, {self.reminders_to_responders} to responders"
+        reminders = (f"{self.reminders_sent} sent to {self.non_responders_reminded} non-responders, "
+                     f"{self.reminders_to_responders} to responders"
                      if self.reminders_available else "no reminder sequence in this build: none sent")
         out.write(f"  reminders              {reminders}\n")
         aftercare = (f"{self.aftercare_before_acceptance} before acceptance, "
