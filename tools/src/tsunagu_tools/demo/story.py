@@ -2,7 +2,7 @@
 
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import IO
 
 import httpx
@@ -42,7 +42,9 @@ async def _play(api: Api, tokens: Tokens, tl: Timeline, cast: Cast, summary: Sum
     tl.say("Everyone acts through the public HTTP APIs with tokens from the development identity provider")
     tl.say("(JWTs signed with this stack's secret); notify's clock is moved through PUT /admin/clock.")
     clock = NotifyClock(api, tokens, tl)
-    day0 = at((await clock.now()) + timedelta(days=1), 10)
+    # Tomorrow 10:00 by the wall clock, even after an earlier run moved notify's clock further:
+    # the other services stamp their events with wall time, and sequences count days from those.
+    day0 = at(datetime.now(timezone.utc) + timedelta(days=1), 10)
     tl.chapter("0. Three companies join Tsunagu")
     await seed_companies(api, tokens, cast)
     for company in cast.companies.values():
