@@ -140,17 +140,20 @@ class LoggedServiceProcess(ServiceProcess):
         logs = Path(os.environ.get("TSUNAGU_STATE_DIR", ROOT / ".cache" / "run" / "faults")) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.log_path = logs / f"fault-{self.service}-{self.port}.log"
-        real_popen = subprocess.Popen
-
-        def popen(command, **kwargs):
-            kwargs["stdout"] = kwargs["stderr"] = open(self.log_path, "ab")
-            return real_popen(command, **kwargs)
-
-        subprocess.Popen = popen
-        try:
-            await super().start(timeout=timeout)
-        finally:
-            subprocess.Popen = real_popen
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"{self.service} exited with {self.process.returncode}; see {self.log_path}")
+                try:
+                    if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"{self.service} did not answer /healthz in {timeout}s; see {self.log_path}")
 
 
 class NotifyUnderTest:
