@@ -49,6 +49,8 @@ class Agreement:
     seconds: float = 0.0
     # (action, reason) over the in-process decisions: what the comparison exercised.
     reasons: dict = field(default_factory=dict)
+    # Templates of intents the pipeline decided that the simulator did not ask for.
+    pipeline_only: dict = field(default_factory=dict)
 
     @property
     def agree(self) -> bool:
@@ -57,7 +59,8 @@ class Agreement:
     def summary_line(self) -> str:
         verdict = "PASS" if self.agree else "FAIL"
         return (f"{verdict} {self.compared}/{self.intents} intents decided alike in-process and through the pipeline "
-                f"({self.steps} clock steps, {self.seconds:.1f} s); mismatches: {self.mismatches[:5]}")
+                f"({self.steps} clock steps, {self.seconds:.1f} s); pipeline-only intents: {self.pipeline_only}; "
+                f"mismatches: {self.mismatches[:5]}")
 
 
 def _dt(ts: float) -> datetime:
@@ -177,14 +180,17 @@ class Replay:
         ids = [f"{request.intent_id}:0" for *_, request in batch]
         await self.until(lambda: self._count("decisions", {"_id": {"$in": ids}}, len(ids)), "new intents")
 
-    async def decisions(self) -> dict[str, list]:
+    async def decisions(self) -> tuple[dict[str, list], dict[str, str]]:
+        """Decisions per intent, and the template of every intent notify decided."""
         out: dict[str, list] = defaultdict(list)
+        templates: dict[str, str] = {}
         async for doc in self.store.decisions.find({}):
             key = doc["intent_id"]
             if doc.get("template") == CONFIRMATION_TEMPLATE:
                 key = f"{doc['recipient_id']}:stop:sms"
             out[key].append((doc["attempt"], doc["action"], doc["reason"], doc.get("channel")))
-        return {k: sorted(v) for k, v in out.items()}
+            templates[key] = doc.get("template", "?")
+        return {k: sorted(v) for k, v in out.items()}, templates
 
 
 def in_process(season: Season, config) -> dict[str, list]:
@@ -223,7 +229,7 @@ async def compare_through_kafka(config=None, *, students: int = 30, companies: i
                 replay = Replay(season, app, client, publisher, clock, timeout)
                 await replay.directory()
                 await replay.play()
-                through = await replay.decisions()
+                through, templates = await replay.decisions()
                 pipeline_config = app.state.container.policy.config
             finally:
                 await publisher.stop()
@@ -231,9 +237,11 @@ async def compare_through_kafka(config=None, *, students: int = 30, companies: i
     finally:
         await emulators.stop()
     local = in_process(season, pipeline_config)
-    mismatches = [(k, local.get(k), through.get(k)) for k in sorted(set(local) | set(through))
-                  if local.get(k) != through.get(k)]
+    mismatches = [(k, local.get(k), through.get(k)) for k in sorted(local) if local.get(k) != through.get(k)]
+    # Intents notify made by itself (e.g. journeys started by a LINE link) have no in-process twin.
+    pipeline_only = Counter(templates[k] for k in through if k not in local)
     compared = sum(1 for k in local if local.get(k) == through.get(k))
     reasons = Counter((d[1], d[2]) for rows in local.values() for d in rows)
     return Agreement(intents=len(local), compared=compared, mismatches=mismatches, steps=replay.steps,
-                     seconds=time.perf_counter() - started, reasons=dict(reasons))
+                     seconds=time.perf_counter() - started, reasons=dict(reasons),
+                     pipeline_only=dict(pipeline_only))
