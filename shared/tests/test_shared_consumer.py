@@ -66,17 +66,23 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
         wrong_version = good.to_document() | {"type": "ScoutSent", "data": {"scout_id": 1}}
         await h.publisher.publish_raw(h.topic, Envelope.model_validate(wrong_version).to_bytes(), key=b"k2", headers=[])
         await h.publisher.publish(bad_data)
+        future = good.to_document() | {"schemaversion": 99}
+        await h.publisher.publish_raw(h.topic, Envelope.model_validate(future).to_bytes(), key=b"k3", headers=[])
+        oversized = Envelope.wrap(build(ScoutSent).model_copy(update={"reason": "x" * 300_000}), source="tests")
+        await h.publisher.publish(oversized)
         await h.publisher.publish(good)
         await wait_until(lambda: handled == [good.id])
         async with TopicReader(h.dlq) as dlq:
-            records = await dlq.wait_for(lambda r: len(r) >= 3)
+            records = await dlq.wait_for(lambda r: len(r) >= 5)
     letters = {r.value: dict(r.headers)["dlq_reason"].decode() for r in records}
     assert letters[b"\xff not json"].startswith("undecodable")
     wrong = letters[Envelope.model_validate(wrong_version).to_bytes()]
     assert wrong.startswith("undecodable") and "scout_id" in wrong
     assert letters[bad_data.to_bytes()] == "this scout cannot be handled"
+    assert letters[Envelope.model_validate(future).to_bytes()].startswith("unsupported schema version 99")
+    assert letters[oversized.to_bytes()].startswith("oversized")
     assert {dict(r.headers)["dlq_topic"] for r in records} == {h.topic.encode()}
-    assert len(records) == 3
+    assert len(records) == 5
 
 
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_its_attempts():

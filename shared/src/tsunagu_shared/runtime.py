@@ -75,6 +75,7 @@ class Infrastructure:
             processed=ProcessedEvents(self.db, group),
             publisher=self.publisher,
             max_attempts=self.settings.consumer_max_attempts,
+            max_event_bytes=self.settings.max_event_bytes,
             options=self.settings.kafka_client_options(),
         )
         self.consumers.append(consumer)

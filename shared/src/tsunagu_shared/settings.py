@@ -38,6 +38,8 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = 0.5
     consumer_max_attempts: int = 3
+    # Larger events are dead-lettered unread (an event carries ids and changed fields, never files).
+    max_event_bytes: int = 256 * 1024
 
     def kafka_client_options(self) -> dict:
         """Connection options for every aiokafka client (producer, consumer, admin)."""

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from tsunagu_shared.envelope import Envelope, UnknownEventType
+from tsunagu_shared.events import EVENT_TYPES
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.processed import ProcessedEvents
 
@@ -56,7 +57,9 @@ class EventConsumer:
         backoff_seconds: float = 0.2,
         max_backoff_seconds: float = 5.0,
         options: dict | None = None,
+        max_event_bytes: int = 256 * 1024,
     ) -> None:
+        self._max_event_bytes = max_event_bytes
         self.group = group
         self._topics = topics
         self._dlq_topic = dlq_topic
@@ -91,11 +94,23 @@ class EventConsumer:
             for tp, records in batches.items():
                 for record in records:
                     await self._process(record)
-                    await self._consumer.commit({tp: record.offset + 1})
+                # one commit per partition batch: a crash before it replays records the
+                # processed-event store already knows
+                await self._consumer.commit({tp: records[-1].offset + 1})
 
     async def _process(self, record: ConsumerRecord) -> None:
+        size = len(record.value or b"")
+        if size > self._max_event_bytes:
+            await self._dead_letter(record, f"oversized: {size} bytes > {self._max_event_bytes}", "Oversized")
+            return
         try:
             envelope = Envelope.from_bytes(record.value)
+            known = EVENT_TYPES[envelope.type].schema_version if envelope.type in EVENT_TYPES else None
+            if known is not None and envelope.schema_version != known:
+                await self._dead_letter(
+                    record, f"unsupported schema version {envelope.schema_version} of {envelope.type} "
+                    f"(this consumer knows v{known})", "UnsupportedSchemaVersion")
+                return
             envelope.event()  # validate the data against its contract before any handler sees it
         except (ValidationError, UnknownEventType, ValueError) as exc:
             await self._dead_letter(record, f"undecodable: {exc}", type(exc).__name__)
