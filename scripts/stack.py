@@ -9,8 +9,18 @@
 
 Ports and the state directory come from the environment, so two stacks can
 run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PORT,
-TSUNAGU_MONGO_PORT, TSUNAGU_PORT_BASE (services), TSUNAGU_EMULATOR_PORT_BASE.
+TSUNAGU_MONGO_PORT, TSUNAGU_POSTGRES_PORT, TSUNAGU_PORT_BASE (services),
+TSUNAGU_EMULATOR_PORT_BASE.
+
+The database is FerretDB (MongoDB wire protocol) on PostgreSQL: FerretDB 1.24's
+SQLite backend pushes no filter but `{_id: x}` down to SQL, so every other query
+and every conditional update reads the whole collection; on PostgreSQL equality
+filters are pushed down. PostgreSQL runs with fsync off: this stack is for
+development and tests only.
 """
+
+import hashlib
+import shutil
 
 import base64
 import os
@@ -40,6 +50,7 @@ def env_int(name: str, default: int) -> int:
 STATE = Path(os.environ.get("TSUNAGU_STATE_DIR", CACHE / "run" / "dev")).resolve()
 KAFKA_PORT = env_int("TSUNAGU_KAFKA_PORT", 19092)
 MONGO_PORT = env_int("TSUNAGU_MONGO_PORT", 27027)
+POSTGRES_PORT = env_int("TSUNAGU_POSTGRES_PORT", 15432)
 PORT_BASE = env_int("TSUNAGU_PORT_BASE", 8000)
 EMULATOR_PORT_BASE = env_int("TSUNAGU_EMULATOR_PORT_BASE", 8020)
 
@@ -52,6 +63,7 @@ class Process:
     health_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 90.0
+    stop_signal: int = signal.SIGTERM
 
 
 def stack_env() -> dict[str, str]:
@@ -80,10 +92,19 @@ def processes() -> dict[str, Process]:
             ],
             KAFKA_PORT,
         ),
+        "postgres": Process(
+            "postgres",
+            [*as_postgres_user(), str(postgres_bin("postgres")), "-D", str(STATE / "postgres"),
+             "-p", str(POSTGRES_PORT), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=300"],
+            POSTGRES_PORT,
+            stop_signal=signal.SIGINT,  # fast shutdown: do not wait for clients to leave
+        ),
         "ferretdb": Process(
             "ferretdb",
             [str(FERRETDB_BIN), "--listen-addr", f"127.0.0.1:{MONGO_PORT}",
-             "--sqlite-url", f"file:{STATE / 'ferretdb'}/"],
+             "--postgresql-url", f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres?pool_max_conns=40"],
             MONGO_PORT,
         ),
         "emulators": Process(
@@ -113,6 +134,7 @@ def processes() -> dict[str, Process]:
 def install() -> None:
     install_kafka()
     install_ferretdb()
+    install_postgres()
 
 
 def install_kafka() -> None:
@@ -124,11 +146,49 @@ def install_kafka() -> None:
 
 
 def install_ferretdb() -> None:
-    if FERRETDB_BIN.exists():
+    source = ROOT / "infra/ferretdb"
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in sorted(source.iterdir()) if f.is_file())).hexdigest()
+    stamp = FERRETDB_BIN.with_suffix(".sha256")
+    if FERRETDB_BIN.exists() and stamp.exists() and stamp.read_text() == digest:
         return
     print("building FerretDB with Go (first time: a few minutes) ...", flush=True)
     env = {**os.environ, "GOPATH": str(CACHE / "go"), "GOCACHE": str(CACHE / "go-build"), "GOFLAGS": "-mod=mod"}
-    run(["go", "build", "-o", str(FERRETDB_BIN), "."], cwd=ROOT / "infra/ferretdb", env=env)
+    run(["go", "build", "-o", str(FERRETDB_BIN), "."], cwd=source, env=env)
+    stamp.write_text(digest)
+
+
+def install_postgres() -> None:
+    """PostgreSQL from the system's packages (the machine image usually has it)."""
+    if postgres_bin("postgres").exists():
+        return
+    print("installing PostgreSQL from the system's packages ...", flush=True)
+    run(["apt-get", "update", "-q"], stdout=subprocess.DEVNULL)
+    run(["apt-get", "install", "-y", "-q", "postgresql"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL)
+
+
+def postgres_bin(name: str) -> Path:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
+    if versions:
+        return versions[0] / name
+    found = shutil.which(name)
+    return Path(found) if found else Path("/usr/lib/postgresql/missing/bin") / name
+
+
+def as_postgres_user() -> list[str]:
+    """PostgreSQL refuses to run as root: run it as the system's postgres user then."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def prepare_postgres() -> None:
+    data = STATE / "postgres"
+    if (data / "PG_VERSION").exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    run([*as_postgres_user(), str(postgres_bin("initdb")), "-D", str(data), "-U", "postgres",
+         "--auth=trust", "-E", "UTF8", "--no-instructions"], stdout=subprocess.DEVNULL)
 
 
 def run(cmd: list[str], **kwargs) -> None:
@@ -211,8 +271,8 @@ def start(proc: Process) -> None:
         sys.exit(f"port {proc.port} for {proc.name} is taken by another program; set the port variables")
     if proc.name == "kafka":
         prepare_kafka()
-    if proc.name == "ferretdb":
-        (STATE / "ferretdb").mkdir(parents=True, exist_ok=True)
+    if proc.name == "postgres":
+        prepare_postgres()
     (STATE / "pids").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
     log = open(STATE / "logs" / f"{proc.name}.log", "ab")
@@ -238,7 +298,7 @@ def stop(name: str, timeout: float = 20.0) -> None:
     pid = running_pid(name)
     if pid is None:
         return
-    os.killpg(pid, signal.SIGTERM)
+    os.killpg(pid, processes()[name].stop_signal)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and running_pid(name):
         time.sleep(0.1)
@@ -249,9 +309,9 @@ def stop(name: str, timeout: float = 20.0) -> None:
 
 def expand(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return ["kafka", "ferretdb", "emulators", *SERVICES, "console"]
+        return ["postgres", "kafka", "ferretdb", "emulators", *SERVICES, "console"]
     if names == ["infra"]:
-        return ["kafka", "ferretdb"]
+        return ["postgres", "kafka", "ferretdb"]
     return names
 
 

@@ -8,7 +8,8 @@
 // makes every single-document write atomic, and Tsunagu relies on that (quota,
 // capacity, caps, outbox). So FerretDB listens on a private Unix socket and
 // this program fronts it with a small wire-protocol proxy that lets one
-// document-writing command run at a time (reads stay concurrent).
+// document-writing or collection-changing command run at a time (reads stay
+// concurrent).
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "MongoDB wire protocol listen address")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite backend directory URL")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL backend URL (instead of SQLite when set)")
 	verbose := flag.Bool("verbose", false, "log every connection (default: warnings only)")
 	flag.Parse()
 
@@ -43,12 +45,18 @@ func main() {
 	_ = os.Remove(socket)
 	defer os.Remove(socket)
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: *sqliteURL,
-	})
+	}
+	backend := "sqlite " + *sqliteURL
+	if *postgresqlURL != "" {
+		config.Handler, config.SQLiteURL, config.PostgreSQLURL = "postgresql", "", *postgresqlURL
+		backend = "postgresql"
+	}
+	f, err := ferretdb.New(config)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -70,7 +78,7 @@ func main() {
 		<-ctx.Done()
 		ln.Close()
 	}()
-	log.Printf("ferretdb listening on %s (sqlite %s), writes serialized", *listen, *sqliteURL)
+	log.Printf("ferretdb listening on %s (%s), writes serialized", *listen, backend)
 	serve(ln, socket)
 
 	if err := <-done; err != nil && ctx.Err() == nil {

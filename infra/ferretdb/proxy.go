@@ -19,9 +19,13 @@ const (
 // writeLock lets one document-writing command run inside FerretDB at a time.
 var writeLock sync.Mutex
 
-// writeCommands are the commands that read a document and write it back.
+// writeCommands are the commands that read a document and write it back, and
+// those that change collections and indexes: FerretDB deadlocks when a new
+// database gets its collections and indexes from several connections at once.
 var writeCommands = map[string]bool{
 	"insert": true, "update": true, "delete": true, "findandmodify": true,
+	"create": true, "createindexes": true, "drop": true, "dropdatabase": true,
+	"dropindexes": true, "renamecollection": true, "collmod": true,
 }
 
 func serve(ln net.Listener, upstreamSocket string) {
