@@ -97,14 +97,14 @@ def processes() -> dict[str, Process]:
             [*as_postgres_user(), str(postgres_bin("postgres")), "-D", str(STATE / "postgres"),
              "-p", str(POSTGRES_PORT), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=300"],
+             "-c", "max_connections=400"],
             POSTGRES_PORT,
             stop_signal=signal.SIGINT,  # fast shutdown: do not wait for clients to leave
         ),
         "ferretdb": Process(
             "ferretdb",
             [str(FERRETDB_BIN), "--listen-addr", f"127.0.0.1:{MONGO_PORT}",
-             "--postgresql-url", f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres?pool_max_conns=40"],
+             "--postgresql-url", f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres?pool_max_conns=200"],
             MONGO_PORT,
         ),
         "emulators": Process(

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 )
 
 const (
@@ -16,8 +17,34 @@ const (
 	maxFrame      = 48 * 1024 * 1024
 )
 
-// writeLock lets one document-writing command run inside FerretDB at a time.
-var writeLock sync.Mutex
+// writeTurn lets one document-writing command run inside FerretDB at a time.
+// A command waits for its turn at most turnWait: a write that takes longer than
+// that is stuck behind something else inside FerretDB (an open cursor's
+// transaction, a pool of connections held by readers), and waiting on it would
+// turn that stall into a deadlock of every writer. Past turnWait the waiter goes
+// ahead unserialized and the stall is logged.
+var writeTurn = make(chan struct{}, 1)
+
+const turnWait = 3 * time.Second
+
+func takeTurn() bool {
+	select {
+	case writeTurn <- struct{}{}:
+		return true
+	default:
+	}
+	timer := time.NewTimer(turnWait)
+	defer timer.Stop()
+	select {
+	case writeTurn <- struct{}{}:
+		return true
+	case <-timer.C:
+		log.Printf("a write waited %s for its turn; going ahead unserialized", turnWait)
+		return false
+	}
+}
+
+func giveTurn() { <-writeTurn }
 
 // writeCommands are the commands that read a document and write it back, and
 // those that change collections and indexes: FerretDB deadlocks when a new
@@ -54,13 +81,13 @@ func relay(client net.Conn, upstreamSocket string) {
 	defer upstream.Close()
 
 	var mu sync.Mutex
-	waiting := map[int32]bool{} // request ids of writes holding the lock
+	waiting := map[int32]bool{} // request ids of writes holding the turn
 	release := func(id int32) {
 		mu.Lock()
 		defer mu.Unlock()
 		if waiting[id] {
 			delete(waiting, id)
-			writeLock.Unlock()
+			giveTurn()
 		}
 	}
 	defer func() {
@@ -68,7 +95,7 @@ func relay(client net.Conn, upstreamSocket string) {
 		defer mu.Unlock()
 		for id := range waiting {
 			delete(waiting, id)
-			writeLock.Unlock()
+			giveTurn()
 		}
 	}()
 
@@ -81,17 +108,15 @@ func relay(client net.Conn, upstreamSocket string) {
 			}
 			requestID := int32(binary.LittleEndian.Uint32(frame[4:8]))
 			isWrite, noReply := inspect(frame)
-			if isWrite {
-				writeLock.Lock()
-				if !noReply {
-					mu.Lock()
-					waiting[requestID] = true
-					mu.Unlock()
-				}
+			held := isWrite && takeTurn()
+			if held && !noReply {
+				mu.Lock()
+				waiting[requestID] = true
+				mu.Unlock()
 			}
 			_, err = upstream.Write(frame)
-			if isWrite && noReply {
-				writeLock.Unlock()
+			if held && noReply {
+				giveTurn()
 			}
 			if err != nil {
 				release(requestID)

@@ -102,14 +102,16 @@ class OutboxRelay:
         published entries are removed with one bulk write per batch."""
         count = 0
         for collection in self._collections:
-            batch: list[dict[str, Any]] = []
-            async for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1, TOMBSTONE: 1}):
-                batch.append(doc)
-                if len(batch) >= batch_size:
-                    count += await self._flush_batch(collection, batch)
-                    batch = []
-            if batch:
+            for _ in range(100):  # bounded: a document that keeps failing is retried on the next poll
+                # read a batch and close the cursor before writing: an open cursor holds a
+                # database connection for as long as it lives
+                batch = await collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1, TOMBSTONE: 1}).limit(
+                    batch_size).to_list()
+                if not batch:
+                    break
                 count += await self._flush_batch(collection, batch)
+                if len(batch) < batch_size:
+                    break
         return count
 
     async def _flush_batch(self, collection: AsyncCollection, docs: list[dict[str, Any]]) -> int:
