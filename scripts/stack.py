@@ -12,11 +12,11 @@ run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PO
 TSUNAGU_MONGO_PORT, TSUNAGU_POSTGRES_PORT, TSUNAGU_PORT_BASE (services),
 TSUNAGU_EMULATOR_PORT_BASE.
 
-The database is FerretDB (MongoDB wire protocol) on PostgreSQL: FerretDB 1.24's
-SQLite backend pushes no filter but `{_id: x}` down to SQL, so every other query
-and every conditional update reads the whole collection; on PostgreSQL equality
-filters are pushed down. PostgreSQL runs with fsync off: this stack is for
-development and tests only.
+The database is FerretDB (MongoDB wire protocol) on SQLite, or on PostgreSQL with
+TSUNAGU_DB_BACKEND=postgresql (FerretDB 1.24's SQLite backend pushes no filter but
+`{_id: x}` down to SQL; PostgreSQL pushes equality filters down, but its connection
+pool was exhausted under a 10,000-row import here). PostgreSQL runs with fsync off:
+this stack is for development and tests only.
 """
 
 import hashlib
@@ -51,6 +51,8 @@ STATE = Path(os.environ.get("TSUNAGU_STATE_DIR", CACHE / "run" / "dev")).resolve
 KAFKA_PORT = env_int("TSUNAGU_KAFKA_PORT", 19092)
 MONGO_PORT = env_int("TSUNAGU_MONGO_PORT", 27027)
 POSTGRES_PORT = env_int("TSUNAGU_POSTGRES_PORT", 15432)
+# FerretDB's backend: sqlite (default) or postgresql (see the README's choices).
+DB_BACKEND = os.environ.get("TSUNAGU_DB_BACKEND", "sqlite")
 PORT_BASE = env_int("TSUNAGU_PORT_BASE", 8000)
 EMULATOR_PORT_BASE = env_int("TSUNAGU_EMULATOR_PORT_BASE", 8020)
 
@@ -103,8 +105,7 @@ def processes() -> dict[str, Process]:
         ),
         "ferretdb": Process(
             "ferretdb",
-            [str(FERRETDB_BIN), "--listen-addr", f"127.0.0.1:{MONGO_PORT}",
-             "--postgresql-url", f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres?pool_max_conns=200"],
+            [str(FERRETDB_BIN), "--listen-addr", f"127.0.0.1:{MONGO_PORT}", *ferretdb_backend()],
             MONGO_PORT,
         ),
         "emulators": Process(
@@ -134,7 +135,8 @@ def processes() -> dict[str, Process]:
 def install() -> None:
     install_kafka()
     install_ferretdb()
-    install_postgres()
+    if DB_BACKEND == "postgresql":
+        install_postgres()
 
 
 def install_kafka() -> None:
@@ -155,6 +157,12 @@ def install_ferretdb() -> None:
     env = {**os.environ, "GOPATH": str(CACHE / "go"), "GOCACHE": str(CACHE / "go-build"), "GOFLAGS": "-mod=mod"}
     run(["go", "build", "-o", str(FERRETDB_BIN), "."], cwd=source, env=env)
     stamp.write_text(digest)
+
+
+def ferretdb_backend() -> list[str]:
+    if DB_BACKEND == "postgresql":
+        return ["--postgresql-url", f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres?pool_max_conns=200"]
+    return ["--sqlite-url", f"file:{STATE / 'ferretdb'}/"]
 
 
 def install_postgres() -> None:
@@ -273,6 +281,8 @@ def start(proc: Process) -> None:
         prepare_kafka()
     if proc.name == "postgres":
         prepare_postgres()
+    if proc.name == "ferretdb":
+        (STATE / "ferretdb").mkdir(parents=True, exist_ok=True)
     (STATE / "pids").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
     log = open(STATE / "logs" / f"{proc.name}.log", "ab")
@@ -307,11 +317,14 @@ def stop(name: str, timeout: float = 20.0) -> None:
     pidfile(name).unlink(missing_ok=True)
 
 
+DATABASE = ["postgres"] if DB_BACKEND == "postgresql" else []
+
+
 def expand(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return ["postgres", "kafka", "ferretdb", "emulators", *SERVICES, "console"]
+        return [*DATABASE, "kafka", "ferretdb", "emulators", *SERVICES, "console"]
     if names == ["infra"]:
-        return ["postgres", "kafka", "ferretdb"]
+        return [*DATABASE, "kafka", "ferretdb"]
     return names
 
 
