@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationFailed, NotificationSent, NotificationSuppressed
@@ -86,10 +87,29 @@ class DeliveryWorker:
             return
         sent = NotificationSent(intent_id=doc["intent_id"], recipient_id=doc["recipient_id"], channel=channel,
                                 provider_message_id=receipt.provider_message_id, sent_at=now)
-        await self.queue.finish(key, "sent", {"sent_at": now, "provider_message_id": receipt.provider_message_id,
-                                              "already_accepted": receipt.already_accepted},
-                                Envelope.wrap(sent, source=SOURCE))
+        await self._until_recorded(lambda: self.queue.finish(
+            key, "sent", {"sent_at": now, "provider_message_id": receipt.provider_message_id,
+                          "already_accepted": receipt.already_accepted},
+            Envelope.wrap(sent, source=SOURCE)))
         self.relay.wake()
+
+    async def _until_recorded(self, write, *, limit_seconds: float = 900.0) -> None:
+        """The provider took the message: record it even if the database is away for a while.
+
+        Giving up here would let the lease expire and the message be sent again (SMTP and
+        Twilio have no idempotency key of their own), so this worker holds on and retries;
+        it claims nothing else meanwhile."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                return await write()
+            except (ConnectionFailure, ServerSelectionTimeoutError, AutoReconnect) as exc:
+                if waited >= limit_seconds:
+                    raise
+                log.warning("delivery_record_retry", error=str(exc))
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
 
     def _message(self, doc: dict, state, address: str) -> OutboundMessage:
         variables = {**doc.get("variables", {}), "recipient_name": state.display_name or ""}
