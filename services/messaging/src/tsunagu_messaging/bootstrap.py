@@ -45,7 +45,7 @@ async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | Non
                                 questions=MongoQuestionRepository(infra.db), store=store, directory=directory,
                                 profile=profile, relay=infra.relay, settings=settings)
     scheduling = Scheduling(threads=threads, interviews=interviews, offers=offers, directory=directory,
-                            relay=infra.relay)
+                            relay=infra.relay, thread_base_url=settings.thread_base_url)
     consumed = ConsumedEvents(threads=threads, messages=messages, attachments=attachments, interviews=interviews,
                               offers=offers, store=store, directory=directory)
     infra.add_consumer(group="messaging", topics=list(CONSUMER_GROUPS["messaging"]), handle=consumed.on_event)

@@ -16,6 +16,9 @@ class MessagingSettings(ServiceSettings):
     rate_limit_messages: int = 30
     rate_limit_window_seconds: int = 60
 
+    # The candidate's view of a thread (linked from interview-time reminders): <base>/<thread id>.
+    thread_base_url: str = "https://tsunagu.example/threads"
+
     attachment_dir: str = "./var/messaging-attachments"
     attachment_max_bytes: int = 5 * 1024 * 1024
     attachments_per_message: int = 5

@@ -74,8 +74,12 @@ async def test_interview_time_zone_round_trip_reschedule_and_cancel(stack):
     assert (await stack.client.post(f"/interviews/{iid}/cancel", headers=acme, json={})).status_code == 409
 
     types = ("InterviewScheduled", "InterviewRescheduled", "InterviewScheduled", "InterviewCancelled")
-    envelopes = await stack.facts(*types)
+    published = await stack.facts(*types)
+    envelopes = [e for e in published if e.type != "InterviewSlotsProposed"]
     assert [e.type for e in envelopes] == list(types)
+    # Three requests to pick a time: the first proposal and the two sets of new times.
+    proposals = [e.event() for e in published if e.type == "InterviewSlotsProposed"]
+    assert [len(p.slots) for p in proposals] == [2, 1, 1] and len({p.proposal_id for p in proposals}) == 3
     scheduled = envelopes[0].event()
     assert scheduled.starts_at == first and scheduled.starts_at.utcoffset() == timedelta(0)
     assert scheduled.candidate_time_zone == "Europe/London"
@@ -86,3 +90,48 @@ async def test_interview_time_zone_round_trip_reschedule_and_cancel(stack):
     assert envelopes[2].event().starts_at == second and envelopes[2].event().candidate_time_zone == "Europe/London"
     cancel = envelopes[3].event()
     assert (cancel.cancelled_by, cancel.starts_at, cancel.reason) == ("candidate", second, "Got ill")
+
+
+async def test_a_proposal_asks_her_to_pick_before_a_deadline(stack):
+    """InterviewSlotsProposed carries the slots and the deadline (given, or 3 days by default but never
+    after the last slot), in the same write as the proposal; a bad deadline is refused naming respond_by."""
+    await stack.scout("acme", "yui")
+    tid = (await stack.thread_of("yui", "acme"))["thread_id"]
+    acme = stack.recruiter("acme")
+    early, late = _future_at(1, days=2), _future_at(1, days=10)
+    url = f"/threads/{tid}/interviews"
+
+    naive = await stack.client.post(url, headers=acme, json={"slots": [{"starts_at": late.isoformat()}],
+                                                             "respond_by": "2030-01-01T10:00:00"})
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "respond_by"
+    after_last = await stack.client.post(url, headers=acme, json={
+        "slots": [{"starts_at": early.isoformat()}], "respond_by": (early + timedelta(hours=1)).isoformat()})
+    assert after_last.status_code == 409 and after_last.json()["detail"].startswith("respond_by")
+    past = await stack.client.post(url, headers=acme, json={
+        "slots": [{"starts_at": late.isoformat()}], "respond_by": "2020-01-01T10:00:00+09:00"})
+    assert past.status_code == 409 and past.json()["detail"].startswith("respond_by")
+
+    before = datetime.now(timezone.utc)
+    default = await stack.client.post(url, headers=acme, json={"slots": [{"starts_at": late.isoformat()}]})
+    after = datetime.now(timezone.utc)
+    assert default.status_code == 201, default.text
+    deadline = datetime.fromisoformat(default.json()["respond_by"])
+    assert before + timedelta(days=3) <= deadline <= after + timedelta(days=3)
+    short = await stack.client.post(url, headers=acme, json={"slots": [{"starts_at": early.isoformat()}]})
+    assert datetime.fromisoformat(short.json()["respond_by"]) == early  # cut at the only slot
+    chosen_by = (late - timedelta(days=5)).replace(microsecond=0)
+    given = await stack.client.post(url, headers=acme, json={"slots": [{"starts_at": late.isoformat()}],
+                                                             "respond_by": chosen_by.isoformat()})
+    assert datetime.fromisoformat(given.json()["respond_by"]) == chosen_by
+
+    published = [e for e in await stack.facts(*["InterviewSlotsProposed"] * 3) if e.type == "InterviewSlotsProposed"]
+    proposals = {e.event().interview_id: e for e in published}
+    assert len(published) == len(proposals) == 3  # one per proposal; the refused requests published nothing
+    envelope = proposals[given.json()["interview_id"]]
+    proposal = envelope.event()
+    assert envelope.subject == tid
+    assert (proposal.candidate_id, proposal.company_id, proposal.company_name) == ("yui", "acme", "acme Inc.")
+    assert proposal.respond_by == chosen_by
+    assert [(s.slot_id, s.starts_at) for s in proposal.slots] == [
+        (given.json()["slots"][0]["slot_id"], late)]
+    assert proposal.respond_url == f"https://tsunagu.example/threads/{tid}"

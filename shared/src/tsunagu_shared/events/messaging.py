@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel
+
 from tsunagu_shared.events.base import DomainEvent, event
 from tsunagu_shared.topics import MESSAGING_EVENTS
 
@@ -45,6 +47,38 @@ class InterviewScheduled(DomainEvent):
     scheduled_at: datetime
     # The same instant as starts_at, written in the candidate's zone (ISO 8601 with offset).
     starts_at_local: str | None = None
+    company_name: str | None = None
+    recruiter_name: str | None = None
+
+
+class ProposedSlot(BaseModel):
+    """One interview time the company offers (UTC instant)."""
+
+    slot_id: str
+    starts_at: datetime
+    duration_minutes: int = 60
+
+
+@event(MESSAGING_EVENTS, "thread_id")
+class InterviewSlotsProposed(DomainEvent):
+    """The company asked the candidate to pick an interview time before `respond_by`.
+
+    Published for the first proposal and for every later set of new times (each with its
+    own `proposal_id`); InterviewScheduled (she picked), InterviewCancelled or a newer
+    proposal for the same interview ends the request."""
+
+    interview_id: str
+    proposal_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    slots: list[ProposedSlot]
+    respond_by: datetime
+    proposed_at: datetime
+    candidate_time_zone: str | None = None
+    location: str | None = None
+    # Where she picks a time (the thread in the candidate's web app).
+    respond_url: str | None = None
     company_name: str | None = None
     recruiter_name: str | None = None
 

@@ -62,7 +62,7 @@ class MongoInterviewRepository:
     async def cancel_for_candidate(self, candidate_id: str, at: datetime) -> None:
         await self._interviews.update_many(
             {"candidate_id": candidate_id, "status": {"$in": ["proposed", "alternatives_requested", "scheduled"]}},
-            {"$set": {"status": "cancelled", "note": None, "updated_at": at}},
+            {"$set": {"status": "cancelled", "note": None, "respond_by": None, "updated_at": at}},
         )
 
 

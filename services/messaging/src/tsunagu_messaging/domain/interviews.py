@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field, field_validator
 InterviewStatus = Literal["proposed", "alternatives_requested", "scheduled", "cancelled"]
 OPEN_STATUSES = ("proposed", "alternatives_requested", "scheduled")
 MAX_SLOTS = 5
+# How long she has to pick a time when the company names no deadline (cut at the last slot).
+DEFAULT_RESPONSE_WINDOW = timedelta(days=3)
 
 
 class InterviewRefused(Exception):
@@ -61,6 +63,9 @@ class Interview(BaseModel):
     starts_at: datetime | None = None
     duration_minutes: int | None = None
     note: str | None = None
+    # The open request to pick a time: which proposal, and by when (None once she picked).
+    proposal_id: str | None = None
+    respond_by: datetime | None = None
     updated_at: datetime
 
 
@@ -74,6 +79,22 @@ def check_slots(slots: list[SlotProposal], *, now: datetime) -> None:
         raise InterviewRefused("slots: every proposed time must be in the future")
     if len({s.starts_at for s in slots}) != len(slots):
         raise InterviewRefused("slots: the same time is proposed twice")
+
+
+def response_deadline(slots: list[SlotProposal], respond_by: datetime | None, *, now: datetime) -> datetime:
+    """By when she must pick a time: the company's deadline, or DEFAULT_RESPONSE_WINDOW from now,
+    never after the last proposed slot starts (there is nothing left to pick after it)."""
+    last_start = max(s.starts_at for s in slots)
+    if respond_by is None:
+        return min(now + DEFAULT_RESPONSE_WINDOW, last_start)
+    if respond_by.tzinfo is None or respond_by.utcoffset() is None:
+        raise InterviewRefused("respond_by: must carry a time zone offset")
+    respond_by = respond_by.astimezone(timezone.utc)
+    if respond_by <= now:
+        raise InterviewRefused("respond_by: the deadline must be in the future")
+    if respond_by > last_start:
+        raise InterviewRefused("respond_by: the deadline must not be after the last proposed time starts")
+    return respond_by
 
 
 def choose(interview: Interview, slot_id: str, *, now: datetime) -> Slot:

@@ -30,9 +30,11 @@ Handlers = Annotated[Scheduling, Depends(get_scheduling)]
 
 @router.post("/threads/{thread_id}/interviews", status_code=status.HTTP_201_CREATED, response_model=InterviewPublic)
 async def propose_interview(thread_id: str, body: InterviewCreate, user: RecruiterUser, handlers: Handlers):
-    """The company proposes interview times (each with its UTC offset); shown to the student in her zone."""
+    """The company proposes interview times (each with its UTC offset), shown to the student in her zone,
+    and a deadline to pick one (`respond_by`, default 3 days, never after the last time): InterviewSlotsProposed,
+    which drives her reminders until she picks. 409 when a time or the deadline is in the past."""
     return InterviewPublic.of(await handlers.propose_interview(user, thread_id, slots=body.slots,
-                                                               location=body.location))
+                                                               location=body.location, respond_by=body.respond_by))
 
 
 @router.get("/threads/{thread_id}/interviews", response_model=list[InterviewPublic])
@@ -57,9 +59,10 @@ async def request_other_times(interview_id: str, body: Note, user: CandidateUser
 
 @router.post("/interviews/{interview_id}/slots", response_model=InterviewPublic)
 async def propose_new_slots(interview_id: str, body: NewSlots, user: RecruiterUser, handlers: Handlers):
-    """The company offers new times; on a scheduled interview this reschedules it (InterviewRescheduled)."""
+    """The company offers new times with a new deadline to pick one (InterviewSlotsProposed, replacing the
+    earlier request); on a scheduled interview this reschedules it (InterviewRescheduled too)."""
     return InterviewPublic.of(await handlers.propose_new_slots(user, interview_id, slots=body.slots,
-                                                               note=body.note))
+                                                               note=body.note, respond_by=body.respond_by))
 
 
 @router.post("/interviews/{interview_id}/cancel", response_model=InterviewPublic)

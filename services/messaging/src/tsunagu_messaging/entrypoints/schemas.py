@@ -73,14 +73,36 @@ class AttachmentPublic(BaseModel):
     uploaded_at: datetime
 
 
+_RESPOND_BY = ("by when she must pick a time (with its offset); default: 3 days from now, "
+               "never after the last proposed time")
+
+
 class InterviewCreate(Strict):
     slots: list[SlotProposal] = Field(min_length=1, max_length=5)
     location: str | None = Field(default=None, max_length=500)
+    respond_by: datetime | None = Field(default=None, description=_RESPOND_BY)
+
+    @field_validator("respond_by")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _aware_deadline(value)
 
 
 class NewSlots(Strict):
     slots: list[SlotProposal] = Field(min_length=1, max_length=5)
     note: str | None = Field(default=None, max_length=1000)
+    respond_by: datetime | None = Field(default=None, description=_RESPOND_BY)
+
+    @field_validator("respond_by")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _aware_deadline(value)
+
+
+def _aware_deadline(value: datetime | None) -> datetime | None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError("respond_by must carry a time zone offset, e.g. 2026-12-01T18:00:00+09:00")
+    return value
 
 
 class SlotChoice(Strict):
@@ -117,6 +139,7 @@ class InterviewPublic(BaseModel):
     starts_at_local: str | None
     duration_minutes: int | None
     note: str | None
+    respond_by: datetime | None = Field(None, description="while proposed: by when she must pick a time")
 
     @classmethod
     def of(cls, interview: Interview) -> "InterviewPublic":

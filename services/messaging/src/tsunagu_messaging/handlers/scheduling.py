@@ -1,6 +1,7 @@
 """Interviews and offers inside a thread."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import uuid4
 
 from tsunagu_shared.auth import Principal
@@ -9,9 +10,11 @@ from tsunagu_shared.events import (
     InterviewCancelled,
     InterviewRescheduled,
     InterviewScheduled,
+    InterviewSlotsProposed,
     OfferAccepted,
     OfferDeclined,
     OfferIssued,
+    ProposedSlot,
 )
 from tsunagu_shared.outbox import OutboxRelay
 
@@ -38,6 +41,7 @@ class Scheduling:
     directory: MongoDirectory
     relay: OutboxRelay
     clock: Clock = field(default=utcnow)
+    thread_base_url: str = "https://tsunagu.example/threads"
 
     async def _writable(self, principal: Principal, thread_id: str) -> tuple[Thread, Side]:
         thread, side = await visible_thread(self.threads, thread_id, principal)
@@ -50,16 +54,29 @@ class Scheduling:
                 for p in sorted(proposals, key=lambda p: p.starts_at)]
 
     async def propose_interview(self, principal: Principal, thread_id: str, *, slots: list[SlotProposal],
-                                location: str | None) -> Interview:
-        """The company proposes times; the student will pick one or ask for others."""
+                                location: str | None, respond_by: datetime | None = None) -> Interview:
+        """The company proposes times and a deadline to pick one (InterviewSlotsProposed, same write)."""
         thread, side = await self._writable(principal, thread_id)
         require_side(side, "recruiter", "propose interview times")
+        now = self.clock()
         interview = Interview(interview_id=str(uuid4()), thread_id=thread_id, company_id=thread.company_id,
                               candidate_id=thread.candidate_id, status="proposed", slots=self._slots(slots),
                               location=location, candidate_time_zone=await self.directory.zone_of(thread.candidate_id),
-                              updated_at=self.clock())
-        await self.interviews.add(interview)
+                              proposal_id=uuid4().hex[:12], respond_by=rules.response_deadline(slots, respond_by, now=now),
+                              updated_at=now)
+        await self.interviews.add(interview, Envelope.wrap(self._proposed(interview, thread, principal), source=SOURCE))
+        self.relay.wake()
         return interview
+
+    def _proposed(self, interview: Interview, thread: Thread, principal: Principal) -> InterviewSlotsProposed:
+        assert interview.proposal_id is not None and interview.respond_by is not None
+        return InterviewSlotsProposed(
+            interview_id=interview.interview_id, proposal_id=interview.proposal_id, thread_id=thread.thread_id,
+            company_id=thread.company_id, candidate_id=thread.candidate_id,
+            slots=[ProposedSlot(**s.model_dump()) for s in interview.slots], respond_by=interview.respond_by,
+            proposed_at=interview.updated_at, candidate_time_zone=interview.candidate_time_zone,
+            location=interview.location, respond_url=f"{self.thread_base_url.rstrip('/')}/{thread.thread_id}",
+            company_name=thread.company_name, recruiter_name=principal.name or thread.recruiter_name)
 
     async def list_interviews(self, principal: Principal, thread_id: str) -> list[Interview]:
         await visible_thread(self.threads, thread_id, principal)
@@ -72,8 +89,8 @@ class Scheduling:
         thread, side = await self._writable(principal, interview.thread_id)
         return interview, thread, side
 
-    async def _save(self, interview: Interview, fields: dict, *events) -> Interview:
-        fields = {**fields, "updated_at": self.clock()}
+    async def _save(self, interview: Interview, fields: dict, *events, at: datetime | None = None) -> Interview:
+        fields = {**fields, "updated_at": at or self.clock()}
         wrapped = [Envelope.wrap(e, source=SOURCE) for e in events]
         if not await self.interviews.transition(interview, fields, *wrapped):
             raise ChangedMeanwhile("the interview changed meanwhile; reload it")
@@ -96,7 +113,7 @@ class Scheduling:
             recruiter_name=thread.recruiter_name)
         return await self._save(interview, {"status": "scheduled", "starts_at": slot.starts_at,
                                             "duration_minutes": slot.duration_minutes,
-                                            "candidate_time_zone": zone_name}, scheduled)
+                                            "candidate_time_zone": zone_name, "respond_by": None}, scheduled)
 
     async def request_other_times(self, principal: Principal, interview_id: str, *, note: str | None) -> Interview:
         """The student asks for other times (also to move an interview already scheduled)."""
@@ -105,18 +122,23 @@ class Scheduling:
         if interview.status not in ("proposed", "scheduled"):
             raise InterviewRefused(f"this interview is {interview.status}; there is nothing to move")
         events = [self._rescheduled(interview, thread, "candidate", note)] if interview.status == "scheduled" else []
-        return await self._save(interview, {"status": "alternatives_requested", "note": note, "starts_at": None},
-                                *events)
+        return await self._save(interview, {"status": "alternatives_requested", "note": note, "starts_at": None,
+                                            "respond_by": None}, *events)
 
     async def propose_new_slots(self, principal: Principal, interview_id: str, *, slots: list[SlotProposal],
-                                note: str | None) -> Interview:
-        """The company offers new times (after her request, or to move a scheduled interview)."""
+                                note: str | None, respond_by: datetime | None = None) -> Interview:
+        """The company offers new times (after her request, or to move a scheduled interview), with a new
+        deadline to pick one: a new InterviewSlotsProposed that replaces the earlier request."""
         interview, thread, side = await self._load(principal, interview_id)
         require_side(side, "recruiter", "propose interview times")
         rules.check_open(interview, "given new times")
+        now = self.clock()
+        new_slots = self._slots(slots)
+        fields = {"status": "proposed", "slots": [s.model_dump() for s in new_slots], "note": note, "starts_at": None,
+                  "proposal_id": uuid4().hex[:12], "respond_by": rules.response_deadline(slots, respond_by, now=now)}
+        proposed = Interview.model_validate({**interview.model_dump(), **fields, "slots": new_slots, "updated_at": now})
         events = [self._rescheduled(interview, thread, "recruiter", note)] if interview.status == "scheduled" else []
-        return await self._save(interview, {"status": "proposed", "slots": [s.model_dump() for s in self._slots(slots)],
-                                            "note": note, "starts_at": None}, *events)
+        return await self._save(interview, fields, *events, self._proposed(proposed, thread, principal), at=now)
 
     async def cancel_interview(self, principal: Principal, interview_id: str, *, reason: str | None) -> Interview:
         """Either side calls the interview off; InterviewCancelled stops the reminders."""
@@ -126,7 +148,7 @@ class Scheduling:
                                        company_id=thread.company_id, candidate_id=thread.candidate_id,
                                        starts_at=interview.starts_at, cancelled_by=side, reason=reason,
                                        cancelled_at=self.clock())
-        return await self._save(interview, {"status": "cancelled", "note": reason}, cancelled)
+        return await self._save(interview, {"status": "cancelled", "note": reason, "respond_by": None}, cancelled)
 
     def _rescheduled(self, interview: Interview, thread: Thread, by: Side, note: str | None) -> InterviewRescheduled:
         assert interview.starts_at is not None
