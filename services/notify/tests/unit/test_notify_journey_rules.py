@@ -20,8 +20,8 @@ from tsunagu_notify.testing import an_intent, jst, reachable
 BY_NAME = {s.name: s for s in sequences()}
 
 
-def test_the_three_shipped_sequences_are_valid_data():
-    assert set(BY_NAME) == {"line_welcome", "campaign_reminder", "offer_aftercare"}
+def test_the_shipped_sequences_are_valid_data():
+    assert set(BY_NAME) == {"line_welcome", "campaign_reminder", "offer_aftercare", "interview_reminder"}
     assert [s.days for s in BY_NAME["line_welcome"].steps] == [1, 3, 7, 14, 30]
 
 
@@ -65,7 +65,8 @@ def test_goals_stop_their_instance_or_company_or_everything():
     assert (accepted.sequences, accepted.instance, accepted.company_id) == (("offer_aftercare",), "of-1", None)
     block = stop_order(sequences(), JourneySignal(kind="CompanyBlocked", recipient_id="c", at=at, source_id="e",
                                                   company_id="co"))
-    assert set(block.sequences) == {"campaign_reminder", "offer_aftercare"} and block.company_id == "co"
+    assert set(block.sequences) == {"campaign_reminder", "offer_aftercare", "interview_reminder"}
+    assert block.company_id == "co"
     gone = stop_order(sequences(), JourneySignal(kind="ProfileDeleted", recipient_id="c", at=at, source_id="e"))
     assert set(gone.sequences) == set(BY_NAME)
     assert stop_order(sequences(), line_signal("LineFollowed", "c", at, "e")) is None

@@ -28,8 +28,10 @@ class StepPublic(BaseModel):
     template: str
     instance: str
     company_id: str | None
-    due_at: datetime
-    status: str
+    due_at: datetime = Field(description="when it fires (a late step caught up fires when it was planned)")
+    scheduled_for: datetime | None = Field(None, description="the moment its offset names")
+    status: str = Field(description="pending, claimed, fired, skipped (left the segment), stopped (goal) "
+                                    "or missed (already past when planned, and not the one caught up)")
     stopped_by: str | None = None
 
 
@@ -53,7 +55,7 @@ class SegmentSendPublic(BaseModel):
 
 @router.get("/recipients/{recipient_id}/journeys", response_model=list[StepPublic])
 async def journeys_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
-    """Her scheduled, fired and stopped sequence steps (herself or an admin; others 404)."""
+    """Her scheduled, fired, stopped and missed sequence steps, by due time (herself or an admin; others 404)."""
     herself_or_admin(principal, recipient_id)
     return await container.journeys.of(recipient_id)
 

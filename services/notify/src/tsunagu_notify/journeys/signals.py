@@ -9,11 +9,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from tsunagu_shared.events import (
-    CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, DomainEvent, OfferAccepted,
-    OfferDeclined, OfferIssued, ProfileDeleted,
+    CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, DomainEvent, InterviewCancelled,
+    InterviewScheduled, InterviewSlotsProposed, MessageSent, OfferAccepted, OfferDeclined, OfferIssued,
+    ProfileDeleted,
 )
 
 LINE_INSTANCE = "line"
+# MessageSent written by the candidate (a recruiter's message is no signal).
+CANDIDATE_MESSAGE_SENT = "CandidateMessageSent"
 
 
 class JourneySignal(BaseModel):
@@ -28,6 +31,8 @@ class JourneySignal(BaseModel):
     instance: str | None = None
     company_id: str | None = None
     deadline: datetime | None = None
+    # One request of a repeatable instance (each proposal of one interview): steps per round.
+    round: str | None = None
     variables: dict[str, Any] = {}
 
 
@@ -51,6 +56,23 @@ def signal_for(event: DomainEvent, *, source_id: str) -> JourneySignal | None:
         case CampaignApplicantResponded():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.responded_at,
                                  source_id=source_id, instance=event.campaign_id, company_id=event.company_id)
+        case InterviewSlotsProposed():
+            return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.proposed_at, source_id=source_id,
+                                 instance=event.interview_id, round=event.proposal_id, company_id=event.company_id,
+                                 deadline=event.respond_by,
+                                 variables={"interview_id": event.interview_id, "company_name": event.company_name,
+                                            "share_url": event.respond_url,
+                                            "respond_by": event.respond_by.isoformat()})
+        case InterviewScheduled():
+            return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.scheduled_at,
+                                 source_id=source_id, instance=event.interview_id, company_id=event.company_id)
+        case InterviewCancelled():
+            return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.cancelled_at,
+                                 source_id=source_id, instance=event.interview_id, company_id=event.company_id)
+        case MessageSent(sender_role="candidate"):
+            # Her own message to the company answers its open requests (scoped to that company).
+            return JourneySignal(kind=CANDIDATE_MESSAGE_SENT, recipient_id=event.candidate_id, at=event.sent_at,
+                                 source_id=source_id, company_id=event.company_id)
         case CompanyBlocked():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.blocked_at, source_id=source_id,
                                  company_id=event.company_id)

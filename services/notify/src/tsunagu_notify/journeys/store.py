@@ -29,7 +29,7 @@ class JourneyStore:
     async def add(self, step: PlannedStep) -> bool:
         """Store a planned step; False when it exists already (a repeated trigger changes nothing)."""
         try:
-            await self.steps.insert_one({"_id": step.step_id, **step.model_dump(mode="python"), "status": "pending"})
+            await self.steps.insert_one({"_id": step.step_id, **step.model_dump(mode="python")})
             return True
         except DuplicateKeyError:
             return False
@@ -56,6 +56,8 @@ class JourneyStore:
             query["instance"] = order.instance
         if order.company_id is not None:
             query["company_id"] = order.company_id
+        if order.keep_round is not None:
+            query["round"] = {"$ne": order.keep_round}
         await self.steps.update_many({**query, "status": {"$in": _OPEN}},
                                      {"$set": {"status": "stopped", "stopped_at": now, "stopped_by": order.reason}})
         return [d["intent_id"] async for d in self.steps.find({**query, "status": "fired"}, {"intent_id": 1})]
