@@ -1,7 +1,7 @@
 """Offer after-care and campaign reminders: stored steps fired through the policy, stopped by their goals."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tsunagu_shared.events import (
     CampaignApplicantImported, CampaignApplicantResponded, OfferAccepted, OfferIssued,
@@ -22,26 +22,66 @@ def templates_of(decisions, name):
 async def test_offer_aftercare_checks_in_until_she_accepts():
     async with NotifyHarness(start=jst(2, 12)) as notify:
         await notify.register("cand-1")
-        issued = notify.clock.now()
+        issued = notify.clock.now().replace(microsecond=0)  # the database keeps milliseconds
         await notify.publish(OfferIssued(offer_id="of-1", thread_id="t-1", company_id="co-a", candidate_id="cand-1",
                                          respond_by=issued + timedelta(days=20), issued_at=issued,
                                          company_name="Acme株式会社"))
         store = notify.app.state.container.journeys
         steps = await notify.until(lambda: _steps(store, "cand-1", 4))
-        assert [s["step"] for s in steps] == ["day2", "day5", "day9", "day14"]
-        await notify.until(lambda: notify.recorder.sent("line"))  # offer_issued itself
-        notify.clock.set(issued + timedelta(days=2, hours=1))
+        assert [(s["step"], s["due_at"].replace(tzinfo=issued.tzinfo)) for s in steps] == [
+            (f"day{d}", issued + timedelta(days=d))
+            for d in (2, 5, 9, 14)]
+        await notify.until(lambda: len(offer_pushes(notify)) == 1)  # offer_issued itself
+        notify.clock.set(issued + timedelta(days=2, minutes=-1))
+        await asyncio.sleep(1.0)  # settle: no check-in before day 2
+        assert len(offer_pushes(notify)) == 1
+        notify.clock.set(issued + timedelta(days=2, minutes=1))
         await notify.until(lambda: len(offer_pushes(notify)) == 2)
         await notify.publish(OfferAccepted(offer_id="of-1", thread_id="t-1", company_id="co-a", candidate_id="cand-1",
                                            accepted_at=notify.clock.now()))
         await notify.until(lambda: _stopped(store, "cand-1", 3))
+        stopped = await _steps(store, "cand-1", 4)
         notify.clock.set(issued + timedelta(days=19))
         await asyncio.sleep(1.5)  # settle: the runner and scheduler poll every 0.2 s
         decisions = await notify.decisions("cand-1")
         pushes = offer_pushes(notify)
     aftercare = templates_of(decisions, "offer_aftercare")
     assert [(d["action"], d["reason"]) for d in aftercare] == [("send", "allowed")]
+    day2 = issued + timedelta(days=2)
+    assert day2 <= datetime.fromisoformat(aftercare[0]["decided_at"]) < day2 + timedelta(minutes=5)
     assert len(pushes) == 2  # the offer itself and one check-in
+    assert [(s["step"], s["stopped_by"]) for s in stopped if s["status"] == "stopped"] == [
+        ("day5", "goal:OfferAccepted"), ("day9", "goal:OfferAccepted"), ("day14", "goal:OfferAccepted")]
+
+
+async def test_a_late_offer_event_keeps_her_days_and_catches_up_the_step_already_due():
+    """The event says when the offer was issued; it reaches notify 3 days later (an outage). Day 2 is not
+    skipped: it goes out at once; day 5 stays on day 5 counted from the offer, not from the arrival."""
+    async with NotifyHarness(start=jst(5, 12)) as notify:
+        await notify.register("cand-2", preferred="email", line_user_id=None)
+        arrived = notify.clock.now()
+        issued = (arrived - timedelta(days=3)).replace(microsecond=0)
+        await notify.publish(OfferIssued(offer_id="of-2", thread_id="t-2", company_id="co-a", candidate_id="cand-2",
+                                         respond_by=issued + timedelta(days=20), issued_at=issued,
+                                         company_name="Acme株式会社"))
+        store = notify.app.state.container.journeys
+        steps = await notify.until(lambda: _steps(store, "cand-2", 4))
+        await notify.until(lambda: _aftercare_sent(notify, "cand-2", 1))
+        notify.clock.set(issued + timedelta(days=5, minutes=1))
+        await notify.until(lambda: _aftercare_sent(notify, "cand-2", 2))
+        decisions = templates_of(await notify.decisions("cand-2"), "offer_aftercare")
+    due = {s["step"]: s["due_at"].replace(tzinfo=issued.tzinfo) for s in steps}
+    assert due["day5"] == issued + timedelta(days=5) and due["day9"] == issued + timedelta(days=9)
+    assert arrived <= due["day2"] < arrived + timedelta(minutes=1)  # caught up when it arrived
+    sent = sorted(datetime.fromisoformat(d["decided_at"]) for d in decisions if d["action"] == "send")
+    assert len(sent) == 2
+    assert arrived <= sent[0] < arrived + timedelta(minutes=5)
+    assert issued + timedelta(days=5) <= sent[1] < issued + timedelta(days=5, minutes=5)
+
+
+async def _aftercare_sent(notify, candidate, n):
+    decisions = templates_of(await notify.decisions(candidate), "offer_aftercare")
+    return len([d for d in decisions if d["action"] == "send"]) >= n
 
 
 async def test_campaign_reminders_fire_before_the_deadline_and_stop_on_response():
