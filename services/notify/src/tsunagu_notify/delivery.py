@@ -25,6 +25,12 @@ log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/notify"
 
 
+def _claimable(doc: dict, now) -> bool:
+    if doc.get("status") == "pending":
+        return doc.get("next_attempt_at") is None or doc["next_attempt_at"] <= now
+    return doc.get("status") == "sending" and doc.get("lease_until") is not None and doc["lease_until"] < now
+
+
 @dataclass
 class DeliveryWorker:
     store: NotifyStore
@@ -39,11 +45,18 @@ class DeliveryWorker:
     lease_seconds: float = 30.0
     sender: Sender = Sender()
 
+    # How often the read-only sweep looks for retries that fell due and expired leases.
+    sweep_seconds: float = 1.0
+
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._keys: dict[str, None] = {}  # insertion-ordered set of keys to try
 
-    def wake(self) -> None:
+    def wake(self, key: str | None = None) -> None:
+        """A delivery was queued (its key, from the policy stage) or something may be due."""
+        if key is not None:
+            self._keys[key] = None
         self._wake.set()
 
     def stop(self) -> None:
@@ -51,10 +64,18 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = 0.0
         while not self._stopping.is_set():
             try:
-                while (doc := await self.queue.claim(self.clock.now(), timedelta(seconds=self.lease_seconds))):
-                    await self.deliver(doc)
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + max(self.poll_seconds, self.sweep_seconds)
+                    for key in await self.queue.due(self.clock.now()):
+                        self._keys[key] = None
+                while self._keys and not self._stopping.is_set():
+                    key = next(iter(self._keys))
+                    del self._keys[key]
+                    await self.attempt(key)
             except Exception:
                 log.exception("delivery_loop_failed")
             try:
@@ -62,6 +83,16 @@ class DeliveryWorker:
             except TimeoutError:
                 pass
             self._wake.clear()
+
+    async def attempt(self, key: str) -> None:
+        """Claim and deliver one delivery if it is still waiting (another worker may have it)."""
+        now = self.clock.now()
+        doc = await self.queue.get(key)
+        if doc is None or not _claimable(doc, now):
+            return
+        claimed = await self.queue.claim(doc, now, timedelta(seconds=self.lease_seconds))
+        if claimed is not None:
+            await self.deliver(claimed)
 
     async def deliver(self, doc: dict) -> None:
         """One attempt at one claimed delivery."""

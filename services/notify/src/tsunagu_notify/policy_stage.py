@@ -19,7 +19,7 @@ from tsunagu_notify.adapters.delivery_queue import DeliveryQueue, idempotency_ke
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.model import Action, Decision, Intent, Reason, RecipientState
-from tsunagu_notify.domain.policy import apply_decision, decide
+from tsunagu_notify.domain.policy import apply_decision, decide, handed_over, note_handover
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import UnknownTemplate, template
 
@@ -44,8 +44,8 @@ class PolicyStage:
     relay: OutboxRelay
     clock: Clock
     config: PolicyConfig
-    # Called when a delivery is queued, so a channel worker picks it up without waiting.
-    wake_delivery: Callable[[], None] = lambda: None
+    # Called with a delivery's key when it is queued, so a channel worker takes it without a search.
+    wake_delivery: Callable[[str], None] = lambda key: None
 
     async def on_intent(self, envelope: Envelope) -> None:
         """An intent from notify.intents (ours or another service's)."""
@@ -63,13 +63,15 @@ class PolicyStage:
             record = await self.store.load(intent.recipient_id)
             earlier = record.earlier_decision(intent)
             if earlier is not None:
-                await self._carry_out(intent, earlier, record.state)  # repair after a crash; idempotent
+                # repair after a crash; idempotent
+                await self._carry_out(intent, earlier, record.state, record.state)
                 return earlier
             decision = self._decide(intent, record.state, cancelled)
             new_state = apply_decision(record.state, intent, decision, self.config)
+            decision = note_handover(decision, record.state, new_state)
             if await self.store.save(record, new_state, decision=decision, events=self._events(decision)):
                 self.relay.wake()
-                await self._carry_out(intent, decision, record.state)
+                await self._carry_out(intent, decision, record.state, new_state)
                 return decision
         raise TransientError(f"recipient {intent.recipient_id} kept changing; retrying later")
 
@@ -108,12 +110,17 @@ class PolicyStage:
             return ()
         return (Envelope.wrap(event, source=SOURCE),)
 
-    async def _carry_out(self, intent: Intent, decision: Decision, before: RecipientState) -> None:
+    async def _carry_out(self, intent: Intent, decision: Decision, before: RecipientState,
+                         after: RecipientState) -> None:
         await self.store.record_decision(decision, intent)
         if decision.action == Action.DEFER:
             await self.store.schedule(intent.model_copy(update={"attempt": intent.attempt + 1}), decision.until)
         elif decision.action == Action.SEND:
             await self._enqueue_delivery(intent, decision, before)
+        elif (holder := handed_over(intent, decision, after)) is not None:
+            # The merged items outlive a cancelled/suppressed holder: the next one holds them now
+            # and is decided again at once (it was never scheduled itself).
+            await self.store.schedule(holder.as_intent(intent.recipient_id, decision.decided_at), decision.decided_at)
 
     async def _enqueue_delivery(self, intent: Intent, decision: Decision, before: RecipientState) -> None:
         variables, template_name = dict(intent.variables), intent.template
@@ -132,7 +139,7 @@ class PolicyStage:
             "next_attempt_at": decision.decided_at - timedelta(seconds=1),
         })
         if created:
-            self.wake_delivery()
+            self.wake_delivery(key)
 
 
 class Scheduler:
@@ -145,9 +152,13 @@ class Scheduler:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                while (intent := await self._stage.store.claim_due(self._stage.clock.now(), timedelta(minutes=5))):
-                    await self._stage.handle(intent)
-                    await self._stage.store.finish_scheduled(intent)
+                store = self._stage.store
+                for intent_id in await store.due_scheduled(self._stage.clock.now()):
+                    intent = await store.claim_scheduled(intent_id, self._stage.clock.now(), timedelta(minutes=5),
+                                                         due_only=True)
+                    if intent is not None:
+                        await self._stage.handle(intent)
+                        await store.finish_scheduled(intent)
             except Exception:
                 log.exception("scheduler_failed")
             try:

@@ -75,3 +75,33 @@ async def test_scouts_piling_up_at_night_arrive_as_one_digest_in_the_morning():
     assert len(pushes) == 1
     assert all(name in pushes[0]["texts"][0] for name in ("Acme", "Beta", "Gamma")) and "3件" in pushes[0]["texts"][0]
     assert len(state.sends) == 1 and set(state.sends[0].company_ids) == {"co-a", "co-b", "co-c"}
+
+
+async def test_cancelling_the_digest_holder_still_delivers_what_was_merged_into_it():
+    async with NotifyHarness(start=jst(2, 23)) as notify:
+        await notify.register("cand-1")
+        for company, name in (("co-a", "Acme"), ("co-b", "Beta"), ("co-c", "Gamma")):
+            await notify.publish(scout("cand-1", company, name))
+        decisions = await notify.until(lambda: decided(notify, "cand-1", 3))
+        [holder] = [d for d in decisions if d["action"] == "defer"]
+        merged = {d["intent_id"]: d["company_id"] for d in decisions if d["action"] == "digest"}
+        await notify.publish(NotificationCancelled(intent_ids=[holder["intent_id"]], recipient_id="cand-1",
+                                                   reason="scout_withdrawn", cancelled_at=jst(2, 23, 5)))
+        # the holder says cancelled; the oldest merged scout takes over and waits for the morning
+        after = await notify.until(lambda: decided(notify, "cand-1", 5))
+        notify.clock.set(jst(3, 8, 1))
+        await notify.until(lambda: notify.recorder.sent("line"))
+        await asyncio.sleep(1.0)  # settle: one message only
+        pushes = notify.recorder.sent("line")
+        final = await notify.decisions("cand-1")
+        state = (await notify.app.state.container.store.load("cand-1")).state
+    cancelled = [d for d in after if d["intent_id"] == holder["intent_id"] and d["reason"] == "cancelled"]
+    assert len(cancelled) == 1
+    [new_holder] = [d for d in after if d["intent_id"] in merged and d["action"] == "defer"]
+    assert new_holder["reason"] == "quiet_hours"
+    sent = [d for d in final if d["action"] == "send"]
+    assert [(d["intent_id"], d["reason"]) for d in sent] == [(new_holder["intent_id"], "digest_due")]
+    assert len(pushes) == 1
+    text = pushes[0]["texts"][0]
+    assert "Beta" in text and "Gamma" in text and "Acme" not in text and "2件" in text
+    assert len(state.sends) == 1 and set(state.sends[0].company_ids) == set(merged.values()) == {"co-b", "co-c"}

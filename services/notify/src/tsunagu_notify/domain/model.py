@@ -89,10 +89,23 @@ class SendRecord(Frozen):
 
 
 class DigestItem(Frozen):
+    """An outreach intent merged into the holder; enough of it to decide it again on its own."""
+
     intent_id: str
     company_id: str | None = None
     template: str
     variables: dict[str, Any] = {}
+    channel: Channel | None = None
+    automatic: bool = False
+    requested_at: datetime | None = None
+    attempt: int = 0
+
+    def as_intent(self, recipient_id: str, now: datetime) -> "Intent":
+        """The item as an intent of its own (next attempt), e.g. when it becomes the holder."""
+        return Intent(intent_id=self.intent_id, recipient_id=recipient_id, template=self.template,
+                      category="outreach", company_id=self.company_id, variables=self.variables,
+                      channel=self.channel, automatic=self.automatic, requested_at=self.requested_at or now,
+                      attempt=self.attempt + 1)
 
 
 class OpenDigest(Frozen):
@@ -100,6 +113,9 @@ class OpenDigest(Frozen):
 
     holder_intent_id: str
     items: tuple[DigestItem, ...] = ()
+    # Set when an item took over from a holder that was cancelled or suppressed: it must be
+    # re-submitted (it was never scheduled itself), and this says what to re-submit.
+    holder_item: DigestItem | None = None
 
 
 class RecipientState(Frozen):

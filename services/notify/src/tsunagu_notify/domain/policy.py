@@ -158,13 +158,40 @@ def apply_decision(
     if decision.action == Action.DIGEST and state.open_digest is not None:
         item = DigestItem(
             intent_id=intent.intent_id, company_id=intent.company_id, template=intent.template,
-            variables=intent.variables,
+            variables=intent.variables, channel=intent.channel, automatic=intent.automatic,
+            requested_at=intent.requested_at, attempt=intent.attempt,
         )
         digest = state.open_digest.model_copy(update={"items": (*state.open_digest.items, item)})
         return state.model_copy(update={"open_digest": digest})
     if decision.action == Action.SUPPRESS and _holds_digest(intent, state):
-        return state.model_copy(update={"open_digest": None})
+        return state.model_copy(update={"open_digest": digest_after_holder(state.open_digest)})
     return state
+
+
+def digest_after_holder(digest: OpenDigest) -> OpenDigest | None:
+    """The digest once its holder is cancelled or suppressed: the merged items are not dropped;
+    the oldest one becomes the holder (to be re-submitted) and keeps the rest."""
+    if not digest.items:
+        return None
+    first, *rest = digest.items
+    return OpenDigest(holder_intent_id=first.intent_id, items=tuple(rest), holder_item=first)
+
+
+def note_handover(decision: Decision, before: RecipientState, after: RecipientState) -> Decision:
+    """Record in the decision which digest item took over from the suppressed holder, if any."""
+    if not (decision.action == Action.SUPPRESS and before.open_digest is not None
+            and before.open_digest.holder_intent_id == decision.intent_id
+            and after.open_digest is not None and after.open_digest.holder_item is not None):
+        return decision
+    return decision.model_copy(update={"rules": {**decision.rules, "digest_handed_to": after.open_digest.holder_intent_id}})
+
+
+def handed_over(intent: Intent, decision: Decision, state: RecipientState) -> DigestItem | None:
+    """The digest item that took over from this intent (a suppressed holder), given the state after it."""
+    digest = state.open_digest
+    if decision.action != Action.SUPPRESS or digest is None or digest.holder_item is None:
+        return None
+    return digest.holder_item if decision.rules.get("digest_handed_to") == digest.holder_intent_id else None
 
 
 def _after_send(state: RecipientState, intent: Intent, decision: Decision, config: PolicyConfig) -> RecipientState:
