@@ -73,13 +73,17 @@ async def test_interview_time_zone_round_trip_reschedule_and_cancel(stack):
     assert cancelled.json()["status"] == "cancelled"
     assert (await stack.client.post(f"/interviews/{iid}/cancel", headers=acme, json={})).status_code == 409
 
-    types = ("InterviewScheduled", "InterviewRescheduled", "InterviewScheduled", "InterviewCancelled")
+    types = ("InterviewTimesRequested", "InterviewScheduled", "InterviewRescheduled", "InterviewScheduled",
+             "InterviewCancelled")
     published = await stack.facts(*types)
     envelopes = [e for e in published if e.type != "InterviewSlotsProposed"]
     assert [e.type for e in envelopes] == list(types)
     # Three requests to pick a time: the first proposal and the two sets of new times.
     proposals = [e.event() for e in published if e.type == "InterviewSlotsProposed"]
     assert [len(p.slots) for p in proposals] == [2, 1, 1] and len({p.proposal_id for p in proposals}) == 3
+    asked = envelopes.pop(0).event()  # her answer to the first proposal: other times, please
+    assert (asked.interview_id, asked.note) == (iid, "Mornings in New York please")
+    assert asked.proposal_id == proposals[0].proposal_id
     scheduled = envelopes[0].event()
     assert scheduled.starts_at == first and scheduled.starts_at.utcoffset() == timedelta(0)
     assert scheduled.candidate_time_zone == "Europe/London"

@@ -4,7 +4,9 @@ A late event or a clock moved ahead must neither shift her days nor silently dro
 
 from datetime import timedelta
 
-from tsunagu_shared.events import InterviewScheduled, InterviewSlotsProposed, MessageSent, ProposedSlot
+from tsunagu_shared.events import (
+    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, ProposedSlot,
+)
 
 from tsunagu_notify.journeys.definitions import sequences
 from tsunagu_notify.journeys.planner import CATCH_UP_WITHIN, plan, stop_order
@@ -79,11 +81,15 @@ def test_interview_reminders_two_days_and_half_a_day_before_her_deadline_one_rou
     assert (order.sequences, order.instance, order.keep_round) == (("interview_reminder",), "iv-1", "p2")
 
 
-def test_her_pick_or_her_message_stops_interview_reminders_a_recruiter_message_does_not():
+def test_her_pick_her_request_for_other_times_or_her_message_stops_interview_reminders_not_a_recruiter_message():
     picked = signal_for(InterviewScheduled(interview_id="iv-1", thread_id="t-1", company_id="co", candidate_id="c",
                                            starts_at=jst(7, 3), candidate_time_zone="Asia/Tokyo",
                                            scheduled_at=jst(3, 12)), source_id="e")
     assert stop_order(sequences(), picked).instance == "iv-1"
+    other_times = signal_for(InterviewTimesRequested(interview_id="iv-1", thread_id="t-1", company_id="co",
+                                                     candidate_id="c", requested_at=jst(3, 12)), source_id="e")
+    assert (stop_order(sequences(), other_times).sequences, stop_order(sequences(), other_times).instance) == (
+        ("interview_reminder",), "iv-1")
     message = dict(thread_id="t-1", message_id="m", company_id="co", candidate_id="c", sent_at=jst(3, 12))
     hers = stop_order(sequences(), signal_for(MessageSent(**message, sender_role="candidate", sender_id="c"),
                                               source_id="e"))

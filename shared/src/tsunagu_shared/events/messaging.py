@@ -84,6 +84,20 @@ class InterviewSlotsProposed(DomainEvent):
 
 
 @event(MESSAGING_EVENTS, "thread_id")
+class InterviewTimesRequested(DomainEvent):
+    """The candidate answered a proposal by asking for other times instead of picking one
+    (on an interview already scheduled, InterviewRescheduled says it instead)."""
+
+    interview_id: str
+    proposal_id: str | None = None
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    note: str | None = None
+    requested_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
 class OfferIssued(DomainEvent):
     offer_id: str
     thread_id: str

@@ -52,8 +52,8 @@ async def choose_slot(interview_id: str, body: SlotChoice, user: CandidateUser, 
 
 @router.post("/interviews/{interview_id}/request-other-times", response_model=InterviewPublic)
 async def request_other_times(interview_id: str, body: Note, user: CandidateUser, handlers: Handlers):
-    """The student asks for other times; on a scheduled interview this is a reschedule request
-    (InterviewRescheduled)."""
+    """The student asks for other times: her answer to a proposal (InterviewTimesRequested, which ends its
+    reminders); on a scheduled interview this is a reschedule request (InterviewRescheduled)."""
     return InterviewPublic.of(await handlers.request_other_times(user, interview_id, note=body.note))
 
 

@@ -11,6 +11,7 @@ from tsunagu_shared.events import (
     InterviewRescheduled,
     InterviewScheduled,
     InterviewSlotsProposed,
+    InterviewTimesRequested,
     OfferAccepted,
     OfferDeclined,
     OfferIssued,
@@ -116,14 +117,20 @@ class Scheduling:
                                             "candidate_time_zone": zone_name, "respond_by": None}, scheduled)
 
     async def request_other_times(self, principal: Principal, interview_id: str, *, note: str | None) -> Interview:
-        """The student asks for other times (also to move an interview already scheduled)."""
+        """The student asks for other times: InterviewTimesRequested on a proposal (her answer to it), or
+        InterviewRescheduled to move an interview already scheduled."""
         interview, thread, side = await self._load(principal, interview_id)
         require_side(side, "candidate", "ask for other interview times")
         if interview.status not in ("proposed", "scheduled"):
             raise InterviewRefused(f"this interview is {interview.status}; there is nothing to move")
-        events = [self._rescheduled(interview, thread, "candidate", note)] if interview.status == "scheduled" else []
+        if interview.status == "scheduled":
+            answer = self._rescheduled(interview, thread, "candidate", note)
+        else:
+            answer = InterviewTimesRequested(interview_id=interview.interview_id, proposal_id=interview.proposal_id,
+                                             thread_id=thread.thread_id, company_id=thread.company_id,
+                                             candidate_id=thread.candidate_id, note=note, requested_at=self.clock())
         return await self._save(interview, {"status": "alternatives_requested", "note": note, "starts_at": None,
-                                            "respond_by": None}, *events)
+                                            "respond_by": None}, answer)
 
     async def propose_new_slots(self, principal: Principal, interview_id: str, *, slots: list[SlotProposal],
                                 note: str | None, respond_by: datetime | None = None) -> Interview:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tsunagu_shared.events import (
     CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, DomainEvent, InterviewCancelled,
-    InterviewScheduled, InterviewSlotsProposed, MessageSent, OfferAccepted, OfferDeclined, OfferIssued,
+    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, OfferAccepted, OfferDeclined, OfferIssued,
     ProfileDeleted,
 )
 
@@ -68,6 +68,9 @@ def signal_for(event: DomainEvent, *, source_id: str) -> JourneySignal | None:
                                  source_id=source_id, instance=event.interview_id, company_id=event.company_id)
         case InterviewCancelled():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.cancelled_at,
+                                 source_id=source_id, instance=event.interview_id, company_id=event.company_id)
+        case InterviewTimesRequested():
+            return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.requested_at,
                                  source_id=source_id, instance=event.interview_id, company_id=event.company_id)
         case MessageSent(sender_role="candidate"):
             # Her own message to the company answers its open requests (scoped to that company).
