@@ -19,6 +19,9 @@ class MessagingSettings(ServiceSettings):
     # The candidate's view of a thread (linked from interview-time reminders): <base>/<thread id>.
     thread_base_url: str = "https://tsunagu.example/threads"
 
+    # How often open offers past their deadline are looked for (OfferLapsed).
+    offer_lapse_poll_seconds: float = 30.0
+
     attachment_dir: str = "./var/messaging-attachments"
     attachment_max_bytes: int = 5 * 1024 * 1024
     attachments_per_message: int = 5

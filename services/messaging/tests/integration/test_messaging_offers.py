@@ -1,5 +1,6 @@
 """The offer state machine on the real stack: one open offer per thread, no accept after a
-decline or after the deadline, a lapsed deadline visible, each outcome published once."""
+decline or after the deadline, a lapsed deadline visible and published (OfferLapsed), each outcome
+published once."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -39,6 +40,9 @@ async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
     try:
         lapsed = await stack.client.post(f"/offers/{second_id}/accept", headers=hanako)
         assert lapsed.status_code == 409 and "deadline" in lapsed.json()["detail"]
+        # The lapse is published once (the background loop does the same on its own schedule).
+        await scheduling.lapse_due_offers()
+        assert await stack.app.state.container.scheduling.offers.lapsed_unannounced(scheduling.clock()) == []
         listed = {o["offer_id"]: o for o in (await stack.client.get(f"/threads/{tid}/offers", headers=acme)).json()}
         assert listed[second_id]["status"] == "expired" and listed[second_id]["deadline_passed"] is True
         assert listed[offer_id]["status"] == "declined"
@@ -53,7 +57,7 @@ async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
     finally:
         scheduling.clock = real_clock
 
-    types = ("OfferIssued", "OfferDeclined", "OfferIssued", "OfferIssued", "OfferAccepted")
+    types = ("OfferIssued", "OfferDeclined", "OfferIssued", "OfferLapsed", "OfferIssued", "OfferAccepted")
     envelopes = await stack.facts(*types)
     assert sorted(e.type for e in envelopes) == sorted(types)
     issued = [e.event() for e in envelopes if e.type == "OfferIssued"]
@@ -62,3 +66,6 @@ async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
     declined_event = next(e.event() for e in envelopes if e.type == "OfferDeclined")
     assert (declined_event.offer_id, declined_event.reason) == (offer_id, "I chose another company")
     assert next(e.event() for e in envelopes if e.type == "OfferAccepted").offer_id == third.json()["offer_id"]
+    lapsed = next(e.event() for e in envelopes if e.type == "OfferLapsed")
+    assert (lapsed.offer_id, lapsed.candidate_id) == (second_id, "hanako")
+    assert abs(lapsed.respond_by - datetime.fromisoformat(second.json()["respond_by"])) < timedelta(milliseconds=1)

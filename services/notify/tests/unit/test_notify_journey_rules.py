@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from tsunagu_shared.events import InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, ScoutSent
+from tsunagu_shared.events import (
+    InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, OfferLapsed, ScoutSent,
+)
 
 from tsunagu_notify.domain.directory import blocked, left_unanswered
 from tsunagu_notify.domain.member_status import Member, after
@@ -14,7 +16,7 @@ from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.journeys.definitions import SegmentFilter, parse, sequences
 from tsunagu_notify.journeys.planner import plan, stop_order
 from tsunagu_notify.journeys.segments import matches
-from tsunagu_notify.journeys.signals import JourneySignal, line_signal
+from tsunagu_notify.journeys.signals import JourneySignal, line_signal, signal_for
 from tsunagu_notify.testing import an_intent, jst, reachable
 
 BY_NAME = {s.name: s for s in sequences()}
@@ -119,3 +121,14 @@ def test_an_expired_scout_counts_towards_backoff():
         state = left_unanswered(state, "co-a")
     d = decide(an_intent(template="campaign_reminder", company="co-a", automatic=True), state, jst(2, 12), config)
     assert (d.action, d.reason) == (Action.SUPPRESS, Reason.BACKOFF)
+
+
+def test_a_lapsed_offer_ends_its_aftercare_and_takes_her_back_to_interviewing():
+    lapsed = OfferLapsed(offer_id="o", thread_id="t", company_id="co", candidate_id="c", respond_by=jst(9, 12),
+                         lapsed_at=jst(9, 12, 1))
+    order = stop_order(sequences(), signal_for(lapsed, source_id="e"))
+    assert (order.sequences, order.instance, order.reason) == (("offer_aftercare",), "o", "goal:OfferLapsed")
+    holder = after(Member(status="interviewing"), OfferIssued(offer_id="o", thread_id="t", company_id="co",
+                                                               candidate_id="c", respond_by=jst(9, 12),
+                                                               issued_at=jst(2, 12)))
+    assert (holder.status, after(holder, lapsed).status) == ("offer_holder", "interviewing")

@@ -129,6 +129,18 @@ class OfferDeclined(DomainEvent):
 
 
 @event(MESSAGING_EVENTS, "thread_id")
+class OfferLapsed(DomainEvent):
+    """The offer's response deadline passed without an answer; it can no longer be accepted."""
+
+    offer_id: str
+    thread_id: str
+    company_id: str
+    candidate_id: str
+    respond_by: datetime
+    lapsed_at: datetime
+
+
+@event(MESSAGING_EVENTS, "thread_id")
 class InterviewRescheduled(DomainEvent):
     """A scheduled interview is off its time: new slots are proposed or asked for."""
 

@@ -88,6 +88,19 @@ class MongoOfferRepository:
             await self._offers.update_one({"_id": document["_id"], "open_key": _open_key(thread_id)},
                                           {"$set": {"open_key": document["_id"]}})
 
+    async def lapsed_unannounced(self, now: datetime, limit: int = 500) -> list[Offer]:
+        """Open offers past their deadline whose lapse is not published yet."""
+        cursor = self._offers.find({"status": "open", "respond_by": {"$lte": now}, "lapsed_at": None}).limit(limit)
+        return [Offer.model_validate(d) async for d in cursor]
+
+    async def mark_lapsed(self, offer: Offer, now: datetime, *events: Envelope) -> bool:
+        """Record the lapse once (with its event), and free the thread's open-offer slot."""
+        result = await self._offers.update_one(
+            {"_id": offer.offer_id, "status": "open", "respond_by": {"$lte": now}, "lapsed_at": None},
+            with_events({"$set": {"lapsed_at": now, "open_key": offer.offer_id}}, *events),
+        )
+        return result.modified_count == 1
+
     async def get(self, offer_id: str) -> Offer | None:
         document = await self._offers.find_one({"_id": offer_id})
         return Offer.model_validate(document) if document else None

@@ -29,6 +29,8 @@ class Offer(BaseModel):
     issued_by: str
     decline_reason: str | None = None
     responded_at: datetime | None = None
+    # When OfferLapsed was published (the deadline passed unanswered).
+    lapsed_at: datetime | None = None
 
 
 def effective_status(offer: Offer, *, now: datetime) -> OfferStatus:

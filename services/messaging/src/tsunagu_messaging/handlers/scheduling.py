@@ -15,6 +15,7 @@ from tsunagu_shared.events import (
     OfferAccepted,
     OfferDeclined,
     OfferIssued,
+    OfferLapsed,
     ProposedSlot,
 )
 from tsunagu_shared.outbox import OutboxRelay
@@ -180,6 +181,17 @@ class Scheduling:
         await self.offers.add(offer, Envelope.wrap(issued, source=SOURCE))
         self.relay.wake()
         return offer
+
+    async def lapse_due_offers(self) -> int:
+        """Publish OfferLapsed once for every open offer whose deadline passed unanswered (after-care stops)."""
+        now, lapsed = self.clock(), 0
+        for offer in await self.offers.lapsed_unannounced(now):
+            event = OfferLapsed(offer_id=offer.offer_id, thread_id=offer.thread_id, company_id=offer.company_id,
+                                candidate_id=offer.candidate_id, respond_by=offer.respond_by, lapsed_at=now)
+            lapsed += await self.offers.mark_lapsed(offer, now, Envelope.wrap(event, source=SOURCE))
+        if lapsed:
+            self.relay.wake()
+        return lapsed
 
     async def list_offers(self, principal: Principal, thread_id: str) -> list[Offer]:
         await visible_thread(self.threads, thread_id, principal)

@@ -2,7 +2,9 @@
 
 from pydantic import BaseModel, ConfigDict
 
-from tsunagu_shared.events import DomainEvent, InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, ScoutSent
+from tsunagu_shared.events import (
+    DomainEvent, InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, OfferLapsed, ScoutSent,
+)
 
 STATUSES = ("registered", "scouted", "interviewing", "offer_holder")
 
@@ -20,7 +22,7 @@ def _at_least(member: Member, status: str) -> str:
 
 
 def after(member: Member, event: DomainEvent) -> Member:
-    """Her status after a status-changing event; a declined last offer takes her back to interviewing."""
+    """Her status after a status-changing event; a declined or lapsed last offer takes her back to interviewing."""
     match event:
         case ScoutSent():
             return member.model_copy(update={"status": _at_least(member, "scouted")})
@@ -29,7 +31,7 @@ def after(member: Member, event: DomainEvent) -> Member:
         case OfferIssued() | OfferAccepted():
             offers = tuple(dict.fromkeys((*member.offers, event.offer_id)))
             return member.model_copy(update={"status": "offer_holder", "offers": offers})
-        case OfferDeclined():
+        case OfferDeclined() | OfferLapsed():
             offers = tuple(o for o in member.offers if o != event.offer_id)
             status = member.status if offers else ("interviewing" if member.status == "offer_holder" else member.status)
             return member.model_copy(update={"status": status, "offers": offers})
@@ -38,6 +40,6 @@ def after(member: Member, event: DomainEvent) -> Member:
 
 def concerns(event: DomainEvent) -> str | None:
     """The candidate whose status the event may change, or None."""
-    if isinstance(event, (ScoutSent, InterviewScheduled, OfferIssued, OfferAccepted, OfferDeclined)):
+    if isinstance(event, (ScoutSent, InterviewScheduled, OfferIssued, OfferAccepted, OfferDeclined, OfferLapsed)):
         return event.candidate_id
     return None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tsunagu_shared.events import (
     CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, DomainEvent, InterviewCancelled,
-    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, OfferAccepted, OfferDeclined, OfferIssued,
+    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, OfferAccepted, OfferDeclined, OfferIssued, OfferLapsed,
     ProfileDeleted,
 )
 
@@ -45,6 +45,9 @@ def signal_for(event: DomainEvent, *, source_id: str) -> JourneySignal | None:
                                  instance=event.offer_id, company_id=event.company_id, deadline=event.respond_by,
                                  variables={"offer_id": event.offer_id, "company_name": event.company_name,
                                             "respond_by": event.respond_by.date().isoformat()})
+        case OfferLapsed():
+            return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.lapsed_at, source_id=source_id,
+                                 instance=event.offer_id, company_id=event.company_id)
         case OfferAccepted() | OfferDeclined():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=_at(event), source_id=source_id,
                                  instance=event.offer_id, company_id=event.company_id)
