@@ -181,3 +181,16 @@ class TestOfferStates:
     def test_a_deadline_must_be_ahead(self):
         with pytest.raises(OfferRefused, match="respond_by"):
             offers.check_deadline(NOW - timedelta(minutes=1), now=NOW)
+
+
+def test_the_deadline_to_pick_an_interview_time_defaults_to_three_days_and_never_outlives_the_slots():
+    far = [SlotProposal(starts_at=NOW + timedelta(days=10))]
+    assert interviews.response_deadline(far, None, now=NOW) == NOW + timedelta(days=3)
+    soon = [SlotProposal(starts_at=NOW + timedelta(days=1)), SlotProposal(starts_at=NOW + timedelta(hours=30))]
+    assert interviews.response_deadline(soon, None, now=NOW) == NOW + timedelta(hours=30)
+    tokyo = timezone(timedelta(hours=9))
+    given = (NOW + timedelta(days=5)).astimezone(tokyo)
+    assert interviews.response_deadline(far, given, now=NOW) == NOW + timedelta(days=5)
+    for bad in (NOW, NOW + timedelta(days=11), (NOW + timedelta(days=1)).replace(tzinfo=None)):
+        with pytest.raises(InterviewRefused, match="^respond_by"):
+            interviews.response_deadline(far, bad, now=NOW)
