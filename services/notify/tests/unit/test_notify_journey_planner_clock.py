@@ -8,7 +8,7 @@ from tsunagu_shared.events import (
     InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, ProposedSlot,
 )
 
-from tsunagu_notify.journeys.definitions import sequences
+from tsunagu_notify.journeys.definitions import parse, sequences
 from tsunagu_notify.journeys.planner import CATCH_UP_WITHIN, plan, stop_order
 from tsunagu_notify.journeys.signals import JourneySignal, line_signal, signal_for
 from tsunagu_notify.testing import jst
@@ -95,3 +95,11 @@ def test_her_pick_her_request_for_other_times_or_her_message_stops_interview_rem
                                               source_id="e"))
     assert (hers.sequences, hers.company_id, hers.instance) == (("interview_reminder",), "co", None)
     assert signal_for(MessageSent(**message, sender_role="recruiter", sender_id="r"), source_id="e") is None
+
+
+def test_a_step_on_the_trigger_itself_goes_out_at_once():
+    definition = parse('[[sequence]]\nname = "x"\ntriggers = ["LineFollowed"]\ngoals = ["LineUnfollowed"]\n'
+                       'category = "transactional"\nsteps = [{ name = "hello", days = 0, template = "welcome_day1" }]')[0]
+    now = FOLLOWED + timedelta(seconds=2)
+    [step] = plan(definition, line_signal("LineFollowed", "cand-1", FOLLOWED, "e"), now)
+    assert (step.status, step.due_at, step.scheduled_for) == ("pending", now, FOLLOWED)

@@ -83,13 +83,18 @@ def plan(definition: SequenceDefinition, signal: JourneySignal, now: datetime) -
         return []
     steps = sorted(((step, anchor + timedelta(days=step.days)) for step in definition.steps), key=lambda p: p[1])
     # Before the trigger happened, or (stop_at_deadline) not before the deadline: not part of this instance.
-    steps = [(step, due) for step, due in steps if due > signal.at and not _past_deadline(definition, signal, due)]
-    overdue = [step.name for step, due in steps if due <= now]
-    late = overdue[-1] if overdue and _may_catch_up(definition, signal, steps, overdue[-1], now) else None
+    steps = [(step, due) for step, due in steps if due >= signal.at and not _past_deadline(definition, signal, due)]
+    overdue = [(step.name, due) for step, due in steps if due <= now]
+    caught_up = overdue[-1][0] if overdue and _may_catch_up(definition, signal, overdue[-1][1], now) else None
     instance = signal.instance or "default"
     planned = []
     for step, due in steps:
-        fires_at, status = (due, "pending") if due > now else (now, "pending") if step.name == late else (due, "missed")
+        if due > now:
+            fires_at, status = due, "pending"
+        elif step.name == caught_up:
+            fires_at, status = now, "pending"
+        else:
+            fires_at, status = due, "missed"
         key = step_id(definition.name, signal.recipient_id, instance, step.name, signal.round)
         planned.append(PlannedStep(
             step_id=key, intent_id=step_intent_id(key), sequence=definition.name, step=step.name,
@@ -105,9 +110,8 @@ def _past_deadline(definition: SequenceDefinition, signal: JourneySignal, moment
     return definition.stop_at_deadline and signal.deadline is not None and moment >= signal.deadline
 
 
-def _may_catch_up(definition: SequenceDefinition, signal: JourneySignal, steps: list, name: str,
-                  now: datetime) -> bool:
-    due = next(d for s, d in steps if s.name == name)
+def _may_catch_up(definition: SequenceDefinition, signal: JourneySignal, due: datetime, now: datetime) -> bool:
+    """A late step is still worth sending: not too late, and (stop_at_deadline) before the deadline."""
     return now - due <= CATCH_UP_WITHIN and not _past_deadline(definition, signal, now)
 
 
