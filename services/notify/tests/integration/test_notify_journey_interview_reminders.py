@@ -54,7 +54,8 @@ async def test_reminder_goes_out_before_the_deadline_and_stops_the_moment_she_pi
 
         await notify.publish(InterviewScheduled(
             interview_id="iv-1", thread_id="t-cand-1", company_id="co-a", candidate_id="cand-1",
-            starts_at=respond_by + timedelta(days=2), candidate_time_zone="Asia/Tokyo", scheduled_at=notify.clock.now()))
+            starts_at=respond_by + timedelta(days=2), candidate_time_zone="Asia/Tokyo",
+            scheduled_at=notify.clock.now()))
         stopped = await notify.until(lambda: steps_of(notify, "cand-1", 1, "stopped"))
         notify.clock.set(respond_by - timedelta(hours=1))             # past the second step's day
         await asyncio.sleep(1.5)
@@ -114,7 +115,8 @@ async def test_new_times_replace_the_request_quiet_hours_hold_and_her_message_st
 
 
 async def _deferred(notify, candidate):
-    return any(d["action"] == "defer" for d in await notify.decisions(candidate) if d["template"] == "campaign_reminder")
+    decisions = await notify.decisions(candidate)
+    return any(d["action"] == "defer" for d in decisions if d["template"] == "campaign_reminder")
 
 
 async def _round_stopped(notify, candidate, round_id):

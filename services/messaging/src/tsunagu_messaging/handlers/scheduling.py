@@ -61,11 +61,12 @@ class Scheduling:
         thread, side = await self._writable(principal, thread_id)
         require_side(side, "recruiter", "propose interview times")
         now = self.clock()
+        checked = self._slots(slots)
         interview = Interview(interview_id=str(uuid4()), thread_id=thread_id, company_id=thread.company_id,
-                              candidate_id=thread.candidate_id, status="proposed", slots=self._slots(slots),
+                              candidate_id=thread.candidate_id, status="proposed", slots=checked,
                               location=location, candidate_time_zone=await self.directory.zone_of(thread.candidate_id),
-                              proposal_id=uuid4().hex[:12], respond_by=rules.response_deadline(slots, respond_by, now=now),
-                              updated_at=now)
+                              proposal_id=uuid4().hex[:12],
+                              respond_by=rules.response_deadline(slots, respond_by, now=now), updated_at=now)
         await self.interviews.add(interview, Envelope.wrap(self._proposed(interview, thread, principal), source=SOURCE))
         self.relay.wake()
         return interview

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from tsunagu_shared.events import (
     CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, DomainEvent, InterviewCancelled,
-    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, OfferAccepted, OfferDeclined, OfferIssued, OfferLapsed,
-    ProfileDeleted,
+    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, OfferAccepted, OfferDeclined,
+    OfferIssued, OfferLapsed, ProfileDeleted,
 )
 
 LINE_INSTANCE = "line"
