@@ -1,7 +1,8 @@
 """The one place where the notify service's infrastructure is chosen and wired.
 
 Two consumer groups: `notify` reads the domain topics (directory + intents), and
-`notify-policy` reads notify.intents, keyed by recipient, and applies the policy.
+`notify-policy` reads notify.intents, keyed by recipient, and applies the policy (with
+`policy_workers` consumers of that group in this process, each on its own partitions).
 The scheduler (deferred intents) and the channel worker (deliveries) run as tasks
 beside them and stop with the service."""
 
@@ -103,7 +104,8 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     tokens = UnsubscribeTokens(settings.unsubscribe_secret)
     delivery = DeliveryWorker(store=store, queue=queue, channels=channels, relay=base.relay, clock=clock,
                               config=config, tokens=tokens, public_base_url=settings.public_base_url.rstrip("/"),
-                              poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.delivery_lease_seconds)
+                              poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.delivery_lease_seconds,
+                              senders=settings.delivery_senders)
     policy = PolicyStage(store=store, deliveries=queue, relay=base.relay, clock=clock, config=config,
                          wake_delivery=delivery.wake)
     journeys = JourneyStore(base.db)
@@ -115,7 +117,8 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                             on_member_event=line.on_event)
     signals = ProviderSignals(store=store, deliveries=queue, relay=base.relay, clock=clock)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
-    base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
+    for _ in range(max(1, settings.policy_workers)):
+        base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
     scheduler = Scheduler(policy, poll_seconds=settings.scheduler_poll_seconds)
     runner = JourneyRunner(engine, poll_seconds=settings.scheduler_poll_seconds)
     infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, runner, delivery],

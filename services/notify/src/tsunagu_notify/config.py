@@ -37,6 +37,12 @@ class NotifySettings(ServiceSettings):
     scheduler_poll_seconds: float = 1.0
     delivery_poll_seconds: float = 0.3
     delivery_lease_seconds: float = 30.0
+    # Consumers of notify.intents in this process (one group: Kafka gives each its own partitions,
+    # so one person's intents stay in order on one of them). Each decides one intent at a time,
+    # waiting on the database most of it; several overlap those waits.
+    policy_workers: int = 3
+    # Deliveries sent at the same time by this process's channel worker.
+    delivery_senders: int = 8
 
     def policy(self) -> PolicyConfig:
         """The policy of this environment: defaults, overridden by its table in the policy file."""

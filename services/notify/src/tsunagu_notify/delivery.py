@@ -47,6 +47,7 @@ class DeliveryWorker:
 
     # How often the read-only sweep looks for retries that fell due and expired leases.
     sweep_seconds: float = 1.0
+    senders: int = 8
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
@@ -73,9 +74,7 @@ class DeliveryWorker:
                     for key in await self.queue.due(self.clock.now()):
                         self._keys[key] = None
                 while self._keys and not self._stopping.is_set():
-                    key = next(iter(self._keys))
-                    del self._keys[key]
-                    await self.attempt(key)
+                    await self._attempt_waiting()
             except Exception:
                 log.exception("delivery_loop_failed")
             try:
@@ -84,20 +83,37 @@ class DeliveryWorker:
                 pass
             self._wake.clear()
 
+    async def _attempt_waiting(self) -> None:
+        """Attempt the waiting keys, `senders` at a time (each key is claimed on its own)."""
+        slots = asyncio.Semaphore(max(1, self.senders))
+
+        async def one(key: str) -> None:
+            async with slots:
+                try:
+                    await self.attempt(key)
+                except Exception:
+                    log.exception("delivery_attempt_failed", key=key)
+
+        keys, self._keys = list(self._keys), {}
+        await asyncio.gather(*(one(key) for key in keys))
+
     async def attempt(self, key: str) -> None:
         """Claim and deliver one delivery if it is still waiting (another worker may have it)."""
         now = self.clock.now()
         doc = await self.queue.get(key)
         if doc is None or not _claimable(doc, now):
             return
-        claimed = await self.queue.claim(doc, now, timedelta(seconds=self.lease_seconds))
+        # her state is read while the claim is written (deliver() needs both)
+        claimed, record = await asyncio.gather(self.queue.claim(doc, now, timedelta(seconds=self.lease_seconds)),
+                                               self.store.load(doc["recipient_id"]))
         if claimed is not None:
-            await self.deliver(claimed)
+            await self.deliver(claimed, state=record.state)
 
-    async def deliver(self, doc: dict) -> None:
-        """One attempt at one claimed delivery."""
+    async def deliver(self, doc: dict, *, state=None) -> None:
+        """One attempt at one claimed delivery (`state`: hers, read no earlier than the claim began)."""
         key, channel, now = doc["_id"], doc["channel"], self.clock.now()
-        state = (await self.store.load(doc["recipient_id"])).state
+        if state is None:
+            state = (await self.store.load(doc["recipient_id"])).state
         status = state.channel(channel)
         confirmation = doc["template"] == CONFIRMATION_TEMPLATE
         if not status.address or (status.opted_out_at and not confirmation):

@@ -58,9 +58,12 @@ class PolicyStage:
 
     async def handle(self, intent: Intent) -> Decision:
         """Decide one intent exactly once per attempt, however often it is handed in."""
-        cancelled = await self.store.cancellation_of(intent.intent_id)
-        for _ in range(_MAX_CONFLICTS):
-            record = await self.store.load(intent.recipient_id)
+        # the two reads are independent: one round trip of waiting instead of two
+        cancelled, record = await asyncio.gather(self.store.cancellation_of(intent.intent_id),
+                                                 self.store.load(intent.recipient_id))
+        for attempt in range(_MAX_CONFLICTS):
+            if attempt:
+                record = await self.store.load(intent.recipient_id)
             earlier = record.earlier_decision(intent)
             if earlier is not None:
                 # repair after a crash; idempotent
@@ -112,15 +115,19 @@ class PolicyStage:
 
     async def _carry_out(self, intent: Intent, decision: Decision, before: RecipientState,
                          after: RecipientState) -> None:
-        await self.store.record_decision(decision, intent)
+        # Independent idempotent writes, issued together (the decision is already in her document).
+        effects = [self.store.record_decision(decision, intent)]
         if decision.action == Action.DEFER:
-            await self.store.schedule(intent.model_copy(update={"attempt": intent.attempt + 1}), decision.until)
+            effects.append(self.store.schedule(intent.model_copy(update={"attempt": intent.attempt + 1}),
+                                               decision.until))
         elif decision.action == Action.SEND:
-            await self._enqueue_delivery(intent, decision, before)
+            effects.append(self._enqueue_delivery(intent, decision, before))
         elif (holder := handed_over(intent, decision, after)) is not None:
             # The merged items outlive a cancelled/suppressed holder: the next one holds them now
             # and is decided again at once (it was never scheduled itself).
-            await self.store.schedule(holder.as_intent(intent.recipient_id, decision.decided_at), decision.decided_at)
+            effects.append(self.store.schedule(holder.as_intent(intent.recipient_id, decision.decided_at),
+                                               decision.decided_at))
+        await asyncio.gather(*effects)
 
     async def _enqueue_delivery(self, intent: Intent, decision: Decision, before: RecipientState) -> None:
         variables, template_name = dict(intent.variables), intent.template

@@ -42,10 +42,11 @@ def an_intent(category: str = "outreach", company: str | None = "co-a", **fields
 class NotifyHarness:
     """notify running in-process against the real broker and database, with the emulators."""
 
-    def __init__(self, *, start: datetime) -> None:
+    def __init__(self, *, start: datetime, **settings: object) -> None:
         from tsunagu_notify.clock import ShiftedClock
 
         self.clock = ShiftedClock(start)
+        self._overrides = settings  # NotifySettings fields, e.g. topic_partitions, policy_workers
 
     async def __aenter__(self) -> "NotifyHarness":
         from tsunagu_emulators import EmulatorPorts, start_emulators
@@ -59,7 +60,7 @@ class NotifyHarness:
         self.settings = isolated_settings(
             NotifySettings, environment="test", twilio_base_url=self.emulators.twilio_base_url,
             line_base_url=self.emulators.line_base_url, smtp_port=self.emulators.ports.smtp,
-            scheduler_poll_seconds=0.2, delivery_poll_seconds=0.2,
+            scheduler_poll_seconds=0.2, delivery_poll_seconds=0.2, **self._overrides,
         )
         self.app = create_app(self.settings, clock=self.clock)
         self._service = running_service(self.app)

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import with_events
+from tsunagu_shared.outbox import new_document, with_events
 
 from tsunagu_notify.adapters.repository import DELIVERIES
 
@@ -38,7 +38,7 @@ class DeliveryQueue:
     async def add(self, delivery: dict[str, Any]) -> bool:
         """Create the delivery unless its key exists already; True when created."""
         try:
-            await self._deliveries.insert_one({**delivery, "status": "pending", "attempts": 0, "_pending": 0})
+            await self._deliveries.insert_one(new_document({**delivery, "status": "pending", "attempts": 0}))
             return True
         except DuplicateKeyError:
             return False

@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, WriteError
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, with_events
@@ -115,7 +115,12 @@ class NotifyStore:
             pruned = _pruned_markers(record.decided, keep=DECIDED_KEPT - 1)
             if pruned:
                 update["$unset"] = {f"decided.{k}": "" for k in pruned}
-        await self.recipients.update_one({"_id": state.recipient_id}, with_events(update, *events))
+        try:
+            await self.recipients.update_one({"_id": state.recipient_id}, with_events(update, *events))
+        except WriteError:
+            # refused, so not applied: give the version back rather than leave it to go stale
+            await self.versions.delete_one({"_id": f"{state.recipient_id}#{version}"})
+            raise
         return True
 
     async def _claim(self, recipient_id: str, loaded: int) -> int | None:
