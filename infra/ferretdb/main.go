@@ -9,7 +9,10 @@
 // capacity, caps, outbox). So FerretDB listens on a private Unix socket and
 // this program fronts it with a small wire-protocol proxy that lets one
 // document-writing or collection-changing command run at a time (reads stay
-// concurrent).
+// concurrent). It is built against a copy of FerretDB with two small fixes
+// (patches/patches.json, applied by scripts/stack.py): _id lookups use the
+// _id index on SQLite, and a bulk update no longer holds a pooled connection
+// per statement until it ends (which hung every writer under a large import).
 package main
 
 import (
@@ -19,6 +22,8 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // only served with --pprof-addr
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -33,7 +38,11 @@ func main() {
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite backend directory URL")
 	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL backend URL (instead of SQLite when set)")
 	verbose := flag.Bool("verbose", false, "log every connection (default: warnings only)")
+	pprofAddr := flag.String("pprof-addr", "", "serve Go's /debug/pprof on this address (off when empty)")
 	flag.Parse()
+	if *pprofAddr != "" {
+		go func() { log.Println(http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 
 	level := slog.LevelWarn
 	if *verbose {

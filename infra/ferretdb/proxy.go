@@ -18,30 +18,29 @@ const (
 )
 
 // writeTurn lets one document-writing command run inside FerretDB at a time.
-// A command waits for its turn at most turnWait: a write that takes longer than
-// that is stuck behind something else inside FerretDB (an open cursor's
-// transaction, a pool of connections held by readers), and waiting on it would
-// turn that stall into a deadlock of every writer. Past turnWait the waiter goes
-// ahead unserialized and the stall is logged.
+// There is no time limit on the wait: a write that never gets its turn is a
+// bug to find, not a reason to give up atomicity.
 var writeTurn = make(chan struct{}, 1)
 
-const turnWait = 3 * time.Second
+const slowTurn = 10 * time.Second
 
-func takeTurn() bool {
+func takeTurn() {
 	select {
 	case writeTurn <- struct{}{}:
-		return true
+		return
 	default:
 	}
-	timer := time.NewTimer(turnWait)
+	start := time.Now()
+	timer := time.NewTimer(slowTurn)
 	defer timer.Stop()
 	select {
 	case writeTurn <- struct{}{}:
-		return true
+		return
 	case <-timer.C:
-		log.Printf("a write waited %s for its turn; going ahead unserialized", turnWait)
-		return false
+		log.Printf("a write has waited %s for its turn; still waiting", slowTurn)
 	}
+	writeTurn <- struct{}{}
+	log.Printf("the slow write got its turn after %s", time.Since(start).Round(time.Millisecond))
 }
 
 func giveTurn() { <-writeTurn }
@@ -108,7 +107,10 @@ func relay(client net.Conn, upstreamSocket string) {
 			}
 			requestID := int32(binary.LittleEndian.Uint32(frame[4:8]))
 			isWrite, noReply := inspect(frame)
-			held := isWrite && takeTurn()
+			held := isWrite
+			if held {
+				takeTurn()
+			}
 			if held && !noReply {
 				mu.Lock()
 				waiting[requestID] = true
