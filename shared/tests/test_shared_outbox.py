@@ -35,7 +35,7 @@ async def test_relay_publishes_in_order_then_clears_and_removes_tombstones():
         assert await relay.flush() == 0
 
         c1 = await db.things.find_one({"_id": "c1"})
-        assert c1["_pending"] == 0 and c1["_outbox"] == {} and c1["b"] == 2
+        assert c1["_pending"] == [] and c1["_outbox"] == {} and c1["b"] == 2
         assert await db.things.find_one({"_id": "c2"}) is None
         async with TopicReader(topic_name(PROFILE_EVENTS, prefix)) as reader:
             await reader.wait_for(lambda r: len(r) >= 3)

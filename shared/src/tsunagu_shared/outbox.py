@@ -2,8 +2,8 @@
 
 An event is stored inside the very document whose change it describes, in the
 same single-document write: `_outbox.<event id>` holds the envelope and
-`_pending` counts them. The relay publishes pending envelopes and removes each
-only after the broker acknowledged it. A crash between the write and the
+`_pending` lists the ids not yet published. The relay publishes pending
+envelopes and removes each only after the broker acknowledged it. A crash between the write and the
 publish loses nothing (the envelope is in the document); a crash between the
 publish and the removal republishes the same event id, which consumers skip.
 
@@ -31,12 +31,20 @@ PENDING = "_pending"
 TOMBSTONE = "_tombstone"
 
 
+# Documents with events still to publish, and documents with none (the ids are a list,
+# not a count, so that removing a published id is idempotent and needs no condition:
+# a condition would make FerretDB scan the collection, and a count goes wrong when two
+# relays acknowledge the same event or a tombstone replaced the document meanwhile).
+HAS_PENDING = {f"{PENDING}.0": {"$exists": True}}
+FLUSHED = {f"{PENDING}.0": {"$exists": False}}
+
+
 def new_document(document: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
     """A document to insert, carrying the events of its creation."""
     return {
         **document,
         OUTBOX: {e.id: e.to_document() for e in envelopes},
-        PENDING: len(envelopes),
+        PENDING: [e.id for e in envelopes],
     }
 
 
@@ -44,7 +52,8 @@ def with_events(update: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
     """Add events to an update document (`$set`/`$inc`/...), atomically with it."""
     merged = {op: dict(fields) for op, fields in update.items()}
     merged.setdefault("$set", {}).update({f"{OUTBOX}.{e.id}": e.to_document() for e in envelopes})
-    merged.setdefault("$inc", {})[PENDING] = merged.get("$inc", {}).get(PENDING, 0) + len(envelopes)
+    if envelopes:
+        merged.setdefault("$push", {})[PENDING] = {"$each": [e.id for e in envelopes]}
     return merged
 
 
@@ -105,7 +114,7 @@ class OutboxRelay:
             for _ in range(100):  # bounded: a document that keeps failing is retried on the next poll
                 # read a batch and close the cursor before writing: an open cursor holds a
                 # database connection for as long as it lives
-                batch = await collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1, TOMBSTONE: 1}).limit(
+                batch = await collection.find(HAS_PENDING, {OUTBOX: 1, PENDING: 1, TOMBSTONE: 1}).limit(
                     batch_size).to_list()
                 if not batch:
                     break
@@ -124,19 +133,23 @@ class OutboxRelay:
             for entry in entries
         ]
         await asyncio.gather(*deliveries)
-        # One conditional removal per entry: the document may have been replaced meanwhile
-        # (a tombstone), and its new entries must stay counted.
+        # Acknowledge by _id alone (FerretDB looks that up by index; any other filter scans):
+        # removing ids is idempotent, and a tombstone that replaced the document meanwhile
+        # keeps its own, different ids.
         acknowledgements = [
-            UpdateOne(
-                {"_id": doc["_id"], f"{OUTBOX}.{entry['id']}": {"$exists": True}},
-                {"$unset": {f"{OUTBOX}.{entry['id']}": ""}, "$inc": {PENDING: -1}},
-            )
-            for doc, entries in entries_by_doc
-            for entry in entries
+            UpdateOne({"_id": doc["_id"]}, _acknowledgement(doc, entries)) for doc, entries in entries_by_doc
         ]
         if acknowledgements:
             await collection.bulk_write(acknowledgements, ordered=False)
         tombstones = [doc["_id"] for doc in docs if doc.get(TOMBSTONE)]
         if tombstones:
-            await collection.delete_many({"_id": {"$in": tombstones}, TOMBSTONE: True, PENDING: {"$lte": 0}})
+            await collection.delete_many({"_id": {"$in": tombstones}, TOMBSTONE: True, **FLUSHED})
         return len(deliveries)
+
+
+def _acknowledgement(doc: dict[str, Any], published: list[dict[str, Any]]) -> dict[str, Any]:
+    """Remove the published envelopes and their ids (absent ones are left alone)."""
+    update: dict[str, Any] = {"$pullAll": {PENDING: list(doc.get(PENDING) or [])}}
+    if published:
+        update["$unset"] = {f"{OUTBOX}.{entry['id']}": "" for entry in published}
+    return update

@@ -102,10 +102,6 @@ async def test_shift_jis_import_links_and_export_round_trips_free_columns(stack)
     assert statuses == ["responded", "invited", "responded"]
 
 
-@pytest.mark.xfail(run=False, reason=(
-    "known bug, not run: since the FerretDB launcher serializes writes, this 10,000-row import "
-    "stalls the database (on SQLite and on PostgreSQL) and does not complete within the suite's "
-    "timeout; it passed on FerretDB before the launcher's write serialization. Open on the scout issue."))
 async def test_ten_thousand_rows_import_with_progress(stack):
     await stack.company("acme")
     lines = ["ats_id,name,email,note"] + [f"X{i:05d},Applicant {i},a{i}@example.jp,memo {i}" for i in range(10_000)]

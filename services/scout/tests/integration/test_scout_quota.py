@@ -4,9 +4,6 @@ import pytest
 import asyncio
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "flaky in CI 2026-11-26 (no send succeeded, 409 for all): under load the FerretDB launcher lets a "
-    "write go ahead unserialized after waiting 3 s for its turn; under investigation on the scout issue"))
 async def test_concurrent_sends_on_the_last_unit_let_exactly_one_through(stack):
     await stack.company("acme", regular=3)
     for i in range(12):

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, PENDING, new_document
+from tsunagu_shared.outbox import FLUSHED, NOT_DELETED, new_document
 
 from tsunagu_events.domain.model import Event
 
@@ -75,7 +75,7 @@ class MongoEventRepository:
         The documents stay, so their version numbers stay taken: a change decided on an old
         version can never be stored."""
         await self._ledger.update_many(
-            {"event_id": event_id, "version": {"$lt": below_version}, PENDING: {"$lte": 0}, "pruned": {"$ne": True}},
+            {"event_id": event_id, "version": {"$lt": below_version}, **FLUSHED, "pruned": {"$ne": True}},
             {"$set": {"pruned": True, "seats": {}, "waitlist": {}, "left": {}}},
         )
 
