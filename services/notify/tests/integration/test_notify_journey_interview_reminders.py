@@ -59,7 +59,7 @@ async def test_reminder_goes_out_before_the_deadline_and_stops_the_moment_she_pi
         stopped = await notify.until(lambda: steps_of(notify, "cand-1", 1, "stopped"))
         notify.clock.set(respond_by - timedelta(hours=1))             # past the second step's day
         await asyncio.sleep(1.5)
-        decisions = [d for d in await notify.decisions("cand-1") if d["template"] == "campaign_reminder"]
+        decisions = [d for d in await notify.decisions("cand-1") if d["template"] == "interview_reminder"]
         count = len(reminders(notify))
     assert [(s["step"], s["stopped_by"]) for s in stopped] == [("half_day_before", "goal:InterviewScheduled")]
     assert [(d["action"], d["reason"]) for d in decisions] == [("send", "allowed")]
@@ -104,7 +104,7 @@ async def test_new_times_replace_the_request_quiet_hours_hold_and_her_message_st
         stopped = await notify.until(lambda: _round_stopped(notify, "cand-2", "p3"))
         notify.clock.set(jst(10, 8))
         await asyncio.sleep(1.5)
-        decisions = [d for d in await notify.decisions("cand-2") if d["template"] == "campaign_reminder"]
+        decisions = [d for d in await notify.decisions("cand-2") if d["template"] == "interview_reminder"]
         count = len(reminders(notify))
     assert {s["stopped_by"] for s in stopped} == {"goal:CandidateMessageSent"}
     assert sorted((d["action"], d["reason"]) for d in decisions) == [
@@ -116,7 +116,7 @@ async def test_new_times_replace_the_request_quiet_hours_hold_and_her_message_st
 
 async def _deferred(notify, candidate):
     decisions = await notify.decisions(candidate)
-    return any(d["action"] == "defer" for d in decisions if d["template"] == "campaign_reminder")
+    return any(d["action"] == "defer" for d in decisions if d["template"] == "interview_reminder")
 
 
 async def _round_stopped(notify, candidate, round_id):

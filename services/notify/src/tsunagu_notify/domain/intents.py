@@ -16,6 +16,7 @@ from tsunagu_shared.events import (
     InterviewCancelled,
     InterviewRescheduled,
     InterviewScheduled,
+    InterviewSlotsProposed,
     NotificationRequested,
     OfferIssued,
     ScoutSent,
@@ -27,6 +28,11 @@ _NAMESPACE = uuid.UUID("5b8f6a52-6c1e-4f7e-9a44-3f1e2d0c9b71")
 def intent_id(source_event_id: str, recipient_id: str, template: str) -> str:
     """Deterministic: the same event seen twice yields the same intent (dedupe layer 1)."""
     return str(uuid.uuid5(_NAMESPACE, f"{source_event_id}|{recipient_id}|{template}"))
+
+
+def local_time(moment: datetime, tz: str | None) -> str:
+    """The moment as she reads it: in her time zone (Japan when she has none)."""
+    return _local(moment, tz or "Asia/Tokyo")
 
 
 def _local(moment: datetime, tz: str) -> str:
@@ -61,6 +67,10 @@ def intents_for(event: DomainEvent, *, source_event_id: str, now: datetime) -> l
             return [intent(event.candidate_id, "interview_scheduled", "critical", event.company_id,
                            starts_at_local=_local(event.starts_at, event.candidate_time_zone),
                            interview_id=event.interview_id)]
+        case InterviewSlotsProposed():
+            return [intent(event.candidate_id, "interview_slots_proposed", "transactional", event.company_id,
+                           respond_by_local=local_time(event.respond_by, event.candidate_time_zone),
+                           share_url=event.respond_url, interview_id=event.interview_id)]
         case InterviewRescheduled():
             return [intent(event.candidate_id, "interview_rescheduled", "critical", event.company_id,
                            previous_starts_at_local=_local(event.previous_starts_at, "Asia/Tokyo"),

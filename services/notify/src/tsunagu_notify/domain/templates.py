@@ -125,6 +125,22 @@ TEMPLATES: dict[str, Template] = {
                    "{recipient_name}, any questions about your offer from {company_name} (respond by {respond_by})? "
                    "Message them any time."),
         }),
+        Template("interview_slots_proposed", "transactional", {
+            "ja": ("{company_name}から面接日程の候補",
+                   "{recipient_name}さん、{company_name}から面接日程の候補が届きました。"
+                   "{respond_by_local}までにお選びください: {share_url}"),
+            "en": ("Interview times from {company_name}",
+                   "{recipient_name}, {company_name} proposed interview times. "
+                   "Please pick one by {respond_by_local}: {share_url}"),
+        }),
+        Template("interview_reminder", "transactional", {
+            "ja": ("【リマインド】{company_name}との面接日程",
+                   "{recipient_name}さん、{company_name}との面接日程の回答期限（{respond_by_local}）が近づいています。"
+                   "候補からお選びください: {share_url}"),
+            "en": ("Reminder: interview times from {company_name}",
+                   "{recipient_name}, please pick an interview time with {company_name} by {respond_by_local}: "
+                   "{share_url}"),
+        }),
         Template("interview_rescheduled", "critical", {
             "ja": ("{company_name}との面接日程の変更",
                    "{recipient_name}さん、{company_name}との面接（{previous_starts_at_local}）は日程変更になりました。"

@@ -14,6 +14,8 @@ from tsunagu_shared.events import (
     OfferIssued, OfferLapsed, ProfileDeleted,
 )
 
+from tsunagu_notify.domain.intents import local_time
+
 LINE_INSTANCE = "line"
 # MessageSent written by the candidate (a recruiter's message is no signal).
 CANDIDATE_MESSAGE_SENT = "CandidateMessageSent"
@@ -65,7 +67,9 @@ def signal_for(event: DomainEvent, *, source_id: str) -> JourneySignal | None:
                                  deadline=event.respond_by,
                                  variables={"interview_id": event.interview_id, "company_name": event.company_name,
                                             "share_url": event.respond_url,
-                                            "respond_by": event.respond_by.isoformat()})
+                                            "respond_by": event.respond_by.isoformat(),
+                                            "respond_by_local": local_time(event.respond_by,
+                                                                           event.candidate_time_zone)})
         case InterviewScheduled():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.scheduled_at,
                                  source_id=source_id, instance=event.interview_id, company_id=event.company_id)
