@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, WriteError
 
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.kafka.consumer import TransientError
 from tsunagu_shared.outbox import new_document, with_events
 
 from tsunagu_notify.domain.model import Decision, Intent, RecipientState
@@ -40,8 +41,8 @@ STALE_CLAIM = timedelta(seconds=30)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-class Conflict(Exception):
-    """Another writer changed her state since it was loaded: load again and re-decide."""
+class Conflict(TransientError):
+    """Her document kept changing under this writer: worth retrying later (the consumer backs off)."""
 
 
 def _key(intent_id: str) -> str:
@@ -92,10 +93,10 @@ class NotifyStore:
 
     async def save(
         self, record: RecipientRecord, state: RecipientState, *, decision: Decision | None = None,
-        events: tuple[Envelope, ...] = (), extra: dict[str, Any] | None = None,
+        events: tuple[Envelope, ...] = (),
     ) -> bool:
         """Store the new state if nobody changed it since `record` was loaded; False otherwise."""
-        fields: dict[str, Any] = {"state": state.model_dump(mode="python"), **(extra or {})}
+        fields: dict[str, Any] = {"state": state.model_dump(mode="python")}
         if not record.exists:
             document = {"_id": state.recipient_id, "version": 1, **fields}
             if decision is not None:
