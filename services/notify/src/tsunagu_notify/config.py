@@ -39,8 +39,10 @@ class NotifySettings(ServiceSettings):
     delivery_lease_seconds: float = 30.0
     # Consumers of notify.intents in this process (one group: Kafka gives each its own partitions,
     # so one person's intents stay in order on one of them). Each decides one intent at a time,
-    # waiting on the database most of it; several overlap those waits.
-    policy_workers: int = 3
+    # waiting on the database most of it; several overlap those waits. Default 1: with several, a
+    # rebalance while one is mid-batch stalled its partitions in the benchmark (the shared consumer's
+    # commit after a revoked partition is the suspect); raise it only where intents arrive after start.
+    policy_workers: int = 1
     # Deliveries sent at the same time by this process's channel worker.
     delivery_senders: int = 8
 
