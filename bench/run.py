@@ -57,7 +57,10 @@ def markdown(result: dict) -> str:
         lines.append(f"| {r['benchmark']} | {r['figure']} | {fmt(r['value'])} | {r['unit']} | "
                      f"{r['baseline_name'] or '—'} | {fmt(r['baseline'])} | {fmt(r['ratio'])} | "
                      f"{r['target'] or '—'} | {fmt(r['meets_target'])} |")
-    lines += ["", *[f"- re-run on {r['date']}: {', '.join(r['benchmarks'])}" for r in result.get("reruns", [])]]
+    lines += ["", *[f"- re-run on {r['date']}: {', '.join(r['benchmarks'])}"
+                    + (f" (commit {r['commit']}, load average at start {r['load_average_at_start']})"
+                       if r.get("commit") else "") + (f"; {r['note']}" if r.get("note") else "")
+                    for r in result.get("reruns", [])]]
     lines += [*[f"- {name}: failed: {error}" for name, error in result["errors"].items()]]
     return "\n".join(lines) + "\n"
 
@@ -82,7 +85,9 @@ def merge_earlier_run(path: Path, result: dict, ran: list[str]) -> None:
     result["figures"] = kept + result["figures"]
     result["errors"] = {**{k: v for k, v in earlier.get("errors", {}).items() if k not in ran}, **result["errors"]}
     result["seconds"] = {**earlier.get("seconds", {}), **result["seconds"]}
-    result["reruns"] = [*earlier.get("reruns", []), {"date": result["date"], "benchmarks": ran}]
+    result["reruns"] = [*earlier.get("reruns", []), {
+        "date": result["date"], "benchmarks": ran, "commit": result["machine"]["commit"],
+        "load_average_at_start": result["machine"]["load_average_at_start"]}]
     result["date"], result["machine"] = earlier["date"], earlier["machine"]
 
 
