@@ -14,7 +14,7 @@ from tsunagu_scout.adapters.companies import COMPANY_CHANGES, MongoCompanies
 from tsunagu_scout.adapters.scouts import RELATIONS, SCOUTS, MongoScouts
 from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.entrypoints.sweeper import Sweeper
+from tsunagu_scout.entrypoints.sweeper import every
 from tsunagu_scout.handlers.campaigns import CampaignHandlers
 from tsunagu_scout.handlers.companies import CompanyHandlers
 from tsunagu_scout.handlers.events import EventHandlers
@@ -37,19 +37,18 @@ class Container:
     recommendations: RecommendationHandlers
     campaigns: CampaignHandlers
     events: EventHandlers
-    sweeper: Sweeper
     indexes: Callable
 
     async def start_background(self) -> None:
-        """Indexes, then the expiry sweeper (the Kafka side is started by infra)."""
+        """Indexes (the Kafka side and the periodic tasks are started by infra)."""
         await self.indexes()
-        self.sweeper.start()
 
     async def stop_background(self) -> None:
-        await self.sweeper.stop()
-        for job in list(self.campaigns.jobs):
+        """Stop the campaign import jobs of this process; another process resumes them."""
+        jobs = list(self.campaigns.jobs.values())
+        for job in jobs:
             job.cancel()
-        await asyncio.gather(*self.campaigns.jobs, return_exceptions=True)
+        await asyncio.gather(*jobs, return_exceptions=True)
 
 
 async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> Container:
@@ -63,6 +62,12 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
                                 settings=settings, clock=clock)
     events = EventHandlers(candidates=candidates, campaigns=campaigns, scouting=scouting, clock=clock)
     infra.add_consumer(group="scout", topics=list(CONSUMER_GROUPS["scout"]), handle=events.on_event)
+    campaign_handlers = CampaignHandlers(campaigns=campaigns, candidates=candidates, relay=infra.relay,
+                                         settings=settings, clock=clock)
+    infra.add_task(every(settings.sweep_seconds, scouting.expire_due, what="scouts_expired"),
+                   name="scout-expiry-sweeper")
+    infra.add_task(every(settings.campaign_resume_seconds, campaign_handlers.resume_stalled,
+                         what="campaign_imports_resumed"), name="campaign-import-resumer")
 
     async def indexes() -> None:
         await scouts.ensure_indexes()
@@ -76,9 +81,7 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
         scouting=scouting,
         recommendations=RecommendationHandlers(candidates=candidates, companies=companies, scouts=scouts,
                                                relay=infra.relay, settings=settings, clock=clock),
-        campaigns=CampaignHandlers(campaigns=campaigns, candidates=candidates, relay=infra.relay,
-                                   settings=settings, clock=clock),
+        campaigns=campaign_handlers,
         events=events,
-        sweeper=Sweeper(scouting.expire_due, every=settings.sweep_seconds),
         indexes=indexes,
     )

@@ -22,5 +22,8 @@ class ScoutSettings(ServiceSettings):
     # ATS CSV campaigns
     share_base_url: str = "https://tsunagu.example/c"
     campaign_chunk_rows: int = 1000
+    campaign_chunk_max_bytes: int = 4_000_000  # a database document holds at most 16 MB
+    campaign_stale_seconds: float = 60.0  # a running import not written for this long is resumed elsewhere
+    campaign_resume_seconds: float = 15.0  # how often to look for such imports
     campaign_max_bytes: int = 20_000_000
     campaign_max_rows: int = 50_000

@@ -11,9 +11,11 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, with_events
 
 from tsunagu_scout.adapters.candidates import ignore_duplicates
+from tsunagu_scout.domain.campaign_jobs import chunk_id
 
 CAMPAIGNS = "campaigns"
 APPLICANTS = "campaign_applicants"
+CHUNKS = "campaign_chunks"
 HIDDEN = {"_outbox": 0, "_pending": 0}
 
 
@@ -21,21 +23,69 @@ class MongoCampaigns:
     def __init__(self, db: AsyncDatabase) -> None:
         self._campaigns = db[CAMPAIGNS]
         self._applicants = db[APPLICANTS]
+        self._chunks = db[CHUNKS]
 
     async def ensure_indexes(self) -> None:
         await self._applicants.create_index([("campaign_id", 1), ("row", 1)])
         await self._applicants.create_index("share_token", unique=True)
         await self._applicants.create_index("candidate_id")
 
-    async def add(self, campaign: dict[str, Any]) -> None:
-        await self._campaigns.insert_one(new_document(campaign))
+    async def add(self, campaign: dict[str, Any], *events: Envelope) -> None:
+        await self._campaigns.insert_one(new_document(campaign, *events))
 
     async def get(self, campaign_id: str) -> dict[str, Any] | None:
         return await self._campaigns.find_one({"_id": campaign_id}, HIDDEN)
 
     async def progress(self, campaign_id: str, fields: dict[str, Any], *events: Envelope) -> None:
+        """Set job fields (with events), by `_id` alone (the index FerretDB uses)."""
         update = with_events({"$set": fields}, *events) if events else {"$set": fields}
         await self._campaigns.update_one({"_id": campaign_id}, update)
+
+    async def runner(self, campaign_id: str) -> str | None:
+        """The process that owns a job now."""
+        document = await self._campaigns.find_one({"_id": campaign_id}, {"runner": 1})
+        return document.get("runner") if document else None
+
+    async def conclude(self, campaign_id: str, runner: str, fields: dict[str, Any], *events: Envelope) -> bool:
+        """End a running job (with its events) if `runner` still owns it: only one process ever
+        concludes a job. Once per job, so the conditional filter (a scan on FerretDB) is affordable."""
+        update = with_events({"$set": fields}, *events) if events else {"$set": fields}
+        result = await self._campaigns.update_one({"_id": campaign_id, "runner": runner, "status": "running"},
+                                                  update)
+        return result.matched_count == 1
+
+    # -- the durable input of an import job -----------------------------------
+    async def add_chunks(self, campaign_id: str, chunks: list[list[dict[str, Any]]]) -> None:
+        """The rows to import, stored before the job is announced (so any process can finish it)."""
+        documents = [{"_id": chunk_id(campaign_id, n), "campaign_id": campaign_id, "n": n, "rows": rows,
+                      "size": len(rows), "done": False} for n, rows in enumerate(chunks)]
+        for start in range(0, len(documents), 8):  # a few chunks per command keeps each message small
+            await self._chunks.insert_many(documents[start:start + 8])
+
+    async def chunk(self, campaign_id: str, n: int) -> dict[str, Any] | None:
+        return await self._chunks.find_one({"_id": chunk_id(campaign_id, n)})
+
+    async def chunk_done(self, campaign_id: str, n: int) -> None:
+        await self._chunks.update_one({"_id": chunk_id(campaign_id, n)}, {"$set": {"done": True}})
+
+    async def drop_chunks(self, campaign_id: str, count: int) -> None:
+        """The input of a finished job (it holds applicants' personal data: keep it no longer)."""
+        for n in range(count):
+            await self._chunks.delete_one({"_id": chunk_id(campaign_id, n)})
+
+    async def stalled(self, cutoff: datetime) -> list[dict[str, Any]]:
+        """Running jobs whose runner has not written since `cutoff` (or never recorded a heartbeat)."""
+        query = {"status": "running",
+                 "$or": [{"heartbeat_at": {"$lt": cutoff}}, {"heartbeat_at": {"$exists": False}}]}
+        return await self._campaigns.find(query, {"runner": 1, "heartbeat_at": 1}).to_list()
+
+    async def claim(self, stalled: dict[str, Any], *, runner: str, now: datetime) -> bool:
+        """Take a stalled job over, unless another process took it (or its runner wrote) first."""
+        result = await self._campaigns.update_one(
+            {"_id": stalled["_id"], "runner": stalled.get("runner"), "heartbeat_at": stalled.get("heartbeat_at")},
+            {"$set": {"runner": runner, "heartbeat_at": now}},
+        )
+        return result.matched_count == 1
 
     async def add_applicants(self, documents: list[dict[str, Any]]) -> None:
         """One chunk of applicants, each with its CampaignApplicantImported in its own document."""

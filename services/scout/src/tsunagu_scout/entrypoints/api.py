@@ -37,7 +37,7 @@ async def _error(code: int, request: Request, exc: Exception) -> JSONResponse:
 
 
 def _with_background(app: FastAPI) -> None:
-    """Run the expiry sweeper and campaign jobs inside the shared lifespan, stopped before infra stops."""
+    """Create indexes at start, and stop this process's campaign jobs before infra stops."""
     shared_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

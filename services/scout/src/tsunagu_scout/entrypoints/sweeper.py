@@ -1,7 +1,7 @@
-"""The periodic task that expires unanswered scouts and frees their slots."""
+"""Periodic background work (scout expiry, resuming stalled campaign imports), run with
+`Infrastructure.add_task`: started with the service, cancelled at shutdown."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -9,31 +9,18 @@ import structlog
 log = structlog.get_logger(__name__)
 
 
-class Sweeper:
-    """Calls `sweep()` every `every` seconds until stopped; a failing sweep is logged and retried next time."""
+def every(seconds: float, step: Callable[[], Awaitable[int]], *, what: str) -> Callable[[], Awaitable[None]]:
+    """A loop calling `step()` now and then every `seconds`; it logs how many things `step` handled
+    (as `what`), and a failing step is logged and tried again next time."""
 
-    def __init__(self, sweep: Callable[[], Awaitable[int]], *, every: float) -> None:
-        self._sweep = sweep
-        self._every = every
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="scout-expiry-sweeper")
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
+    async def run() -> None:
+        while True:
             try:
-                expired = await self._sweep()
-                if expired:
-                    log.info("scouts_expired", count=expired)
+                handled = await step()
+                if handled:
+                    log.info(what, count=handled)
             except Exception:
-                log.exception("scout_sweep_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._every)
+                log.exception(f"{what}_failed")
+            await asyncio.sleep(seconds)
 
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    return run

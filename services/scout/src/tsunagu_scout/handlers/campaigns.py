@@ -1,10 +1,12 @@
-"""ATS CSV campaigns: the import job (validate, link or create, publish per applicant), responses, export."""
+"""ATS CSV campaigns: the import job (validate, store durably, link or create, publish per applicant; resumed
+by another process when its own dies), responses, export."""
 
 import asyncio
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -17,8 +19,8 @@ from tsunagu_shared.outbox import OutboxRelay, new_document
 from tsunagu_scout.adapters.campaigns import MongoCampaigns
 from tsunagu_scout.adapters.candidates import MongoCandidates
 from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.domain import campaign_csv
-from tsunagu_scout.domain.campaign_csv import ApplicantRow, CsvRejected, ParsedCsv
+from tsunagu_scout.domain import campaign_csv, campaign_jobs
+from tsunagu_scout.domain.campaign_csv import ApplicantRow, CsvRejected
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter
 from tsunagu_scout.handlers.errors import Invalid, NotFound
 
@@ -28,6 +30,14 @@ MAX_REPORTED_ERRORS = 1000
 ImportMode = Literal["all_or_nothing", "partial"]
 
 
+class TakenOver(Exception):
+    """Another scout process claimed this import job (this one was thought dead): stop quietly."""
+
+
+def _runner_id() -> str:
+    return f"{socket.gethostname()}:{uuid4().hex[:12]}"
+
+
 @dataclass
 class CampaignHandlers:
     campaigns: MongoCampaigns
@@ -35,12 +45,16 @@ class CampaignHandlers:
     relay: OutboxRelay
     settings: ScoutSettings
     clock: Callable[[], datetime]
-    jobs: set[asyncio.Task] = field(default_factory=set)
+    runner: str = field(default_factory=_runner_id)
+    jobs: dict[str, asyncio.Task] = field(default_factory=dict)
 
     async def start_import(self, company: Company, recruiter: Recruiter, *, raw: bytes, name: str,
                            mapping_json: str | None, encoding: str, mode: ImportMode, template_id: str | None,
                            deadline: datetime | None) -> dict[str, Any]:
-        """Check the file as a whole, record the job, and import its rows in the background."""
+        """Check the file and its rows, store the valid rows durably, and import them in the background.
+
+        The rows are stored (as chunks) before the job is recorded and answered, so that the job
+        survives this process: another one resumes it when its heartbeat stops (`resume_stalled`)."""
         if len(raw) > self.settings.campaign_max_bytes:
             raise Invalid(f"file: larger than {self.settings.campaign_max_bytes} bytes")
         try:
@@ -49,56 +63,106 @@ class CampaignHandlers:
                                         max_rows=self.settings.campaign_max_rows)
         except CsvRejected as exc:
             raise Invalid(f"file: {exc}") from None
+        _, known = await self.candidates.directory()
+        rows, errors = campaign_csv.validate_rows(parsed, known_candidates=known)
+        now = self.clock()
         campaign = {
             "_id": f"cmp_{uuid4().hex[:16]}", "company_id": company.company_id, "company_name": company.name,
             "recruiter_id": recruiter.recruiter_id, "name": name, "template_id": template_id, "deadline": deadline,
             "mode": mode, "headers": parsed.headers, "columns": parsed.columns, "status": "running",
-            "rows_total": len(parsed.records), "rows_done": 0, "rows_imported": 0, "rows_failed": 0, "errors": [],
-            "created_at": self.clock(), "finished_at": None,
+            "rows_total": len(parsed.records), "rows_done": len(errors), "rows_imported": 0,
+            "rows_failed": len(errors), "errors": [{"row": e.row, "field": e.field, "message": e.message}
+                                                   for e in errors[:MAX_REPORTED_ERRORS]],
+            "created_at": now, "finished_at": None, "runner": self.runner, "heartbeat_at": now, "chunks_total": 0,
         }
+        if errors and mode == "all_or_nothing":
+            campaign.update(status="rejected", rows_done=len(parsed.records), rows_failed=len(parsed.records),
+                            finished_at=now)
+            await self.campaigns.add(campaign, self._imported_event(campaign, now))
+            self.relay.wake()
+            return self._public(await self.campaigns.get(campaign["_id"]))
+        chunks = campaign_jobs.chunk_rows(rows, max_rows=self.settings.campaign_chunk_rows,
+                                          max_bytes=self.settings.campaign_chunk_max_bytes)
+        await self.campaigns.add_chunks(campaign["_id"], [[campaign_jobs.row_document(r) for r in c] for c in chunks])
+        campaign["chunks_total"] = len(chunks)
         await self.campaigns.add(campaign)
-        task = asyncio.create_task(self._run(campaign, parsed), name=f"campaign-{campaign['_id']}")
-        self.jobs.add(task)
-        task.add_done_callback(self.jobs.discard)
+        self._launch(campaign["_id"])
         return self._public(await self.campaigns.get(campaign["_id"]))
 
-    async def _run(self, campaign: dict[str, Any], parsed: ParsedCsv) -> None:
-        try:
-            await self._import(campaign, parsed)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.exception("campaign_import_failed", campaign_id=campaign["_id"])
-            await self.campaigns.progress(campaign["_id"], {"status": "failed", "failure": str(exc),
-                                                            "finished_at": self.clock()})
+    async def resume_stalled(self) -> int:
+        """Claim the running imports whose process stopped writing (crashed, redeployed) and
+        continue them here from their first chunk not done. Returns how many were taken over."""
+        now = self.clock()
+        cutoff = now - timedelta(seconds=self.settings.campaign_stale_seconds)
+        resumed = 0
+        for stalled in await self.campaigns.stalled(cutoff):
+            if stalled["_id"] in self.jobs:
+                continue  # ours, only slow
+            if await self.campaigns.claim(stalled, runner=self.runner, now=now):
+                log.warning("campaign_import_resumed", campaign_id=stalled["_id"], previous_runner=stalled.get("runner"))
+                self._launch(stalled["_id"])
+                resumed += 1
+        return resumed
 
-    async def _import(self, campaign: dict[str, Any], parsed: ParsedCsv) -> None:
-        emails, ids = await self.candidates.directory()
-        rows, errors = campaign_csv.validate_rows(parsed, known_candidates=ids)
-        report = [{"row": e.row, "field": e.field, "message": e.message} for e in errors[:MAX_REPORTED_ERRORS]]
-        if errors and campaign["mode"] == "all_or_nothing":
-            await self._finish(campaign, status="rejected", imported=0, failed=len(parsed.records), report=report)
+    def _launch(self, campaign_id: str) -> None:
+        task = asyncio.create_task(self._run(campaign_id), name=f"campaign-{campaign_id}")
+        self.jobs[campaign_id] = task
+        task.add_done_callback(lambda _: self.jobs.pop(campaign_id, None))
+
+    async def _run(self, campaign_id: str) -> None:
+        try:
+            await self._import(campaign_id)
+        except asyncio.CancelledError:
+            raise  # shutdown: the job stays running and another process resumes it
+        except TakenOver:
+            log.warning("campaign_import_taken_over", campaign_id=campaign_id, runner=self.runner)
+        except Exception as exc:
+            log.exception("campaign_import_failed", campaign_id=campaign_id)
+            await self.campaigns.conclude(campaign_id, self.runner, {"status": "failed", "failure": str(exc),
+                                                                     "finished_at": self.clock()})
+
+    async def _import(self, campaign_id: str) -> None:
+        campaign = await self.campaigns.get(campaign_id)
+        if campaign is None or campaign["status"] != "running":
             return
-        await self.campaigns.progress(campaign["_id"], {"rows_done": len(errors), "rows_failed": len(errors),
-                                                        "errors": report})
-        chunk = self.settings.campaign_chunk_rows
-        for start in range(0, len(rows), chunk):
-            await self._import_chunk(campaign, rows[start:start + chunk], emails)
-            await self.campaigns.progress(campaign["_id"], {"rows_done": len(errors) + min(start + chunk, len(rows)),
-                                                            "rows_imported": min(start + chunk, len(rows))})
-            await asyncio.sleep(0)  # let the API answer progress questions between chunks
-        await self._finish(campaign, status="completed", imported=len(rows), failed=len(errors), report=report)
+        if "chunks_total" not in campaign:
+            raise RuntimeError("the import was interrupted by a restart before imports could be resumed; "
+                               "upload the file again")
+        emails, _ = await self.candidates.directory()
+        failed, imported = campaign["rows_failed"], 0
+        for n in range(campaign["chunks_total"]):
+            chunk = await self.campaigns.chunk(campaign_id, n)
+            if not chunk["done"]:
+                rows = [campaign_jobs.row_from_document(r) for r in chunk["rows"]]
+                await self._import_chunk(campaign, rows, emails)
+                await self.campaigns.chunk_done(campaign_id, n)
+            imported += chunk["size"]  # counted from the chunks, so a replay never counts twice
+            if not chunk["done"]:
+                await self._beat(campaign_id, {"rows_done": failed + imported, "rows_imported": imported})
+                await asyncio.sleep(0)  # let the API answer progress questions between chunks
+        await self._finish(campaign, imported=imported)
+        await self.campaigns.drop_chunks(campaign_id, campaign["chunks_total"])
+
+    async def _beat(self, campaign_id: str, fields: dict[str, Any]) -> None:
+        """Write progress with the heartbeat, as long as this process still owns the job (a takeover
+        between the check and the write costs one stale progress write: the chunks are idempotent)."""
+        if await self.campaigns.runner(campaign_id) != self.runner:
+            raise TakenOver(campaign_id)
+        await self.campaigns.progress(campaign_id, {**fields, "heartbeat_at": self.clock()})
 
     async def _import_chunk(self, campaign: dict[str, Any], rows: list[ApplicantRow], emails: dict[str, str]) -> None:
+        """Link or create each applicant and store her with her event; a replay changes nothing
+        (applicants and created candidates are named by campaign and row, duplicates are ignored)."""
         now = self.clock()
         created: list[Candidate] = []
         documents = []
         for row in rows:
+            own = campaign_jobs.applicant_candidate_id(campaign["_id"], row.row)
             candidate_id, linked = row.candidate_id, "candidate_id"
-            if candidate_id is None and row.email and row.email in emails:
+            if candidate_id is None and row.email and emails.get(row.email) not in (None, own):
                 candidate_id, linked = emails[row.email], "email"
             if candidate_id is None:
-                candidate_id, linked = f"ap_{uuid4().hex}", "created"
+                candidate_id, linked = own, "created"
                 created.append(Candidate(candidate_id=candidate_id, display_name=row.name, email=row.email,
                                          phone=row.phone, origin="campaign"))
             documents.append(self._applicant_document(campaign, row, candidate_id, linked, now))
@@ -124,17 +188,23 @@ class CampaignHandlers:
         }
         return new_document(document, Envelope.wrap(event, source=SOURCE))
 
-    async def _finish(self, campaign: dict, *, status: str, imported: int, failed: int, report: list) -> None:
+    async def _finish(self, campaign: dict, *, imported: int) -> None:
         now = self.clock()
+        fields = {"status": "completed", "rows_done": campaign["rows_total"], "rows_imported": imported,
+                  "finished_at": now}
+        event = self._imported_event({**campaign, **fields}, now)
+        if not await self.campaigns.conclude(campaign["_id"], self.runner, fields, event):
+            raise TakenOver(campaign["_id"])
+        self.relay.wake()
+
+    @staticmethod
+    def _imported_event(campaign: dict, now: datetime) -> Envelope:
         event = CampaignImported(
             campaign_id=campaign["_id"], company_id=campaign["company_id"], rows_total=campaign["rows_total"],
-            rows_imported=imported, rows_failed=failed, template_id=campaign["template_id"],
-            deadline=campaign["deadline"], imported_at=now,
+            rows_imported=campaign["rows_imported"], rows_failed=campaign["rows_failed"],
+            template_id=campaign["template_id"], deadline=campaign["deadline"], imported_at=now,
         )
-        fields = {"status": status, "rows_done": campaign["rows_total"], "rows_imported": imported,
-                  "rows_failed": failed, "errors": report, "finished_at": now}
-        await self.campaigns.progress(campaign["_id"], fields, Envelope.wrap(event, source=SOURCE))
-        self.relay.wake()
+        return Envelope.wrap(event, source=SOURCE)
 
     # -- reading, answering, exporting -----------------------------------------
     async def get(self, company_id: str, campaign_id: str) -> dict[str, Any]:
