@@ -144,29 +144,6 @@ class Profile(ProfileFields):
     version: int = 1
 
 
-class ProfileOwnerView(BaseModel):
-    """The profile as its owner sees it: everything she gave."""
-
-    candidate_id: str
-    display_name: str
-    email: str | None
-    phone: str | None
-    school: str | None
-    faculty: str | None
-    graduation_year: int | None
-    self_pr: str | None
-    industries: list[str]
-    job_types: list[str]
-    location: str | None
-    languages: list[Language]
-    selection_progress: list[SelectionProgress]
-    personality: PersonalityResult | None
-    has_photo: bool
-    created_at: datetime
-    updated_at: datetime
-    last_active_at: datetime
-
-
 class ProfileRecruiterView(BaseModel):
     """The profile as a recruiter sees it: no contact points (contact goes through scouts)."""
 
@@ -184,6 +161,15 @@ class ProfileRecruiterView(BaseModel):
     personality: PersonalityResult | None
     has_photo: bool
     last_active_at: datetime
+
+
+class ProfileOwnerView(ProfileRecruiterView):
+    """The profile as its owner sees it: everything she gave, her contact points included."""
+
+    email: str | None
+    phone: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 class ProfilePage(BaseModel):
