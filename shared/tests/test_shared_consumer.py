@@ -2,6 +2,8 @@
 
 import asyncio
 
+from pymongo.errors import OperationFailure
+
 from tsunagu_shared import db as database
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.kafka import EventConsumer, EventPublisher, PermanentError, ensure_topics
@@ -126,3 +128,42 @@ async def test_a_redelivered_event_is_processed_once():
         await h.publisher.publish(third)
         await wait_until(lambda: third.id in handled)
     assert handled == [first.id, second.id, third.id]
+
+
+class StoreFailingOnce(ProcessedEvents):
+    """The processed-event store refuses one write with an error no retry rule knows."""
+
+    def __init__(self, db, group, fail_on: str) -> None:
+        super().__init__(db, group)
+        self.fail_on = fail_on
+
+    async def mark(self, event_id: str) -> None:
+        if event_id == self.fail_on:
+            self.fail_on = ""
+            raise OperationFailure("simulated: write refused")
+        await super().mark(event_id)
+
+
+async def test_a_batch_interrupted_by_an_unexpected_error_is_read_again_and_the_loop_lives_on():
+    handled: list[str] = []
+
+    async def handle(envelope: Envelope) -> None:
+        handled.append(envelope.id)
+
+    events = [Envelope.wrap(build(ScoutSent), source="tests") for _ in range(3)]
+    async with Harness(handle) as h:
+        await h.consumer.stop()
+        h.task.cancel()
+        h.consumer = h.new_consumer(kafka_group="probe-interrupted")
+        h.consumer._processed = StoreFailingOnce(h.mongo[f"{h.prefix.strip('.')}_probe"], "probe", events[1].id)
+        for envelope in events:  # one key: one partition, one batch, in this order
+            await h.publisher.publish(envelope)
+        await h.consumer.start()
+        h.task = asyncio.create_task(h.consumer.run())
+        await wait_until(lambda: events[2].id in handled)
+        later = Envelope.wrap(build(ScoutSent), source="tests")
+        await h.publisher.publish(later)
+        await wait_until(lambda: later.id in handled)
+        assert not h.task.done()
+    # the interrupted event is handled again (at least once); nothing after it is skipped
+    assert handled == [events[0].id, events[1].id, events[1].id, events[2].id, later.id]

@@ -89,9 +89,10 @@ class OutboxRelay:
         while not self._stopping.is_set():
             try:
                 published = await self.flush()
-            except Exception:
+            except Exception as exc:
                 log.exception("outbox_flush_failed")
                 published = 0
+                await self._recover(exc)
             if published == 0:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
@@ -102,6 +103,12 @@ class OutboxRelay:
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+
+    async def _recover(self, error: Exception) -> None:
+        try:
+            await self._publisher.recover(error)
+        except Exception:
+            log.exception("outbox_producer_recovery_failed")  # tried again after the next failure
 
     async def flush(self, batch_size: int = 500) -> int:
         """Publish every pending event once; return how many went out.

@@ -7,6 +7,10 @@
   goes on with the next record.
 - A TransientError (or the database/broker being unreachable) is retried with
   backoff, without limit: the partition pauses rather than losing the record.
+- The loop never dies quietly: a failed poll or commit is logged and retried, and a
+  batch interrupted by an error is read again from its first unfinished record (a
+  consumer task that ended while its heartbeat kept it in the group would hold its
+  partitions forever).
 """
 
 import asyncio
@@ -15,6 +19,7 @@ from datetime import datetime, timezone
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from prometheus_client import Counter
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
@@ -90,13 +95,43 @@ class EventConsumer:
     async def run(self) -> None:
         """Consume until stopped."""
         while not self._stopping.is_set():
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+            try:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+            except KafkaError as exc:
+                log.warning("consumer_poll_failed", group=self.group, error=str(exc))
+                await asyncio.sleep(self._backoff)
+                continue
             for tp, records in batches.items():
-                for record in records:
-                    await self._process(record)
-                # one commit per partition batch: a crash before it replays records the
-                # processed-event store already knows
-                await self._consumer.commit({tp: records[-1].offset + 1})
+                await self._consume_batch(tp, records)
+
+    async def _consume_batch(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        """Process a partition's batch in order, then commit once: a crash before the commit
+        replays records the processed-event store already knows."""
+        done: int | None = None
+        try:
+            for record in records:
+                await self._process(record)
+                done = record.offset + 1
+        except Exception:
+            log.exception("consumer_batch_interrupted", group=self.group, topic=tp.topic, partition=tp.partition)
+            self._rewind(tp, records[0].offset if done is None else done)
+            await asyncio.sleep(self._backoff)
+        if done is not None:
+            await self._commit(tp, done)
+
+    def _rewind(self, tp: TopicPartition, offset: int) -> None:
+        try:
+            self._consumer.seek(tp, offset)
+        except IllegalStateError:
+            pass  # no longer ours: its next owner starts from the last commit
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        try:
+            await self._consumer.commit({tp: offset})
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("consumer_commit_refused", group=self.group, partition=tp.partition, error=str(exc))
+        except KafkaError as exc:  # broker away: the records are replayed later and skipped as seen
+            log.warning("consumer_commit_failed", group=self.group, partition=tp.partition, error=str(exc))
 
     async def _process(self, record: ConsumerRecord) -> None:
         size = len(record.value or b"")

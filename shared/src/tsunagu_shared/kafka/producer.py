@@ -4,6 +4,9 @@ import asyncio
 
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidProducerEpoch, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId,
+)
 from prometheus_client import Counter
 
 from tsunagu_shared.envelope import Envelope
@@ -14,6 +17,10 @@ log = structlog.get_logger(__name__)
 
 PUBLISHED = Counter("tsunagu_events_published_total", "Events published to Kafka", ["topic", "type"])
 
+# After these the idempotent producer's sequence state is wrong for good (seen after a
+# broker restart): only a new producer, with a new producer id, can send again.
+_BROKEN_PRODUCER = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
+
 
 class EventPublisher:
     """Publishes envelopes to their event type's topic, keyed by subject."""
@@ -22,18 +29,27 @@ class EventPublisher:
         self, *, bootstrap: str, topic_prefix: str = "", client_id: str = "tsunagu", options: dict | None = None
     ) -> None:
         self._prefix = topic_prefix
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
-            client_id=client_id,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=2,
-            request_timeout_ms=15_000,
-            **(options or {}),
+        self._settings = dict(
+            bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
+            linger_ms=2, request_timeout_ms=15_000, **(options or {}),
         )
+        self._producer = AIOKafkaProducer(**self._settings)
 
     async def start(self) -> None:
         await self._producer.start()
+
+    async def recover(self, error: BaseException) -> bool:
+        """Replace the producer when `error` left it unable to send again; True if replaced.
+
+        Callers that failed a send (the outbox relay) call this and retry: the events are
+        still in their outbox, and a re-sent event keeps its id (consumers skip repeats)."""
+        if not isinstance(error, _BROKEN_PRODUCER):
+            return False
+        log.warning("producer_replaced", error=type(error).__name__)
+        broken, self._producer = self._producer, AIOKafkaProducer(**self._settings)
+        await asyncio.gather(broken.stop(), return_exceptions=True)
+        await self._producer.start()
+        return True
 
     async def stop(self) -> None:
         await self._producer.stop()
