@@ -28,6 +28,8 @@ from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.testing import ServiceProcess, isolated_settings
 
+from tsunagu_notify.adapters.channels.line import retry_key
+from tsunagu_notify.adapters.delivery_queue import idempotency_key
 from tsunagu_notify.config import NotifySettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,9 +111,9 @@ def idempotency_key_of(message: dict) -> str | None:
 
 @dataclass
 class Ledger:
-    """What became of each intent: emails the SMTP emulator received, decisions notify recorded."""
+    """What became of each intent: messages the provider emulator accepted, decisions notify recorded."""
 
-    emails: Counter = field(default_factory=Counter)   # intent id -> emails received
+    emails: Counter = field(default_factory=Counter)   # intent id -> messages accepted (email, or LINE pushes)
     decisions: dict[str, list[dict]] = field(default_factory=dict)  # intent id -> decisions
 
     def problems(self, *, sendable: set[str], suppressible: set[str]) -> list[str]:
@@ -160,10 +162,12 @@ class NotifyUnderTest:
     """notify as a real process (`python -m tsunagu_notify`) on this run's broker and database,
     with its own topic prefix and database, talking to in-process provider emulators."""
 
-    def __init__(self, **environment: str) -> None:
+    def __init__(self, *, channel: str = "email", **environment: str) -> None:
         self.settings = isolated_settings(NotifySettings, environment="test")
         self.extra_env = environment
         self.run = uuid.uuid4().hex[:8]
+        self.channel = channel  # where registered people want to be reached: "email" or "line"
+        self.intents_by_retry_key: dict[str, str] = {}
 
     async def __aenter__(self) -> "NotifyUnderTest":
         self.emulators = await start_emulators(EmulatorPorts(control=0, twilio=0, line=0, smtp=0))
@@ -204,13 +208,14 @@ class NotifyUnderTest:
 
     async def register(self, recipients: list[str], *, timeout: float = 60,
                        quiet_hours: tuple[str, str] = ("21:00", "08:00")) -> None:
-        """Her contact preferences arrive from profile (email consent, email preferred)."""
+        """Her contact preferences arrive from profile (consent and preference for this run's
+        channel); on LINE, her account is linked through notify's API as a support desk would."""
         consent = ChannelConsent(consented=True, consented_at=CONSENT_AT, source="profile")
         futures = []
         for recipient in recipients:
             event = ContactPreferencesChanged(
                 candidate_id=recipient, display_name=f"学生{recipient}", email=f"{recipient}@example.jp",
-                channels={"email": consent}, preferred_channel="email", changed_at=CONSENT_AT,
+                channels={self.channel: consent}, preferred_channel=self.channel, changed_at=CONSENT_AT,
                 quiet_hours_start=quiet_hours[0], quiet_hours_end=quiet_hours[1])
             futures.append(await self.publisher.send(Envelope.wrap(event, source="tsunagu/fault-test")))
         await asyncio.gather(*futures)
@@ -219,6 +224,15 @@ class NotifyUnderTest:
             return await self.db.recipients.count_documents(
                 {"_id": {"$in": recipients}, "state.known": True}) == len(recipients)
         await until(all_known, timeout=timeout, what=f"{len(recipients)} recipients in notify's directory")
+        if self.channel == "line":
+            for recipient in recipients:
+                linked = await self.http.put(f"/recipients/{recipient}/line", json={"line_user_id": f"U{recipient}"},
+                                             headers=self.admin_headers())
+                assert linked.status_code == 204, linked.text
+
+    def sent(self) -> list[dict]:
+        """Messages the emulator of this run's channel accepted."""
+        return self.emulators.recorder.sent(self.channel)
 
     async def publish(self, events: list, *, pace_per_second: float | None = None) -> None:
         """Publish envelopes (acks=all), optionally at a steady rate."""
@@ -232,11 +246,22 @@ class NotifyUnderTest:
         await asyncio.gather(*futures)
 
     def emails_by_intent(self) -> Counter:
+        """Accepted messages per intent: emails by the key in their Message-ID, LINE pushes
+        by their X-Line-Retry-Key (derived from the same key)."""
         counts: Counter = Counter()
-        for message in self.emulators.recorder.sent("email"):
+        for message in self.sent():
+            if self.channel == "line":
+                counts[self.intents_by_retry_key.get(message.get("retry_key"), f"unknown:{message.get('retry_key')}")] += 1
+                continue
             key = idempotency_key_of(message)
             counts[key.split(":")[0] if key else f"unparsed:{message.get('message_id')}"] += 1
         return counts
+
+    def expect(self, events: list) -> None:
+        """Remember which LINE retry key belongs to which intent."""
+        for event in events:
+            key = retry_key(idempotency_key(event.intent_id, event.recipient_id, "line"))
+            self.intents_by_retry_key[key] = event.intent_id
 
     async def decisions_by_intent(self, recipients: list[str]) -> dict[str, list[dict]]:
         """Every decision notify recorded, read through its decisions API (admin)."""
@@ -253,7 +278,7 @@ class NotifyUnderTest:
 
     async def wait_settled(self, expected_emails: int, expected_decisions: int, *, timeout: float) -> None:
         async def progress():
-            return (f"{len(self.emulators.recorder.sent('email'))}/{expected_emails} emails, "
+            return (f"{len(self.sent())}/{expected_emails} messages, "
                     f"{await self.db.decisions.count_documents({})}/{expected_decisions} decisions")
 
         await until(lambda: self.settled(expected_emails, expected_decisions), timeout=timeout, every=1.0,
@@ -261,7 +286,7 @@ class NotifyUnderTest:
 
     async def settled(self, expected_emails: int, expected_decisions: int) -> bool:
         """All expected emails received and every intent decided, with nothing pending delivery."""
-        if len(self.emulators.recorder.sent("email")) < expected_emails:
+        if len(self.sent()) < expected_emails:
             return False
         if await self.db.decisions.count_documents({}) < expected_decisions:
             return False
