@@ -195,8 +195,10 @@ async def _reminders(tl: Timeline, applicants: list[Person], responder: Person, 
     """Reminders to non-responders before the deadline, if this build has the sequence."""
     silent = [p for p in applicants if p is not responder]
     try:
-        await tl.await_decisions(silent[0], lambda ds: any(map(_is("campaign_reminder"), ds)),
-                                 what="a campaign reminder", timeout=12)
+        # a reminder may first be deferred (too soon after the campaign message): wait for the send
+        for person in silent:
+            await tl.await_decisions(person, lambda ds: any(map(_is("campaign_reminder", action="send"), ds)),
+                                     what=f"a campaign reminder to {person.name}", timeout=20)
         summary.reminders_available = True
     except TimeoutError:
         tl.note("no campaign_reminder decision appeared before the deadline: this build has no reminder "
