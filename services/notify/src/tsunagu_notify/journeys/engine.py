@@ -90,11 +90,11 @@ class JourneyRunner:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                for _ in range(1000):
-                    step = await self._engine.journeys.claim_due(self._engine.clock.now(), timedelta(minutes=5))
-                    if step is None:
-                        break
-                    await self._engine.fire(step)
+                journeys = self._engine.journeys
+                for step_id in await journeys.due(self._engine.clock.now()):
+                    step = await journeys.claim(step_id, self._engine.clock.now(), timedelta(minutes=5))
+                    if step is not None:
+                        await self._engine.fire(step)
             except Exception:
                 log.exception("journey_runner_failed")
             try:

@@ -13,6 +13,11 @@ STEPS, ATTRIBUTES, ANSWERS = "journey_steps", "attributes", "survey_answers"
 _OPEN = ["pending", "claimed"]
 
 
+def _due_or_expired(now: datetime) -> dict[str, Any]:
+    return {"$or": [{"status": "pending", "due_at": {"$lte": now}},
+                    {"status": "claimed", "lease_until": {"$lt": now}}]}
+
+
 class JourneyStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.steps = db[STEPS]
@@ -34,12 +39,23 @@ class JourneyStore:
         except DuplicateKeyError:
             return False
 
-    async def claim_due(self, now: datetime, lease: timedelta) -> PlannedStep | None:
+    async def due(self, now: datetime, *, limit: int = 200) -> list[str]:
+        """Ids of steps due now (or whose claim expired), earliest first; a read, never a write.
+
+        FerretDB scans the collection for this filter, so it is a plain find (no write turn
+        taken); the claim itself goes by `_id`."""
+        cursor = self.steps.find(_due_or_expired(now), {"_id": 1, "due_at": 1}).limit(limit)
+        return [d["_id"] for d in sorted(await cursor.to_list(), key=lambda d: d["due_at"])]
+
+    async def claim(self, step_id: str, now: datetime, lease: timedelta) -> PlannedStep | None:
+        """Take one due step for `lease`; None when it is not due or another runner took it first.
+
+        A conditional update whose filter starts with the `_id` equality (narrowed by `_id`), so
+        two runners racing for the same step cannot both win it."""
         doc = await self.steps.find_one_and_update(
-            {"$or": [{"status": "pending", "due_at": {"$lte": now}},
-                     {"status": "claimed", "lease_until": {"$lt": now}}]},
+            {"_id": step_id, **_due_or_expired(now)},
             {"$set": {"status": "claimed", "lease_until": now + lease}},
-            sort=[("due_at", ASCENDING)], return_document=ReturnDocument.AFTER,
+            return_document=ReturnDocument.AFTER,
         )
         return PlannedStep.model_validate(doc) if doc else None
 
