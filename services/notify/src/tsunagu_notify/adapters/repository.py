@@ -1,11 +1,11 @@
 """Where notify keeps its state: a small protocol-free Mongo store, one collection per concern.
 
-Per-recipient policy state is one document with a `version`. FerretDB 1.24 on SQLite
-pushes down only a filter that is exactly `{_id: value}`; any other filter (a classic
-compare-and-set `{_id, version}` included) decodes the whole collection. So a change is
-compare-and-set by a unique insert instead: the writer that loaded version v claims
-`<recipient>#<v+1>` in `recipient_versions` (a primary-key insert; only one writer can
-win it) and then writes the document by `_id` alone. Two writers (the intent consumer and
+Per-recipient policy state is one document with a `version`. A change is compare-and-set
+by a unique insert: the writer that loaded version v claims `<recipient>#<v+1>` in
+`recipient_versions` (a primary-key insert; only one writer can win it) and then writes the
+document by `_id` alone. (Unpatched FerretDB scanned the collection for `{_id, version}`; the
+patched build does not, but a one-write `{_id, version}` compare-and-set showed no clear gain
+over the claim: bench/micro_notify_save.py, docs/notify.md.) Two writers (the intent consumer and
 the scheduler, or two consumers during a rebalance) can therefore never both count against
 the same cap. The decision made is stored in that same write (`decided.<intent>`)
 together with its events (outbox).
