@@ -35,7 +35,9 @@ TOMBSTONE = "_tombstone"
 # not a count, so that removing a published id is idempotent and needs no condition:
 # a condition would make FerretDB scan the collection, and a count goes wrong when two
 # relays acknowledge the same event or a tombstone replaced the document meanwhile).
-HAS_PENDING = {f"{PENDING}.0": {"$exists": True}}
+# (ids are strings, so `$gt: ""` matches a non-empty list, and MongoDB answers it from the
+# multikey index on `_pending`.)
+HAS_PENDING = {PENDING: {"$gt": ""}}
 FLUSHED = {f"{PENDING}.0": {"$exists": False}}
 
 
@@ -66,14 +68,21 @@ NOT_DELETED = {TOMBSTONE: {"$ne": True}}
 
 
 class OutboxRelay:
-    """Publishes the outboxes of the given collections, oldest first."""
+    """Publishes the outboxes of the given collections, oldest first.
+
+    Writers in this process wake it at once. Without a wake it looks again after
+    `poll_seconds`, and after each look that found nothing it waits twice as long, up to
+    `max_idle_seconds`: the look scans every outbox collection on FerretDB, and events are
+    rarely left behind by anyone but a crashed process (found at start-up)."""
 
     def __init__(
-        self, *, db: AsyncDatabase, collections: list[str], publisher: EventPublisher, poll_seconds: float = 0.5
+        self, *, db: AsyncDatabase, collections: list[str], publisher: EventPublisher, poll_seconds: float = 0.5,
+        max_idle_seconds: float = 5.0,
     ) -> None:
         self._collections: list[AsyncCollection] = [db[name] for name in collections]
         self._publisher = publisher
         self._poll = poll_seconds
+        self._max_idle = max(max_idle_seconds, poll_seconds)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -86,6 +95,7 @@ class OutboxRelay:
             await collection.create_index(PENDING)
 
     async def run(self) -> None:
+        idle = self._poll
         while not self._stopping.is_set():
             try:
                 published = await self.flush()
@@ -93,12 +103,15 @@ class OutboxRelay:
                 log.exception("outbox_flush_failed")
                 published = 0
                 await self._recover(exc)
-            if published == 0:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
+            if published:
+                idle = self._poll
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+                idle = self._poll
+            except TimeoutError:
+                idle = min(idle * 2, self._max_idle)
+            self._wake.clear()
 
     def stop(self) -> None:
         self._stopping.set()
