@@ -25,5 +25,6 @@ class ScoutSettings(ServiceSettings):
     campaign_chunk_max_bytes: int = 4_000_000  # a database document holds at most 16 MB
     campaign_stale_seconds: float = 60.0  # a running import not written for this long is resumed elsewhere
     campaign_resume_seconds: float = 15.0  # how often to look for such imports
+    campaign_max_resumes: int = 3  # then the import is reported failed (a job that kills or fails every process)
     campaign_max_bytes: int = 20_000_000
     campaign_max_rows: int = 50_000

@@ -5,6 +5,7 @@ including a chunk whose writes were done but not yet marked done when the proces
 import asyncio
 import time
 from collections import defaultdict
+from datetime import timedelta
 
 import httpx
 from pymongo import AsyncMongoClient
@@ -21,7 +22,7 @@ ROWS = 3000
 
 
 async def job_state(client: httpx.AsyncClient, campaign_id: str, headers: dict) -> dict:
-    response = await client.get(f"/campaigns/{campaign_id}", headers=headers, timeout=10)
+    response = await client.get(f"/campaigns/{campaign_id}", headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -74,7 +75,7 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
     service = ServiceProcess("scout", env=env)
     await service.start()
     try:
-        async with httpx.AsyncClient(base_url=service.url) as client:
+        async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
             plan = {"name": "standard", "monthly_quota": {"regular": 10, "premium": 2}, "max_awaiting": 50}
             created = await client.post("/admin/companies", json={"company_id": "acme", "name": "Acme Inc.",
                                                                   "plan": plan}, headers=admin)
@@ -83,7 +84,7 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
                                      headers=admin)
             assert added.status_code == 200, added.text
             upload = await client.post("/campaigns", files={"file": ("a.csv", "\r\n".join(lines).encode())},
-                                       data={"name": "spring", "mode": "partial"}, headers=recruiter, timeout=60)
+                                       data={"name": "spring", "mode": "partial"}, headers=recruiter)
             assert upload.status_code == 202, upload.text
             campaign_id = upload.json()["campaign_id"]
             mid = await poll(client, campaign_id, recruiter, lambda j: 0 < j["rows_done"] < ROWS, timeout=60,
@@ -93,7 +94,7 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
         await reopen_last_done_chunk(settings, campaign_id)
 
         await service.start()
-        async with httpx.AsyncClient(base_url=service.url) as client:
+        async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
             stalled = await job_state(client, campaign_id, recruiter)
             assert stalled["status"] == "running" and stalled["rows_done"] < ROWS  # the dead process stopped it
             job = await poll(client, campaign_id, recruiter, lambda j: j["status"] != "running", timeout=120,
@@ -131,3 +132,33 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
     assert all(len(ids) == 1 for ids in events_of.values()), "a replayed row published a second, different event"
     finished = {e.id for e in envelopes if e.type == "CampaignImported"}
     assert len(finished) == 1
+
+
+def stalled_job(campaign_id: str, clock, **fields) -> dict:
+    return {"_id": campaign_id, "company_id": "acme", "company_name": "acme Inc.", "recruiter_id": "rec-1",
+            "name": "spring", "template_id": None, "deadline": None, "mode": "partial", "headers": ["name"],
+            "columns": {"name": "name"}, "status": "running", "rows_total": 10, "rows_done": 0, "rows_imported": 0,
+            "rows_failed": 0, "errors": [], "created_at": clock(), "finished_at": None, **fields}
+
+
+async def test_a_job_that_cannot_be_resumed_is_reported_failed_with_the_reason(stack):
+    """Jobs from before imports were durable, and jobs that stopped every process that ran them,
+    end as failed with a reason the recruiter can act on instead of running forever."""
+    await stack.company("acme")
+    long_ago = stack.clock() - timedelta(hours=1)
+    await stack.container.campaigns.campaigns.add(stalled_job("cmp_legacy", stack.clock))
+    await stack.container.campaigns.campaigns.add(stalled_job(
+        "cmp_poison", stack.clock, chunks_total=1, runner="dead-pod", heartbeat_at=long_ago,
+        resumes=stack.settings.campaign_max_resumes))
+    await stack.container.campaigns.campaigns.add(stalled_job(
+        "cmp_alive", stack.clock, chunks_total=1, runner="live-pod", heartbeat_at=stack.clock()))
+
+    assert await stack.container.campaigns.resume_stalled() == 2
+    headers = stack.recruiter("acme")
+    legacy = (await stack.client.get("/campaigns/cmp_legacy", headers=headers)).json()
+    poison = (await stack.client.get("/campaigns/cmp_poison", headers=headers)).json()
+    alive = (await stack.client.get("/campaigns/cmp_alive", headers=headers)).json()
+    assert (legacy["status"], poison["status"], alive["status"]) == ("failed", "failed", "running")
+    assert "upload the file again" in legacy["failure"]
+    assert "stopped 4 times" in poison["failure"] and poison["finished_at"]
+    assert alive["runner"] == "live-pod"  # a job still beating is left to its process

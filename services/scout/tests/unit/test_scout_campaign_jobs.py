@@ -44,3 +44,13 @@ def test_created_candidate_id_is_the_same_on_replay_and_differs_by_row_and_campa
 def test_a_row_survives_its_round_trip_through_a_chunk_document():
     row = ApplicantRow(7, "山田花子", None, "08011112222", "cand-1", {"ATS ID": "A-7", "メモ": "一次面接済"})
     assert campaign_jobs.row_from_document(campaign_jobs.row_document(row)) == row
+
+
+def test_a_stalled_job_is_resumed_a_bounded_number_of_times():
+    assert campaign_jobs.why_not_resumable({"chunks_total": 3}, max_resumes=3) is None
+    assert campaign_jobs.why_not_resumable({"chunks_total": 3, "resumes": 2}, max_resumes=3) is None
+    assert "stopped 4 times" in campaign_jobs.why_not_resumable({"chunks_total": 3, "resumes": 3}, max_resumes=3)
+
+
+def test_a_job_without_stored_rows_cannot_be_resumed_and_says_to_upload_again():
+    assert "upload the file again" in campaign_jobs.why_not_resumable({"resumes": 0}, max_resumes=3)

@@ -77,13 +77,15 @@ class MongoCampaigns:
         """Running jobs whose runner has not written since `cutoff` (or never recorded a heartbeat)."""
         query = {"status": "running",
                  "$or": [{"heartbeat_at": {"$lt": cutoff}}, {"heartbeat_at": {"$exists": False}}]}
-        return await self._campaigns.find(query, {"runner": 1, "heartbeat_at": 1}).to_list()
+        return await self._campaigns.find(query, {"runner": 1, "heartbeat_at": 1, "resumes": 1,
+                                                  "chunks_total": 1}).to_list()
 
     async def claim(self, stalled: dict[str, Any], *, runner: str, now: datetime) -> bool:
-        """Take a stalled job over, unless another process took it (or its runner wrote) first."""
+        """Take a stalled job over (counting the resume), unless another process took it (or its
+        runner wrote) first."""
         result = await self._campaigns.update_one(
             {"_id": stalled["_id"], "runner": stalled.get("runner"), "heartbeat_at": stalled.get("heartbeat_at")},
-            {"$set": {"runner": runner, "heartbeat_at": now}},
+            {"$set": {"runner": runner, "heartbeat_at": now}, "$inc": {"resumes": 1}},
         )
         return result.matched_count == 1
 

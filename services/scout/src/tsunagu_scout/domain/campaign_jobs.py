@@ -64,3 +64,15 @@ def chunk_rows(rows: list[ApplicantRow], *, max_rows: int, max_bytes: int) -> li
 def chunk_id(campaign_id: str, n: int) -> str:
     """The `_id` of chunk n of a campaign (chunks are read and written by `_id` alone)."""
     return f"{campaign_id}:{n}"
+
+
+def why_not_resumable(job: dict[str, Any], *, max_resumes: int) -> str | None:
+    """Why a stalled import job must be reported failed instead of continued, or None to continue
+    it. `job["resumes"]` is how often it was resumed before (its first run is not a resume)."""
+    if "chunks_total" not in job:
+        return ("the import was interrupted by a restart of the service before imports could be "
+                "resumed; upload the file again")
+    if job.get("resumes", 0) >= max_resumes:
+        return (f"the import stopped {max_resumes + 1} times (its service process died or failed); "
+                "the rows imported so far are kept, upload the rest again or contact support")
+    return None

@@ -26,8 +26,10 @@ async def upload_campaign(
     deadline: Annotated[datetime | None, Form(description="Respond-by time; reminders go out before it")] = None,
 ) -> dict:
     """Start importing an applicant CSV. 422 when the file as a whole is unreadable (encoding, header,
-    mapping). Rows are then checked one by one: all_or_nothing imports nothing if any row is bad;
-    partial imports the good rows. Poll GET /campaigns/{id} for progress and the per-row error report."""
+    mapping). Rows are then checked one by one: all_or_nothing imports nothing if any row is bad (the
+    answer is then already `rejected`, with the per-row report); partial imports the good rows. The
+    rows are stored before the answer, so the job finishes even if the service restarts meanwhile.
+    Poll GET /campaigns/{id} for progress and the per-row error report."""
     company, me = recruiter
     if template_id and await container.companies.companies.template(company.company_id, template_id) is None:
         raise Invalid(f"template_id: no template {template_id} in your company")

@@ -90,19 +90,27 @@ class CampaignHandlers:
         return self._public(await self.campaigns.get(campaign["_id"]))
 
     async def resume_stalled(self) -> int:
-        """Claim the running imports whose process stopped writing (crashed, redeployed) and
-        continue them here from their first chunk not done. Returns how many were taken over."""
+        """Claim the running imports whose process stopped writing (crashed, redeployed, failed) and
+        continue them here from their first chunk not done; report as failed those that cannot be
+        resumed or were resumed too often. Returns how many were taken over."""
         now = self.clock()
         cutoff = now - timedelta(seconds=self.settings.campaign_stale_seconds)
-        resumed = 0
+        taken = 0
         for stalled in await self.campaigns.stalled(cutoff):
             if stalled["_id"] in self.jobs:
                 continue  # ours, only slow
-            if await self.campaigns.claim(stalled, runner=self.runner, now=now):
-                log.warning("campaign_import_resumed", campaign_id=stalled["_id"], previous_runner=stalled.get("runner"))
-                self._launch(stalled["_id"])
-                resumed += 1
-        return resumed
+            if not await self.campaigns.claim(stalled, runner=self.runner, now=now):
+                continue  # another process was first
+            taken += 1
+            reason = campaign_jobs.why_not_resumable(stalled, max_resumes=self.settings.campaign_max_resumes)
+            if reason:
+                log.error("campaign_import_abandoned", campaign_id=stalled["_id"], reason=reason)
+                await self.campaigns.conclude(stalled["_id"], self.runner,
+                                              {"status": "failed", "failure": reason, "finished_at": now})
+                continue
+            log.warning("campaign_import_resumed", campaign_id=stalled["_id"], previous_runner=stalled.get("runner"))
+            self._launch(stalled["_id"])
+        return taken
 
     def _launch(self, campaign_id: str) -> None:
         task = asyncio.create_task(self._run(campaign_id), name=f"campaign-{campaign_id}")
@@ -116,18 +124,15 @@ class CampaignHandlers:
             raise  # shutdown: the job stays running and another process resumes it
         except TakenOver:
             log.warning("campaign_import_taken_over", campaign_id=campaign_id, runner=self.runner)
-        except Exception as exc:
-            log.exception("campaign_import_failed", campaign_id=campaign_id)
-            await self.campaigns.conclude(campaign_id, self.runner, {"status": "failed", "failure": str(exc),
-                                                                     "finished_at": self.clock()})
+        except Exception:
+            # Its heartbeat stops: the resumer (of any process) retries it from its first chunk not
+            # done, and reports it failed after campaign_max_resumes attempts.
+            log.exception("campaign_import_interrupted", campaign_id=campaign_id)
 
     async def _import(self, campaign_id: str) -> None:
         campaign = await self.campaigns.get(campaign_id)
         if campaign is None or campaign["status"] != "running":
             return
-        if "chunks_total" not in campaign:
-            raise RuntimeError("the import was interrupted by a restart before imports could be resumed; "
-                               "upload the file again")
         emails, _ = await self.candidates.directory()
         failed, imported = campaign["rows_failed"], 0
         for n in range(campaign["chunks_total"]):
