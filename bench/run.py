@@ -50,7 +50,8 @@ def markdown(result: dict) -> str:
     m = result["machine"]
     lines = [f"# Tsunagu benchmarks — {result['date']}", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}, "
-             f"commit {m['commit']}; load average at start {m['load_average_at_start']} (shared machine).", "",
+             f"commit {m['commit']}; load average at start {m['load_average_at_start']} (shared machine)."
+             + (f" {result['note']}" if result.get("note") else ""), "",
              "| benchmark | figure | value | unit | baseline (same run) | baseline value | ratio | target | met |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in result["figures"]:
@@ -77,8 +78,9 @@ def module_of(row: dict) -> str:
 
 
 def merge_earlier_run(path: Path, result: dict, ran: list[str]) -> None:
-    """Running some benchmarks again the same day replaces only their figures in that day's file."""
-    if not path.exists():
+    """Running some benchmarks again the same day replaces only their figures in that day's file;
+    a run of every benchmark replaces the file (its date, machine and load are this run's)."""
+    if not path.exists() or set(ran) >= set(BENCHMARKS):
         return
     earlier = json.loads(path.read_text())
     kept = [row for row in earlier["figures"] if module_of(row) not in ran]
