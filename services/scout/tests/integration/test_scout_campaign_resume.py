@@ -120,7 +120,8 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
     finally:
         await mongo.close()
     assert sorted(a["row"] for a in applicants) == list(range(2, ROWS + 2))  # one applicant per row
-    assert {a["candidate_id"] for a in applicants} == {applicant_candidate_id(campaign_id, r) for r in range(2, ROWS + 2)}
+    created = {applicant_candidate_id(campaign_id, r) for r in range(2, ROWS + 2)}
+    assert {a["candidate_id"] for a in applicants} == created
     assert len(candidates) == ROWS  # no second identity for a replayed row
     assert chunks_left == 0  # the stored input (personal data) is gone once the job finished
 
