@@ -65,6 +65,7 @@ def tombstone(document_id: Any, *envelopes: Envelope) -> dict[str, Any]:
 
 
 NOT_DELETED = {TOMBSTONE: {"$ne": True}}
+ACK_COMMAND_SIZE = 50
 
 
 class OutboxRelay:
@@ -159,8 +160,10 @@ class OutboxRelay:
         acknowledgements = [
             UpdateOne({"_id": doc["_id"]}, _acknowledgement(doc, entries)) for doc, entries in entries_by_doc
         ]
-        if acknowledgements:
-            await collection.bulk_write(acknowledgements, ordered=False)
+        # in small commands: each holds the database's single write turn while it runs, and a
+        # long one makes every other writer of the service (an import, an API call) wait behind it
+        for start in range(0, len(acknowledgements), ACK_COMMAND_SIZE):
+            await collection.bulk_write(acknowledgements[start:start + ACK_COMMAND_SIZE], ordered=False)
         tombstones = [doc["_id"] for doc in docs if doc.get(TOMBSTONE)]
         if tombstones:
             await collection.delete_many({"_id": {"$in": tombstones}, TOMBSTONE: True, **FLUSHED})
