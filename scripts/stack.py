@@ -12,19 +12,17 @@ run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PO
 TSUNAGU_MONGO_PORT, TSUNAGU_POSTGRES_PORT, TSUNAGU_PORT_BASE (services),
 TSUNAGU_EMULATOR_PORT_BASE.
 
-The database is FerretDB (MongoDB wire protocol) on SQLite, or on PostgreSQL with
-TSUNAGU_DB_BACKEND=postgresql (FerretDB 1.24's SQLite backend pushes no filter but
-`{_id: x}` down to SQL; PostgreSQL pushes equality filters down, but its connection
-pool was exhausted under a 10,000-row import here). PostgreSQL runs with fsync off:
-this stack is for development and tests only.
+The database is FerretDB (MongoDB wire protocol) built with our patches
+(infra/ferretdb/patches) on SQLite, or on PostgreSQL with TSUNAGU_DB_BACKEND=postgresql
+(it also pushes equality filters on other fields down to SQL, but needs a system
+package). PostgreSQL runs with fsync off: this stack is for development and tests only.
 """
 
+import base64
 import hashlib
 import json
-import shutil
-
-import base64
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -171,14 +169,8 @@ def patched_ferretdb(source: Path, env: dict[str, str]) -> Path:
                              check=True, capture_output=True, text=True)
     copy = CACHE / "ferretdb-src"
     if copy.exists():
-        for folder, _, _ in os.walk(copy):
-            os.chmod(folder, 0o755)
-        shutil.rmtree(copy)
-    shutil.copytree(json.loads(listing.stdout)["Dir"], copy)
-    for folder, _, names in os.walk(copy):  # the module cache is read-only
-        os.chmod(folder, 0o755)
-        for name in names:
-            os.chmod(os.path.join(folder, name), 0o644)
+        shutil.rmtree(writable(copy))
+    writable(shutil.copytree(json.loads(listing.stdout)["Dir"], copy))  # the module cache is read-only
     for edit in spec["edits"]:
         path = copy / edit["file"]
         text = path.read_text()
@@ -191,6 +183,15 @@ def patched_ferretdb(source: Path, env: dict[str, str]) -> Path:
     (build / "go.mod").write_text(gomod)
     shutil.copy(source / "go.sum", build / "go.sum")
     return build / "go.mod"
+
+
+def writable(tree: Path) -> Path:
+    """Let us change and delete what is below `tree` (a copy of the read-only Go module cache)."""
+    for folder, _, names in os.walk(tree):
+        os.chmod(folder, 0o755)
+        for name in names:
+            os.chmod(os.path.join(folder, name), 0o644)
+    return Path(tree)
 
 
 def ferretdb_backend() -> list[str]:

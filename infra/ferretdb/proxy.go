@@ -107,17 +107,16 @@ func relay(client net.Conn, upstreamSocket string) {
 			}
 			requestID := int32(binary.LittleEndian.Uint32(frame[4:8]))
 			isWrite, noReply := inspect(frame)
-			held := isWrite
-			if held {
+			if isWrite {
 				takeTurn()
 			}
-			if held && !noReply {
+			if isWrite && !noReply {
 				mu.Lock()
 				waiting[requestID] = true
 				mu.Unlock()
 			}
 			_, err = upstream.Write(frame)
-			if held && noReply {
+			if isWrite && noReply {
 				giveTurn()
 			}
 			if err != nil {
