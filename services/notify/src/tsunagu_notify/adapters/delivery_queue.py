@@ -56,10 +56,17 @@ class DeliveryQueue:
     async def claim(self, doc: dict, now: datetime, lease: timedelta) -> dict | None:
         """Claim the next attempt of a claimable delivery; None when another worker won it."""
         attempt = doc.get("attempts", 0) + 1
+        claim_id = f"{doc['_id']}#{attempt}"
         try:
-            await self._claims.insert_one({"_id": f"{doc['_id']}#{attempt}", "at": now})
+            await self._claims.insert_one({"_id": claim_id, "at": now})
         except DuplicateKeyError:
-            return None
+            # A claim whose delivery update below never landed (the database went away in
+            # between: seen in the outage fault test) would block this attempt for good. Once
+            # its lease is over nobody can be sending under it, so one worker may take it over.
+            taken = await self._claims.find_one_and_update(
+                {"_id": claim_id, "at": {"$lt": now - lease}}, {"$set": {"at": now}})
+            if taken is None:
+                return None
         fields = {"status": "sending", "lease_until": now + lease, "attempts": attempt}
         await self._deliveries.update_one({"_id": doc["_id"]}, {"$set": fields})
         return {**doc, **fields}
