@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileDeleted
 from tsunagu_shared.kafka import EventPublisher
+from tsunagu_shared.outbox import HAS_PENDING
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap
+
+from tsunagu_events.domain import ledger
 
 
 def of_type(envelopes, type_):
@@ -157,6 +160,30 @@ async def test_profile_deleted_frees_her_seat_promotes_the_waitlist_and_erases_h
     assert of_type(intents.envelopes(), "NotificationCancelled")[0].recipient_id == "leaver"
     assert await service.status_of(event_id, "leaver") == "http 404"
     db = service.http._transport.app.state.container.infra.db
+    for collection in ["registrations", "ledger"]:
+        leftovers = [d async for d in db[collection].find({})]
+        assert "leaver" not in repr(leftovers), collection
+
+
+async def test_an_erasure_run_again_empties_versions_a_crash_left_unpruned(service):
+    """A process that died between storing her cancellation and pruning the older versions left
+    them holding her id; the redelivered ProfileDeleted finds nothing to change and must still empty them."""
+    event_id = (await service.publish(capacity=1))["event_id"]
+    assert (await service.register(event_id, "leaver")).status_code == 201
+    handlers = service.http._transport.app.state.container.handlers
+    [registration] = await handlers.registrations.of_candidate("leaver")
+    current = await handlers.seating.event(event_id)
+    changed, facts = ledger.give_up(current, registration_id=registration.registration_id, reason="profile_deleted",
+                                    now=datetime.now(timezone.utc))
+    assert await handlers.seating.events.commit(changed, *handlers._wrap(facts))  # ... and the process died here
+    db = handlers.seating.events._ledger.database
+    assert "leaver" in repr([d async for d in db["ledger"].find({})])
+
+    await handlers.forget_candidate(candidate_id="leaver")
+    for _ in range(200):  # her cancellation's own envelope leaves once the relay published it
+        if not await db["ledger"].count_documents(HAS_PENDING):
+            break
+        await asyncio.sleep(0.05)
     for collection in ["registrations", "ledger"]:
         leftovers = [d async for d in db[collection].find({})]
         assert "leaver" not in repr(leftovers), collection

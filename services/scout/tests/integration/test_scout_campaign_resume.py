@@ -103,9 +103,11 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
             ("completed", ROWS, ROWS, ROWS, 0)
 
         async with TopicReader(topic_name(SCOUT_EVENTS, settings.topic_prefix)) as reader:
-            def every_row_published(_records) -> bool:
-                return len({e.subject for e in reader.envelopes() if e.type == "CampaignApplicantImported"}) >= ROWS
-            await reader.wait_for(every_row_published, timeout=90)
+            def every_row_and_the_end_published(_records) -> bool:
+                seen = reader.envelopes()
+                return (len({e.subject for e in seen if e.type == "CampaignApplicantImported"}) >= ROWS
+                        and any(e.type == "CampaignImported" for e in seen))
+            await reader.wait_for(every_row_and_the_end_published, timeout=90)
             envelopes = await reader.settle(1.5)
     finally:
         service.stop()

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import FLUSHED, NOT_DELETED, new_document
+from tsunagu_shared.outbox import NOT_DELETED, new_document
 
 from tsunagu_events.domain.model import Event
 
@@ -70,12 +70,15 @@ class MongoEventRepository:
         return True
 
     async def prune(self, event_id: str, below_version: int) -> None:
-        """Empty superseded versions once their events are out (they hold who was registered then).
+        """Empty superseded versions (they hold who was registered then), whether or not the relay
+        has published their events yet: an envelope in `_outbox` is a copy of its own and the
+        pruning leaves it alone. Waiting for the relay left a version it had not reached yet
+        holding an erased student's id for good.
 
         The documents stay, so their version numbers stay taken: a change decided on an old
         version can never be stored."""
         await self._ledger.update_many(
-            {"event_id": event_id, "version": {"$lt": below_version}, **FLUSHED, "pruned": {"$ne": True}},
+            {"event_id": event_id, "version": {"$lt": below_version}, "pruned": {"$ne": True}},
             {"$set": {"pruned": True, "seats": {}, "waitlist": {}, "left": {}}},
         )
 
