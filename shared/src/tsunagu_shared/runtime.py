@@ -20,11 +20,15 @@ from tsunagu_shared.kafka.admin import ensure_topics, wanted_topics
 from tsunagu_shared.kafka.consumer import EventConsumer, Handler
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.outbox import OutboxRelay
+from tsunagu_shared.periodic import Periodic
 from tsunagu_shared.processed import ProcessedEvents
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import Topic, dlq_name, topic_name
 
 log = structlog.get_logger(__name__)
+
+# How long a periodic task's call under way may go on after shutdown began.
+STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -36,7 +40,8 @@ class Infrastructure:
     relay: OutboxRelay
     consumers: list[EventConsumer] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
-    _background: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
+    _periodic: list[Periodic] = field(default_factory=list)
+    _periodic_tasks: list[asyncio.Task] = field(default_factory=list)
     kafka_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -55,10 +60,13 @@ class Infrastructure:
         )
         return cls(settings=settings, mongo=mongo, db=db, publisher=publisher, relay=relay)
 
-    def add_task(self, run: Callable[[], Awaitable[None]], *, name: str) -> None:
-        """A background loop of the service (sweeper, scheduler): started with the
-        service, cancelled at shutdown. It must handle its own errors and keep going."""
-        self._background.append((name, run))
+    def every(self, seconds: float, work: Callable[[], Awaitable[object]], *, name: str) -> Periodic:
+        """Background work of the service (a sweeper, a scheduler) done every `seconds`:
+        started with the service; at shutdown the call under way may finish (for up to
+        `STOP_GRACE_SECONDS`, then it is cancelled: work must survive that, as it survives a crash)."""
+        periodic = Periodic(work, seconds=seconds, name=name)
+        self._periodic.append(periodic)
+        return periodic
 
     def topic(self, topic: Topic) -> str:
         return topic_name(topic, self.settings.topic_prefix)
@@ -83,8 +91,7 @@ class Infrastructure:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._start_kafka_side(), name="kafka-side"))
-        for name, run in self._background:
-            self._tasks.append(asyncio.create_task(run(), name=name))
+        self._periodic_tasks = [asyncio.create_task(p.run(), name=p.name) for p in self._periodic]
 
     async def _start_kafka_side(self) -> None:
         delay = 0.2
@@ -119,12 +126,17 @@ class Infrastructure:
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
+        for periodic in self._periodic:
+            periodic.stop()
+        if self._periodic_tasks:
+            await asyncio.wait(self._periodic_tasks, timeout=STOP_GRACE_SECONDS)
         self.relay.stop()
         for consumer in self.consumers:
             await consumer.stop()
-        for task in self._tasks:
+        tasks = self._tasks + self._periodic_tasks
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         try:
             await self.publisher.stop()
         except Exception as exc:  # never started: nothing to flush

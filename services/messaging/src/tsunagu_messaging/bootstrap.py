@@ -20,7 +20,6 @@ from tsunagu_messaging.adapters.storage import AttachmentStore, LocalFolderStore
 from tsunagu_messaging.adapters.threads import MESSAGES, MongoMessageRepository, MongoThreadRepository
 from tsunagu_messaging.config import MessagingSettings
 from tsunagu_messaging.handlers import ConsumedEvents, Conversation, Scheduling
-from tsunagu_messaging.handlers.common import every
 
 
 @dataclass
@@ -49,7 +48,6 @@ async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | Non
                             relay=infra.relay, thread_base_url=settings.thread_base_url)
     consumed = ConsumedEvents(threads=threads, messages=messages, attachments=attachments, interviews=interviews,
                               offers=offers, store=store, directory=directory)
-    infra.add_task(every(settings.offer_lapse_poll_seconds, scheduling.lapse_due_offers, name="offer_lapses"),
-                   name="offer_lapses")
+    infra.every(settings.offer_lapse_poll_seconds, scheduling.lapse_due_offers, name="offers_lapsed")
     infra.add_consumer(group="messaging", topics=list(CONSUMER_GROUPS["messaging"]), handle=consumed.on_event)
     return Container(infra=infra, conversation=conversation, scheduling=scheduling, consumed=consumed)

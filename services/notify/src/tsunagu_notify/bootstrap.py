@@ -3,8 +3,8 @@
 Two consumer groups: `notify` reads the domain topics (directory + intents), and
 `notify-policy` reads notify.intents, keyed by recipient, and applies the policy (with
 `policy_workers` consumers of that group in this process, each on its own partitions).
-The scheduler (deferred intents) and the channel worker (deliveries) run as tasks
-beside them and stop with the service."""
+Periodic work (deferred intents falling due, journey steps firing) and the channel worker
+(deliveries) run as tasks beside them and stop with the service."""
 
 import asyncio
 from dataclasses import dataclass, field
@@ -24,13 +24,13 @@ from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.delivery import DeliveryWorker
 from tsunagu_notify.handlers import IntakeHandlers
-from tsunagu_notify.journeys.engine import JourneyEngine, JourneyRunner
+from tsunagu_notify.journeys.engine import JourneyEngine
 from tsunagu_notify.journeys.segment_sends import SegmentSends
 from tsunagu_notify.journeys.store import JourneyStore
 from tsunagu_notify.adapters.line_account import LineAccountClient
 from tsunagu_notify.line_accounts import LineAccounts
 from tsunagu_notify.optouts import ProviderSignals
-from tsunagu_notify.policy_stage import PolicyStage, Scheduler
+from tsunagu_notify.policy_stage import PolicyStage
 
 POLICY_GROUP = "notify-policy"
 
@@ -119,9 +119,9 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
     for _ in range(max(1, settings.policy_workers)):
         base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
-    scheduler = Scheduler(policy, poll_seconds=settings.scheduler_poll_seconds)
-    runner = JourneyRunner(engine, poll_seconds=settings.scheduler_poll_seconds)
-    infra = NotifyInfrastructure(base=base, store=store, loops=[scheduler, runner, delivery],
+    base.every(settings.scheduler_poll_seconds, policy.resubmit_due, name="deferred_intents_resubmitted")
+    base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
+    infra = NotifyInfrastructure(base=base, store=store, loops=[delivery],
                                  channels={**channels, "line_account": line_api}, indexed=[journeys])
     return Container(infra=infra, store=store, intake=intake, policy=policy, signals=signals, delivery=delivery,
                      tokens=tokens, clock=clock, journeys=journeys, engine=engine, line=line,

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-import structlog
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     NotificationCancelled, NotificationDeferred, NotificationRequested, NotificationSuppressed,
@@ -23,7 +21,6 @@ from tsunagu_notify.domain.policy import apply_decision, decide, handed_over, no
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import UnknownTemplate, template
 
-log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/notify"
 _MAX_CONFLICTS = 20
 
@@ -77,6 +74,17 @@ class PolicyStage:
                 await self._carry_out(intent, decision, record.state, new_state)
                 return decision
         raise TransientError(f"recipient {intent.recipient_id} kept changing; retrying later")
+
+    async def resubmit_due(self) -> int:
+        """Put deferred intents that fell due through the policy again; how many went."""
+        resubmitted = 0
+        for intent_id in await self.store.due_scheduled(self.clock.now()):
+            intent = await self.store.claim_scheduled(intent_id, self.clock.now(), timedelta(minutes=5), due_only=True)
+            if intent is not None:
+                await self.handle(intent)
+                await self.store.finish_scheduled(intent)
+                resubmitted += 1
+        return resubmitted
 
     async def cancel(self, recipient_id: str, intent_ids: list[str], reason: str) -> None:
         """These intents must not be sent: later decisions say `cancelled`; waiting deferrals are decided now.
@@ -147,31 +155,3 @@ class PolicyStage:
         })
         if created:
             self.wake_delivery(key)
-
-
-class Scheduler:
-    """Re-submits deferred intents through the policy when they fall due."""
-
-    def __init__(self, stage: PolicyStage, *, poll_seconds: float) -> None:
-        self._stage, self._poll = stage, poll_seconds
-        self._stopping = asyncio.Event()
-
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                store = self._stage.store
-                for intent_id in await store.due_scheduled(self._stage.clock.now()):
-                    intent = await store.claim_scheduled(intent_id, self._stage.clock.now(), timedelta(minutes=5),
-                                                         due_only=True)
-                    if intent is not None:
-                        await self._stage.handle(intent)
-                        await store.finish_scheduled(intent)
-            except Exception:
-                log.exception("scheduler_failed")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
-
-    def stop(self) -> None:
-        self._stopping.set()

@@ -14,7 +14,6 @@ from tsunagu_scout.adapters.companies import COMPANY_CHANGES, MongoCompanies
 from tsunagu_scout.adapters.scouts import RELATIONS, SCOUTS, MongoScouts
 from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.entrypoints.sweeper import every
 from tsunagu_scout.handlers.campaigns import CampaignHandlers
 from tsunagu_scout.handlers.companies import CompanyHandlers
 from tsunagu_scout.handlers.events import EventHandlers
@@ -64,10 +63,8 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
     infra.add_consumer(group="scout", topics=list(CONSUMER_GROUPS["scout"]), handle=events.on_event)
     campaign_handlers = CampaignHandlers(campaigns=campaigns, candidates=candidates, relay=infra.relay,
                                          settings=settings, clock=clock)
-    infra.add_task(every(settings.sweep_seconds, scouting.expire_due, what="scouts_expired"),
-                   name="scout-expiry-sweeper")
-    infra.add_task(every(settings.campaign_resume_seconds, campaign_handlers.resume_stalled,
-                         what="campaign_imports_resumed"), name="campaign-import-resumer")
+    infra.every(settings.sweep_seconds, scouting.expire_due, name="scouts_expired")
+    infra.every(settings.campaign_resume_seconds, campaign_handlers.resume_stalled, name="campaign_imports_resumed")
 
     async def indexes() -> None:
         await scouts.ensure_indexes()

@@ -5,11 +5,8 @@ through the intents outbox like every other intent, so it passes the same policy
 is claimed (with a lease) before it fires and marked fired after: a crash in between
 re-fires it, and the deterministic intent id makes that second request a no-op."""
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
-
-import structlog
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
@@ -24,7 +21,6 @@ from tsunagu_notify.journeys.signals import JourneySignal
 from tsunagu_notify.journeys.store import JourneyStore
 from tsunagu_notify.policy_stage import PolicyStage
 
-log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/notify"
 
 
@@ -52,6 +48,16 @@ class JourneyEngine:
             for step in plan(definition, signal, self.clock.now()):
                 await self.journeys.add(step)
 
+    async def fire_due(self) -> int:
+        """Fire every step that fell due and that this process claims first; how many fired."""
+        fired = 0
+        for step_id in await self.journeys.due(self.clock.now()):
+            step = await self.journeys.claim(step_id, self.clock.now(), timedelta(minutes=5))
+            if step is not None:
+                await self.fire(step)
+                fired += 1
+        return fired
+
     async def fire(self, step: PlannedStep) -> None:
         """Turn one claimed, due step into an intent (or skip it when she left the segment)."""
         now = self.clock.now()
@@ -78,29 +84,3 @@ class JourneyEngine:
         if not await self.journeys.finish(step, "fired", now):
             # A goal stopped the sequence while this step was firing: its intent must not go out.
             await self.policy.cancel(step.recipient_id, [step.intent_id], "goal_reached")
-
-
-class JourneyRunner:
-    """Fires due steps; a sibling of the deferral scheduler, stopped with the service."""
-
-    def __init__(self, engine: JourneyEngine, *, poll_seconds: float) -> None:
-        self._engine, self._poll = engine, poll_seconds
-        self._stopping = asyncio.Event()
-
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                journeys = self._engine.journeys
-                for step_id in await journeys.due(self._engine.clock.now()):
-                    step = await journeys.claim(step_id, self._engine.clock.now(), timedelta(minutes=5))
-                    if step is not None:
-                        await self._engine.fire(step)
-            except Exception:
-                log.exception("journey_runner_failed")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
-
-    def stop(self) -> None:
-        self._stopping.set()
