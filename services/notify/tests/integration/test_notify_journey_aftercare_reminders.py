@@ -4,7 +4,8 @@ import asyncio
 from datetime import datetime, timedelta
 
 from tsunagu_shared.events import (
-    CampaignApplicantImported, CampaignApplicantResponded, OfferAccepted, OfferIssued,
+    CampaignApplicantImported, CampaignApplicantResponded, CompanyStatusChanged, OfferAccepted, OfferIssued,
+    OfferLapsed,
 )
 
 from tsunagu_notify.testing import NotifyHarness, jst
@@ -77,6 +78,29 @@ async def test_a_late_offer_event_keeps_her_days_and_catches_up_the_step_already
     assert len(sent) == 2
     assert arrived <= sent[0] < arrived + timedelta(minutes=5)
     assert issued + timedelta(days=5) <= sent[1] < issued + timedelta(days=5, minutes=5)
+
+
+async def test_a_lapsed_offer_ends_aftercare_and_tells_her_naming_the_company():
+    """OfferLapsed carries no company name: notify names the company from its directory."""
+    async with NotifyHarness(start=jst(2, 12)) as notify:
+        await notify.publish(CompanyStatusChanged(company_id="co-b", name="Beta株式会社", status="active",
+                                                  change="joined", changed_at=notify.clock.now()))
+        await notify.register("cand-4", preferred="email", line_user_id=None)
+        issued = notify.clock.now().replace(microsecond=0)
+        await notify.publish(OfferIssued(offer_id="of-4", thread_id="t-4", company_id="co-b", candidate_id="cand-4",
+                                         respond_by=issued + timedelta(days=20), issued_at=issued))
+        store = notify.app.state.container.journeys
+        await notify.until(lambda: _steps(store, "cand-4", 4))
+        # (the clock is not moved to the deadline: the point is what the lapse itself does)
+        await notify.publish(OfferLapsed(offer_id="of-4", thread_id="t-4", company_id="co-b", candidate_id="cand-4",
+                                         respond_by=issued + timedelta(days=20), lapsed_at=notify.clock.now()))
+        await notify.until(lambda: any("回答期限が過ぎました" in m["subject"] for m in notify.recorder.sent("email")))
+        steps = [s for s in await store.of("cand-4") if s["sequence"] == "offer_aftercare"]
+        [lapsed] = [m for m in notify.recorder.sent("email") if "回答期限が過ぎました" in m["subject"]]
+    assert "Beta株式会社" in lapsed["subject"] and "Beta株式会社 via Tsunagu" in lapsed["from_header"]
+    assert "承諾できなくなりました" in lapsed["body"]
+    assert steps and {s["status"] for s in steps} == {"stopped"}
+    assert {s["stopped_by"] for s in steps} == {"goal:OfferLapsed"}
 
 
 async def _aftercare_sent(notify, candidate, n):

@@ -5,7 +5,7 @@ from string import Formatter
 
 import pytest
 
-from tsunagu_shared.events import InterviewSlotsProposed, ProposedSlot
+from tsunagu_shared.events import InterviewSlotsProposed, OfferLapsed, ProposedSlot
 
 from tsunagu_notify.domain.intents import intents_for
 from tsunagu_notify.domain.templates import TEMPLATES, Sender, TemplateRefused, render
@@ -59,3 +59,15 @@ def test_proposed_interview_times_reach_her_with_her_local_deadline():
     assert intent.variables["share_url"] == "https://app.example/threads/th-1"
     again = intents_for(event, source_event_id="ev-1", now=datetime(2027, 3, 2, tzinfo=UTC))
     assert again[0].intent_id == intent.intent_id  # a redelivered event is the same intent
+
+
+def test_a_lapsed_offer_tells_her_it_can_no_longer_be_accepted():
+    deadline, lapsed = datetime(2027, 3, 3, 14, 59, tzinfo=UTC), datetime(2027, 3, 3, 15, tzinfo=UTC)
+    event = OfferLapsed(offer_id="of-1", thread_id="th-1", company_id="acme", candidate_id="cand-1",
+                        respond_by=deadline, lapsed_at=lapsed)
+    [intent] = intents_for(event, source_event_id="ev-9", now=lapsed)
+    assert (intent.recipient_id, intent.template, intent.category, intent.company_id) == \
+        ("cand-1", "offer_lapsed", "transactional", "acme")
+    assert intent.variables["respond_by_local"].startswith("2027-03-03 23:59")  # her deadline as Japan reads it
+    # the event carries no company name: notify fills it from its directory before the intent goes out
+    assert "company_name" not in intent.variables

@@ -19,6 +19,7 @@ from tsunagu_shared.events import (
     InterviewSlotsProposed,
     NotificationRequested,
     OfferIssued,
+    OfferLapsed,
     ScoutSent,
 )
 
@@ -81,6 +82,9 @@ def intents_for(event: DomainEvent, *, source_event_id: str, now: datetime) -> l
         case OfferIssued():
             return [intent(event.candidate_id, "offer_issued", "transactional", event.company_id,
                            respond_by=event.respond_by.date().isoformat(), offer_id=event.offer_id)]
+        case OfferLapsed():  # after-care ends; she is told the offer can no longer be accepted
+            return [intent(event.candidate_id, "offer_lapsed", "transactional", event.company_id,
+                           respond_by_local=local_time(event.respond_by, None), offer_id=event.offer_id)]
         case EventCancelled():
             return [intent(c, "event_cancelled", "transactional", None, event_id=event.event_id)
                     for c in dict.fromkeys(event.candidate_ids)]

@@ -109,6 +109,14 @@ TEMPLATES: dict[str, Template] = {
             "ja": ("{company_name}から内定のお知らせ", "{recipient_name}さん、{company_name}から内定が届きました。回答期限: {respond_by}"),
             "en": ("An offer from {company_name}", "{recipient_name}, {company_name} made you an offer. Respond by {respond_by}."),
         }),
+        Template("offer_lapsed", "transactional", {
+            "ja": ("{company_name}からの内定の回答期限が過ぎました",
+                   "{recipient_name}さん、{company_name}からの内定は回答期限（{respond_by_local}）が過ぎたため、"
+                   "承諾できなくなりました。ご相談はメッセージで{company_name}へお送りください。"),
+            "en": ("Your offer from {company_name} has lapsed",
+                   "{recipient_name}, the deadline for your offer from {company_name} ({respond_by_local}) has "
+                   "passed and it can no longer be accepted. Message {company_name} if you want to talk it over."),
+        }),
         Template("event_cancelled", "transactional", {
             "ja": ("イベント中止のお知らせ", "{recipient_name}さん、ご登録のイベント「{event_title}」は中止になりました。"),
             "en": ("Event cancelled", "{recipient_name}, the event \"{event_title}\" you registered for is cancelled."),
