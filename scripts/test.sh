@@ -19,4 +19,4 @@ python3 scripts/stack.py up infra
 eval "$(python3 scripts/stack.py env)"
 export TSUNAGU_REPO_ROOT="$PWD"
 
-.cache/venv/bin/python -m pytest -q -ra "$@"
+.cache/venv/bin/python -m pytest -q -ra --durations=25 "$@"

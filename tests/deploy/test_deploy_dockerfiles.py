@@ -1,10 +1,13 @@
-"""A small Dockerfile linter (hadolint cannot be installed here) and the consistency of each
-service's Dockerfile with its package: it installs exactly that package and shared/, copies
-only their metadata and sources, and the build context (.dockerignore) lets those through."""
+"""A small Dockerfile linter (hadolint cannot be installed here) and the consistency of the one
+Dockerfile (deploy/Dockerfile, built with --build-arg SERVICE=<name>) with each service's package:
+built for a service it installs exactly that package and shared/, copies only their metadata and
+sources, starts that service, and the build context (.dockerignore) lets those through."""
 
 import fnmatch
+import json
 import re
 import shlex
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -36,8 +39,13 @@ def stages(steps):
     return found
 
 
-def dockerfile(repo: Path, service: str) -> Path:
-    return repo / "services" / service / "Dockerfile"
+def dockerfile(repo: Path) -> Path:
+    return repo / "deploy" / "Dockerfile"
+
+
+def built_for(steps, service: str) -> list[tuple[str, str]]:
+    """The steps as the builder runs them for one service (its build argument substituted)."""
+    return [(keyword, args.replace("${SERVICE}", service)) for keyword, args in steps]
 
 
 def lint(steps) -> list[str]:
@@ -74,9 +82,15 @@ def lint(steps) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_deploy_dockerfile_passes_the_lint(service, kube):
-    assert lint(instructions(dockerfile(kube.repo, service))) == []
+def test_deploy_dockerfile_passes_the_lint(kube):
+    assert lint(instructions(dockerfile(kube.repo))) == []
+
+
+def test_deploy_dockerfile_serves_every_service_of_the_repository(kube):
+    found = {p.parent.name for p in (kube.repo / "services").glob("*/pyproject.toml")}
+    assert found == set(SERVICES)
+    steps = instructions(dockerfile(kube.repo))
+    assert [args for keyword, args in steps if keyword == "ARG"] == ["SERVICE", "SERVICE"]  # in both stages
 
 
 def test_deploy_dockerfile_lint_rejects_what_it_should(tmp_path):
@@ -99,7 +113,7 @@ def local_dependencies(pyproject: Path) -> set[str]:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_deploy_dockerfile_installs_exactly_the_service_and_shared(service, kube):
-    steps = instructions(dockerfile(kube.repo, service))
+    steps = built_for(instructions(dockerfile(kube.repo)), service)
     project = tomllib.loads((kube.repo / "services" / service / "pyproject.toml").read_text())["project"]
     assert project["name"] == f"tsunagu-{service}"
     # the only repository package a service may need is shared (no service imports another)
@@ -118,9 +132,14 @@ def test_deploy_dockerfile_installs_exactly_the_service_and_shared(service, kube
         (f"services/{service}/src", f"services/{service}/src"),
     }
     (entrypoint,) = [args for keyword, args in steps if keyword == "ENTRYPOINT"]
-    assert entrypoint == f'["python", "-m", "tsunagu_{service}"]'
-    assert (kube.repo / "services" / service / "src" / f"tsunagu_{service}" / "__main__.py").is_file()
     env = " ".join(args for keyword, args in steps if keyword == "ENV")
+    assert f"TSUNAGU_SERVICE={service}" in env  # what the entrypoint starts: python -m tsunagu_<service>
+    shell, flag, command = json.loads(entrypoint)
+    assert (shell, flag) == ("/bin/sh", "-c") and command.startswith("exec python ")  # exec: the service is PID 1
+    expanded = subprocess.run([shell, flag, "echo " + command.removeprefix("exec ")], capture_output=True, text=True,
+                              env={"TSUNAGU_SERVICE": service}, check=True).stdout.split()
+    assert expanded == ["python", "-m", f"tsunagu_{service}"]
+    assert (kube.repo / "services" / service / "src" / f"tsunagu_{service}" / "__main__.py").is_file()
     assert "TSUNAGU_HTTP_HOST=0.0.0.0" in env and "TSUNAGU_HTTP_PORT=8080" in env
     assert "EXPOSE" in dict(steps) and dict(steps)["EXPOSE"] == "8080"
 
@@ -145,7 +164,7 @@ def test_deploy_dockerignore_lets_through_only_what_the_images_copy(kube):
     lines = (kube.repo / ".dockerignore").read_text().splitlines()
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     for service in SERVICES:
-        for keyword, args in instructions(dockerfile(kube.repo, service)):
+        for keyword, args in built_for(instructions(dockerfile(kube.repo)), service):
             if keyword == "COPY" and "--from=" not in args:
                 source = shlex.split(args)[0]
                 assert not ignored(patterns, source), f"{source} is excluded from the build context"
