@@ -65,6 +65,8 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
                                          settings=settings, clock=clock)
     infra.every(settings.sweep_seconds, scouting.expire_due, name="scouts_expired")
     infra.every(settings.campaign_resume_seconds, campaign_handlers.resume_stalled, name="campaign_imports_resumed")
+    infra.every(settings.campaign_resume_seconds, campaign_handlers.drop_leftover_input,
+                name="campaign_inputs_dropped")
 
     async def indexes() -> None:
         await scouts.ensure_indexes()

@@ -152,7 +152,8 @@ async def test_a_job_that_cannot_be_resumed_is_reported_failed_with_the_reason(s
     await stack.container.campaigns.campaigns.add(stalled_job("cmp_legacy", stack.clock))
     await stack.container.campaigns.campaigns.add(stalled_job(
         "cmp_poison", stack.clock, chunks_total=1, runner="dead-pod", heartbeat_at=long_ago,
-        resumes=stack.settings.campaign_max_resumes))
+        resumes=stack.settings.campaign_max_resumes, input_kept=True))
+    await stack.container.campaigns.campaigns.add_chunks("cmp_poison", [[{"row": 2, "name": "Hanako"}]])
     await stack.container.campaigns.campaigns.add(stalled_job(
         "cmp_alive", stack.clock, chunks_total=1, runner="live-pod", heartbeat_at=stack.clock()))
 
@@ -165,3 +166,26 @@ async def test_a_job_that_cannot_be_resumed_is_reported_failed_with_the_reason(s
     assert "upload the file again" in legacy["failure"]
     assert "stopped 4 times" in poison["failure"] and poison["finished_at"]
     assert alive["runner"] == "live-pod"  # a job still beating is left to its process
+    assert await chunks_of(stack, "cmp_poison") == 0  # a failed job's input (personal data) is not kept
+    assert "input_kept" not in poison
+
+
+async def chunks_of(stack, campaign_id: str) -> int:
+    return await stack.container.infra.db.campaign_chunks.count_documents({"campaign_id": campaign_id})
+
+
+async def test_the_input_of_a_job_that_ended_as_its_process_died_is_dropped_by_the_next_sweep(stack):
+    """The process concluded the job and died before dropping the stored rows: they go at the next sweep."""
+    await stack.company("acme")
+    campaigns = stack.container.campaigns
+    await campaigns.campaigns.add(stalled_job("cmp_done", stack.clock, status="completed", chunks_total=2,
+                                              runner="dead-pod", input_kept=True, finished_at=stack.clock()))
+    await campaigns.campaigns.add(stalled_job("cmp_live", stack.clock, chunks_total=1, runner="live-pod",
+                                              heartbeat_at=stack.clock(), input_kept=True))
+    await campaigns.campaigns.add_chunks("cmp_done", [[{"row": 2, "name": "Hanako"}], [{"row": 3, "name": "Yuki"}]])
+    await campaigns.campaigns.add_chunks("cmp_live", [[{"row": 2, "name": "Aiko"}]])
+
+    assert await campaigns.drop_leftover_input() == 1
+    assert await chunks_of(stack, "cmp_done") == 0
+    assert await chunks_of(stack, "cmp_live") == 1  # a running job keeps its input
+    assert await campaigns.drop_leftover_input() == 0  # once dropped, the job is no longer looked at

@@ -17,6 +17,8 @@ CAMPAIGNS = "campaigns"
 APPLICANTS = "campaign_applicants"
 CHUNKS = "campaign_chunks"
 HIDDEN = {"_outbox": 0, "_pending": 0}
+# Set on a job while its input chunks are stored, unset once they are dropped.
+INPUT_KEPT = "input_kept"
 
 
 class MongoCampaigns:
@@ -68,10 +70,16 @@ class MongoCampaigns:
     async def chunk_done(self, campaign_id: str, n: int) -> None:
         await self._chunks.update_one({"_id": chunk_id(campaign_id, n)}, {"$set": {"done": True}})
 
-    async def drop_chunks(self, campaign_id: str, count: int) -> None:
-        """The input of a finished job (it holds applicants' personal data: keep it no longer)."""
+    async def drop_input(self, campaign_id: str, count: int) -> None:
+        """The input of a concluded job (it holds applicants' personal data: keep it no longer)."""
         for n in range(count):
             await self._chunks.delete_one({"_id": chunk_id(campaign_id, n)})
+        await self._campaigns.update_one({"_id": campaign_id}, {"$unset": {INPUT_KEPT: ""}})
+
+    async def input_left(self) -> list[dict[str, Any]]:
+        """Concluded jobs whose input is still stored (their process died before dropping it)."""
+        query = {INPUT_KEPT: True, "status": {"$ne": "running"}}
+        return await self._campaigns.find(query, {"chunks_total": 1}).to_list()
 
     async def stalled(self, cutoff: datetime) -> list[dict[str, Any]]:
         """Running jobs whose runner has not written since `cutoff` (or never recorded a heartbeat)."""

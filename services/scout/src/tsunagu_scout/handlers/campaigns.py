@@ -16,7 +16,7 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CampaignApplicantImported, CampaignApplicantResponded, CampaignImported
 from tsunagu_shared.outbox import OutboxRelay, new_document
 
-from tsunagu_scout.adapters.campaigns import MongoCampaigns
+from tsunagu_scout.adapters.campaigns import INPUT_KEPT, MongoCampaigns
 from tsunagu_scout.adapters.candidates import MongoCandidates
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import campaign_csv, campaign_jobs
@@ -83,9 +83,11 @@ class CampaignHandlers:
             return self._public(await self.campaigns.get(campaign["_id"]))
         chunks = campaign_jobs.chunk_rows(rows, max_rows=self.settings.campaign_chunk_rows,
                                           max_bytes=self.settings.campaign_chunk_max_bytes)
-        await self.campaigns.add_chunks(campaign["_id"], [[campaign_jobs.row_document(r) for r in c] for c in chunks])
-        campaign["chunks_total"] = len(chunks)
+        # the job first, marked as holding input: a crash while the chunks are written leaves a job
+        # that ends failed (and its chunks dropped), never chunks that nothing points to
+        campaign.update(chunks_total=len(chunks), input_kept=True)
         await self.campaigns.add(campaign)
+        await self.campaigns.add_chunks(campaign["_id"], [[campaign_jobs.row_document(r) for r in c] for c in chunks])
         self._launch(campaign["_id"])
         return self._public(await self.campaigns.get(campaign["_id"]))
 
@@ -107,10 +109,18 @@ class CampaignHandlers:
                 log.error("campaign_import_abandoned", campaign_id=stalled["_id"], reason=reason)
                 await self.campaigns.conclude(stalled["_id"], self.runner,
                                               {"status": "failed", "failure": reason, "finished_at": now})
+                await self.campaigns.drop_input(stalled["_id"], stalled.get("chunks_total") or 0)
                 continue
             log.warning("campaign_import_resumed", campaign_id=stalled["_id"], previous_runner=stalled.get("runner"))
             self._launch(stalled["_id"])
         return taken
+
+    async def drop_leftover_input(self) -> int:
+        """Drop the stored input of jobs that ended while their process died before dropping it."""
+        left = await self.campaigns.input_left()
+        for campaign in left:
+            await self.campaigns.drop_input(campaign["_id"], campaign.get("chunks_total") or 0)
+        return len(left)
 
     def _launch(self, campaign_id: str) -> None:
         task = asyncio.create_task(self._run(campaign_id), name=f"campaign-{campaign_id}")
@@ -146,7 +156,7 @@ class CampaignHandlers:
                 await self._beat(campaign_id, {"rows_done": failed + imported, "rows_imported": imported})
                 await asyncio.sleep(0)  # let the API answer progress questions between chunks
         await self._finish(campaign, imported=imported)
-        await self.campaigns.drop_chunks(campaign_id, campaign["chunks_total"])
+        await self.campaigns.drop_input(campaign_id, campaign["chunks_total"])
 
     async def _beat(self, campaign_id: str, fields: dict[str, Any]) -> None:
         """Write progress with the heartbeat, as long as this process still owns the job (a takeover
@@ -221,7 +231,7 @@ class CampaignHandlers:
 
     @staticmethod
     def _public(campaign: dict[str, Any]) -> dict[str, Any]:
-        return {"campaign_id": campaign["_id"], **{k: v for k, v in campaign.items() if k != "_id"}}
+        return {"campaign_id": campaign["_id"], **{k: v for k, v in campaign.items() if k not in ("_id", INPUT_KEPT)}}
 
     async def respond(self, *, share_token: str | None = None, campaign_id: str | None = None,
                       candidate_id: str | None = None) -> dict[str, Any]:
