@@ -189,3 +189,25 @@ async def test_the_input_of_a_job_that_ended_as_its_process_died_is_dropped_by_t
     assert await chunks_of(stack, "cmp_done") == 0
     assert await chunks_of(stack, "cmp_live") == 1  # a running job keeps its input
     assert await campaigns.drop_leftover_input() == 0  # once dropped, the job is no longer looked at
+
+
+async def test_a_job_whose_upload_died_before_all_its_rows_were_stored_ends_failed_and_keeps_nothing(stack):
+    await stack.company("acme")
+    campaigns = stack.container.campaigns
+    await campaigns.campaigns.add(stalled_job("cmp_cut", stack.clock, chunks_total=3, runner="dead-pod",
+                                              heartbeat_at=stack.clock() - timedelta(hours=1), input_kept=True))
+    await campaigns.campaigns.add_chunks("cmp_cut", [[{"row": 2, "name": "Hanako"}]])  # 1 of 3 stored, then the crash
+
+    assert await campaigns.resume_stalled() == 1
+    job = await poll_job(stack, "cmp_cut")
+    assert job["status"] == "failed" and "before all its rows were stored" in job["failure"]
+    assert await chunks_of(stack, "cmp_cut") == 0
+
+
+async def poll_job(stack, campaign_id: str) -> dict:
+    for _ in range(200):
+        job = (await stack.client.get(f"/campaigns/{campaign_id}", headers=stack.recruiter("acme"))).json()
+        if job["status"] != "running":
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{campaign_id} still running: {job}")

@@ -66,6 +66,9 @@ def chunk_id(campaign_id: str, n: int) -> str:
     return f"{campaign_id}:{n}"
 
 
+INCOMPLETE_UPLOAD = "the upload was interrupted before all its rows were stored; upload the file again"
+
+
 def why_not_resumable(job: dict[str, Any], *, max_resumes: int) -> str | None:
     """Why a stalled import job must be reported failed instead of continued, or None to continue
     it. `job["resumes"]` is how often it was resumed before (its first run is not a resume)."""

@@ -34,6 +34,10 @@ class TakenOver(Exception):
     """Another scout process claimed this import job (this one was thought dead): stop quietly."""
 
 
+class InputMissing(Exception):
+    """The process that took the upload died before all its rows were stored."""
+
+
 def _runner_id() -> str:
     return f"{socket.gethostname()}:{uuid4().hex[:12]}"
 
@@ -107,13 +111,18 @@ class CampaignHandlers:
             reason = campaign_jobs.why_not_resumable(stalled, max_resumes=self.settings.campaign_max_resumes)
             if reason:
                 log.error("campaign_import_abandoned", campaign_id=stalled["_id"], reason=reason)
-                await self.campaigns.conclude(stalled["_id"], self.runner,
-                                              {"status": "failed", "failure": reason, "finished_at": now})
-                await self.campaigns.drop_input(stalled["_id"], stalled.get("chunks_total") or 0)
+                await self._abandon(stalled["_id"], reason)
                 continue
             log.warning("campaign_import_resumed", campaign_id=stalled["_id"], previous_runner=stalled.get("runner"))
             self._launch(stalled["_id"])
         return taken
+
+    async def _abandon(self, campaign_id: str, reason: str) -> None:
+        """End a job this process owns as failed, with the reason the recruiter reads, and drop its input."""
+        if await self.campaigns.conclude(campaign_id, self.runner,
+                                         {"status": "failed", "failure": reason, "finished_at": self.clock()}):
+            campaign = await self.campaigns.get(campaign_id)
+            await self.campaigns.drop_input(campaign_id, campaign.get("chunks_total") or 0)
 
     async def drop_leftover_input(self) -> int:
         """Drop the stored input of jobs that ended while their process died before dropping it."""
@@ -134,6 +143,9 @@ class CampaignHandlers:
             raise  # shutdown: the job stays running and another process resumes it
         except TakenOver:
             log.warning("campaign_import_taken_over", campaign_id=campaign_id, runner=self.runner)
+        except InputMissing:
+            log.error("campaign_import_input_missing", campaign_id=campaign_id)
+            await self._abandon(campaign_id, campaign_jobs.INCOMPLETE_UPLOAD)
         except Exception:
             # Its heartbeat stops: the resumer (of any process) retries it from its first chunk not
             # done, and reports it failed after campaign_max_resumes attempts.
@@ -147,6 +159,8 @@ class CampaignHandlers:
         failed, imported = campaign["rows_failed"], 0
         for n in range(campaign["chunks_total"]):
             chunk = await self.campaigns.chunk(campaign_id, n)
+            if chunk is None:
+                raise InputMissing(campaign_id)
             if not chunk["done"]:
                 rows = [campaign_jobs.row_from_document(r) for r in chunk["rows"]]
                 await self._import_chunk(campaign, rows, emails)
