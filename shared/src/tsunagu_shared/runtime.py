@@ -71,8 +71,11 @@ class Infrastructure:
     def topic(self, topic: Topic) -> str:
         return topic_name(topic, self.settings.topic_prefix)
 
-    def add_consumer(self, *, group: str, topics: list[Topic], handle: Handler) -> EventConsumer:
-        """Register a consumer group; it starts with the Kafka side of the service."""
+    def add_consumer(self, *, group: str, topics: list[Topic], handle: Handler, key_concurrency: int = 1
+                     ) -> EventConsumer:
+        """Register a consumer group; it starts with the Kafka side of the service. With
+        `key_concurrency` > 1, records of different keys are handled side by side (for handlers
+        whose order matters only per key)."""
         prefix = self.settings.topic_prefix
         consumer = EventConsumer(
             bootstrap=self.settings.kafka_bootstrap,
@@ -85,6 +88,7 @@ class Infrastructure:
             max_attempts=self.settings.consumer_max_attempts,
             max_event_bytes=self.settings.max_event_bytes,
             options=self.settings.kafka_client_options(),
+            key_concurrency=key_concurrency,
         )
         self.consumers.append(consumer)
         return consumer

@@ -118,7 +118,8 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     signals = ProviderSignals(store=store, deliveries=queue, relay=base.relay, clock=clock)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
     for _ in range(max(1, settings.policy_workers)):
-        base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent)
+        base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent,
+                          key_concurrency=settings.policy_key_concurrency)
     base.every(settings.scheduler_poll_seconds, policy.resubmit_due, name="deferred_intents_resubmitted")
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
     infra = NotifyInfrastructure(base=base, store=store, loops=[delivery],

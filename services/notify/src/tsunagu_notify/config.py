@@ -43,6 +43,9 @@ class NotifySettings(ServiceSettings):
     # rebalance while one is mid-batch stalled its partitions in the benchmark (the shared consumer's
     # commit after a revoked partition is the suspect); raise it only where intents arrive after start.
     policy_workers: int = 1
+    # Recipients decided side by side within one consumer's batch (one recipient's intents stay in
+    # order; her document's version claim already settles two deciders of the same recipient).
+    policy_key_concurrency: int = 8
     # Deliveries sent at the same time by this process's channel worker.
     delivery_senders: int = 8
 

@@ -63,8 +63,10 @@ class EventConsumer:
         max_backoff_seconds: float = 5.0,
         options: dict | None = None,
         max_event_bytes: int = 256 * 1024,
+        key_concurrency: int = 1,
     ) -> None:
         self._max_event_bytes = max_event_bytes
+        self._key_concurrency = max(1, key_concurrency)
         self.group = group
         self._topics = topics
         self._dlq_topic = dlq_topic
@@ -105,19 +107,47 @@ class EventConsumer:
                 await self._consume_batch(tp, records)
 
     async def _consume_batch(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        """Process a partition's batch in order, then commit once: a crash before the commit
-        replays records the processed-event store already knows."""
-        done: int | None = None
-        try:
-            for record in records:
-                await self._process(record)
-                done = record.offset + 1
-        except Exception:
-            log.exception("consumer_batch_interrupted", group=self.group, topic=tp.topic, partition=tp.partition)
-            self._rewind(tp, records[0].offset if done is None else done)
+        """Process a partition's batch, then commit once up to its first unfinished record: a
+        crash before the commit replays records the processed-event store already knows."""
+        if self._key_concurrency > 1:
+            unfinished = await self._process_by_key(tp, records)
+        else:
+            unfinished = await self._process_in_order(tp, records)
+        if unfinished is not None:
+            self._rewind(tp, unfinished)
             await asyncio.sleep(self._backoff)
-        if done is not None:
+        done = records[-1].offset + 1 if unfinished is None else unfinished
+        if done > records[0].offset:
             await self._commit(tp, done)
+
+    async def _process_in_order(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
+        """Each record after the one before; the offset of the first unfinished one, if any."""
+        for record in records:
+            try:
+                await self._process(record)
+            except Exception:
+                log.exception("consumer_batch_interrupted", group=self.group, topic=tp.topic, partition=tp.partition)
+                return record.offset
+        return None
+
+    async def _process_by_key(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
+        """Records of one key in order, up to `key_concurrency` keys at a time (the producers key
+        by the entity whose order matters, e.g. the recipient). Records after the first unfinished
+        one that were processed anyway are replayed after the rewind and skipped as seen."""
+        lanes: dict[bytes | None, list[ConsumerRecord]] = {}
+        for record in records:
+            lanes.setdefault(record.key, []).append(record)
+        gate = asyncio.Semaphore(self._key_concurrency)
+        unfinished: list[int] = []
+
+        async def run(lane: list[ConsumerRecord]) -> None:
+            async with gate:
+                unfinished_here = await self._process_in_order(tp, lane)
+                if unfinished_here is not None:
+                    unfinished.append(unfinished_here)
+
+        await asyncio.gather(*(run(lane) for lane in lanes.values()))
+        return min(unfinished) if unfinished else None
 
     def _rewind(self, tp: TopicPartition, offset: int) -> None:
         try:
