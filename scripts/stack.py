@@ -269,9 +269,10 @@ def prepare_kafka() -> None:
         "",
     ]))
     if not (data / "meta.properties").exists():
+        # one id in 64 starts with "-": given as its own argument, the tool would read it as an option
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         run(["java", "-cp", f"{KAFKA_LIBS}/*", f"-Dlog4j.configuration=file:{ROOT / 'infra/kafka/log4j.properties'}",
-             "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props)],
+             "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}", "-c", str(props)],
             stdout=subprocess.DEVNULL)
 
 
