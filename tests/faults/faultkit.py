@@ -136,26 +136,9 @@ class LoggedServiceProcess(ServiceProcess):
     """A ServiceProcess whose output goes to a log file in the stack's state directory
     (kept across restarts), so a failing fault test can be explained."""
 
-    async def start(self, *, timeout: float = 60.0) -> None:
-        import subprocess
-
-        logs = Path(os.environ.get("TSUNAGU_STATE_DIR", ROOT / ".cache" / "run" / "faults")) / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        self.log_path = logs / f"fault-{self.service}-{self.port}.log"
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient() as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"{self.service} exited with {self.process.returncode}; see {self.log_path}")
-                try:
-                    if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"{self.service} did not answer /healthz in {timeout}s; see {self.log_path}")
+    def __init__(self, service: str, *, env: dict[str, str], port: int | None = None) -> None:
+        state = Path(os.environ.get("TSUNAGU_STATE_DIR", ROOT / ".cache" / "run" / "faults"))
+        super().__init__(service, env=env, port=port, log_dir=state / "logs")
 
 
 class NotifyUnderTest:

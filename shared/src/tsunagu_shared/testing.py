@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -136,10 +137,13 @@ def free_port() -> int:
 class ServiceProcess:
     """A service run as a real OS process (`python -m tsunagu_<name>`), for tests that kill it."""
 
-    def __init__(self, service: str, *, env: dict[str, str], port: int | None = None) -> None:
+    def __init__(self, service: str, *, env: dict[str, str], port: int | None = None,
+                 log_dir: Path | None = None) -> None:
         import sys
 
         self.service = service
+        self.log_dir = log_dir  # where its output goes (kept across restarts); discarded without one
+        self.log_path = None
         self.port = port or free_port()
         self.env = {**os.environ, **env, "TSUNAGU_HTTP_PORT": str(self.port)}
         self.command = [sys.executable, "-m", f"tsunagu_{service}"]
@@ -149,20 +153,27 @@ class ServiceProcess:
     async def start(self, *, timeout: float = 60.0) -> None:
         import subprocess
 
-        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        if self.log_dir is None:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL)
+        else:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            self.log_path = self.log_dir / f"{self.service}-{self.port}.log"
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        see = f"; see {self.log_path}" if self.log_path else ""
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    raise AssertionError(f"{self.service} exited with {self.process.returncode}")
+                    raise AssertionError(f"{self.service} exited with {self.process.returncode}{see}")
                 try:
                     if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.1)
-        raise AssertionError(f"{self.service} did not answer /healthz in {timeout}s")
+        raise AssertionError(f"{self.service} did not answer /healthz in {timeout}s{see}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing."""
