@@ -38,7 +38,7 @@ TOMBSTONE = "_tombstone"
 # (ids are strings, so `$gt: ""` matches a non-empty list, and MongoDB answers it from the
 # multikey index on `_pending`.)
 HAS_PENDING = {PENDING: {"$gt": ""}}
-FLUSHED = {f"{PENDING}.0": {"$exists": False}}
+FLUSHED = {"$nor": [HAS_PENDING]}  # the same fact, negated: nothing left to publish
 
 
 def new_document(document: dict[str, Any], *envelopes: Envelope) -> dict[str, Any]:
