@@ -103,10 +103,8 @@ def scout_intent(n: int, recipient: str, company: str, *, run: str) -> Notificat
 
 
 def idempotency_key_of(message: dict) -> str | None:
-    """The delivery key notify put in the Message-ID of an email (dots stand for colons)."""
-    message_id = (message.get("message_id") or "").strip("<>").split("@")[0]
-    parts = message_id.split(".")
-    return ":".join(parts[-3:]) if len(parts) >= 6 else None
+    """The delivery key notify put in an email's X-Tsunagu-Idempotency-Key header."""
+    return message.get("idempotency_key")
 
 
 @dataclass
@@ -229,7 +227,7 @@ class NotifyUnderTest:
         await asyncio.gather(*futures)
 
     def emails_by_intent(self) -> Counter:
-        """Accepted messages per intent: emails by the key in their Message-ID, LINE pushes
+        """Accepted messages per intent: emails by their idempotency key header, LINE pushes
         by their X-Line-Retry-Key (derived from the same key)."""
         counts: Counter = Counter()
         for message in self.sent():

@@ -21,7 +21,8 @@ RECIPIENTS, STRANGERS = 60, 6  # <= 100 decisions each: the API's page size
 SMTP_HAS_NO_IDEMPOTENCY_KEY = pytest.mark.xfail(strict=False, reason=(
     "known limit: SMTP and Twilio take no idempotency key, so a SIGKILL after the provider accepted a "
     "message and before notify recorded it re-sends that one message after the restart (seen in CI "
-    "2026-11-26); LINE is protected by X-Line-Retry-Key (the line case is strict)"))
+    "2026-11-26), with the same Message-ID, by which mailboxes recognise the copy; LINE is protected by "
+    "X-Line-Retry-Key (the line case is strict)"))
 
 
 @pytest.mark.slow

@@ -25,6 +25,7 @@ class RecordingHandler:
             "email", mail_from=envelope.mail_from, to=list(envelope.rcpt_tos), subject=str(message["Subject"]),
             from_header=str(message["From"]), list_unsubscribe=_header(message, "List-Unsubscribe"),
             list_unsubscribe_post=_header(message, "List-Unsubscribe-Post"), message_id=_header(message, "Message-ID"),
+            idempotency_key=_header(message, "X-Tsunagu-Idempotency-Key"),
             body=body.get_content() if body is not None else "",
         )
         self._recorder.saw_request("email", "accepted", to=list(envelope.rcpt_tos))

@@ -71,3 +71,16 @@ async def test_email_has_company_in_from_and_one_click_unsubscribe(emulators):
     emulators.recorder.add_fault(Fault(provider="email", mode="429"))
     with pytest.raises(RetryLater):
         await email.send(message("hanako@example.jp", "k2:email"))
+
+
+async def test_an_email_sent_again_carries_the_same_message_id_and_another_delivery_its_own(emulators):
+    """SMTP takes no idempotency key: a repeat after a crash is a second transaction, but with the
+    Message-ID of the first, by which the recipient's mailbox knows it is the same message."""
+    email = EmailChannel(host="127.0.0.1", port=emulators.ports.smtp)
+    first = await email.send(message("hanako@example.jp", "intent-1:cand-1:email"))
+    again = await email.send(message("hanako@example.jp", "intent-1:cand-1:email"))
+    other = await email.send(message("hanako@example.jp", "intent-2:cand-1:email"))
+    ids = [m["message_id"] for m in emulators.recorder.sent("email")]
+    assert ids == [first.provider_message_id, again.provider_message_id, other.provider_message_id]
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[0].startswith("<") and ids[0].endswith("@tsunagu.example>")

@@ -2,7 +2,7 @@
 
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from hashlib import sha256
 
 import aiosmtplib
 
@@ -25,7 +25,10 @@ class EmailChannel:
         email["From"] = Address(display_name=message.sender_name, username=user, domain=domain)
         email["To"] = message.address
         email["Subject"] = message.subject
-        email["Message-ID"] = make_msgid(idstring=message.idempotency_key.replace(":", "."), domain=domain)
+        # One Message-ID per delivery, the same on every attempt: SMTP takes no idempotency key, so a
+        # message sent again after a crash is a second transaction, but mailbox providers recognise
+        # (and most drop) a message whose Message-ID they already hold
+        email["Message-ID"] = f"<{sha256(message.idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
         email["X-Tsunagu-Idempotency-Key"] = message.idempotency_key
         if message.unsubscribe_url:
             email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>, <mailto:{self._mailto}>"
