@@ -9,10 +9,11 @@
 // capacity, caps, outbox). So FerretDB listens on a private Unix socket and
 // this program fronts it with a small wire-protocol proxy that lets one
 // document-writing or collection-changing command run at a time (reads stay
-// concurrent). It is built against a copy of FerretDB with two small fixes
+// concurrent). It is built against a copy of FerretDB with three small fixes
 // (patches/patches.json, applied by scripts/stack.py): _id lookups use the
-// _id index on SQLite, and a bulk update no longer holds a pooled connection
-// per statement until it ends (which hung every writer under a large import).
+// _id index on SQLite, any filter with an _id equality is narrowed by it, and
+// a bulk update no longer holds a pooled connection per statement until it
+// ends (which hung every writer under a large import).
 package main
 
 import (

@@ -38,10 +38,9 @@ class NotifySettings(ServiceSettings):
     delivery_poll_seconds: float = 0.3
     delivery_lease_seconds: float = 30.0
     # Consumers of notify.intents in this process (one group: Kafka gives each its own partitions,
-    # so one person's intents stay in order on one of them). Each decides one intent at a time,
-    # waiting on the database most of it; several overlap those waits. Default 1: with several, a
-    # rebalance while one is mid-batch stalled its partitions in the benchmark (the shared consumer's
-    # commit after a revoked partition is the suspect); raise it only where intents arrive after start.
+    # so one person's intents stay in order on one of them). Default 1: several once stalled after
+    # start-up rebalances with a backlog waiting (a refused commit ended a consumer's task; the shared
+    # consumer now survives that), and they have not been measured again since (docs/notify.md).
     policy_workers: int = 1
     # Recipients decided side by side within one consumer's batch (one recipient's intents stay in
     # order; her document's version claim already settles two deciders of the same recipient).

@@ -17,6 +17,7 @@ from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.clock import Clock
+from tsunagu_notify.domain.model import RecipientState
 from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import Sender, TemplateRefused, UnknownTemplate, render
@@ -109,11 +110,9 @@ class DeliveryWorker:
         if claimed is not None:
             await self.deliver(claimed, state=record.state)
 
-    async def deliver(self, doc: dict, *, state=None) -> None:
+    async def deliver(self, doc: dict, *, state: RecipientState) -> None:
         """One attempt at one claimed delivery (`state`: hers, read no earlier than the claim began)."""
         key, channel, now = doc["_id"], doc["channel"], self.clock.now()
-        if state is None:
-            state = (await self.store.load(doc["recipient_id"])).state
         status = state.channel(channel)
         confirmation = doc["template"] == CONFIRMATION_TEMPLATE
         if not status.address or (status.opted_out_at and not confirmation):

@@ -58,7 +58,7 @@ class MongoCampaigns:
 
     # -- the durable input of an import job -----------------------------------
     async def add_chunks(self, campaign_id: str, chunks: list[list[dict[str, Any]]]) -> None:
-        """The rows to import, stored before the job is announced (so any process can finish it)."""
+        """The rows to import, stored before the upload is answered (so any process can finish the job)."""
         documents = [{"_id": chunk_id(campaign_id, n), "campaign_id": campaign_id, "n": n, "rows": rows,
                       "size": len(rows), "done": False} for n, rows in enumerate(chunks)]
         for start in range(0, len(documents), 8):  # a few chunks per command keeps each message small

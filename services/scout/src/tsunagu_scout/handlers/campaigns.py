@@ -57,8 +57,9 @@ class CampaignHandlers:
                            deadline: datetime | None) -> dict[str, Any]:
         """Check the file and its rows, store the valid rows durably, and import them in the background.
 
-        The rows are stored (as chunks) before the job is recorded and answered, so that the job
-        survives this process: another one resumes it when its heartbeat stops (`resume_stalled`)."""
+        The job is recorded, then its rows are stored (as chunks), before the upload is answered, so
+        that the job survives this process: another one resumes it when its heartbeat stops
+        (`resume_stalled`)."""
         if len(raw) > self.settings.campaign_max_bytes:
             raise Invalid(f"file: larger than {self.settings.campaign_max_bytes} bytes")
         try:
@@ -161,14 +162,14 @@ class CampaignHandlers:
             chunk = await self.campaigns.chunk(campaign_id, n)
             if chunk is None:
                 raise InputMissing(campaign_id)
-            if not chunk["done"]:
-                rows = [campaign_jobs.row_from_document(r) for r in chunk["rows"]]
-                await self._import_chunk(campaign, rows, emails)
-                await self.campaigns.chunk_done(campaign_id, n)
             imported += chunk["size"]  # counted from the chunks, so a replay never counts twice
-            if not chunk["done"]:
-                await self._beat(campaign_id, {"rows_done": failed + imported, "rows_imported": imported})
-                await asyncio.sleep(0)  # let the API answer progress questions between chunks
+            if chunk["done"]:
+                continue
+            rows = [campaign_jobs.row_from_document(r) for r in chunk["rows"]]
+            await self._import_chunk(campaign, rows, emails)
+            await self.campaigns.chunk_done(campaign_id, n)
+            await self._beat(campaign_id, {"rows_done": failed + imported, "rows_imported": imported})
+            await asyncio.sleep(0)  # let the API answer progress questions between chunks
         await self._finish(campaign, imported=imported)
         await self.campaigns.drop_input(campaign_id, campaign["chunks_total"])
 
