@@ -10,16 +10,14 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import DomainEvent, LineAccountLinked, LineAccountUnlinked, ProfileDeleted
-from tsunagu_shared.outbox import OutboxRelay
+from tsunagu_shared.events import DomainEvent, ProfileDeleted
 
 from tsunagu_notify.adapters.line_account import LineAccountApi
+from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.domain.directory import line_followed, line_unlinked
 from tsunagu_notify.domain.member_status import Member, after, concerns
-from tsunagu_notify.handlers import SOURCE, change_state
+from tsunagu_notify.domain.recipient import RecipientChange
 from tsunagu_notify.journeys.signals import line_signal
 
 NONCE_LIFETIME = timedelta(minutes=10)
@@ -34,8 +32,8 @@ class LinkRefused(Exception):
 class LineAccounts:
     db: AsyncDatabase
     store: NotifyStore
+    changes: RecipientChanges
     api: LineAccountApi
-    relay: OutboxRelay
     clock: Clock
     on_signal: object  # JourneyEngine.on_signal
 
@@ -78,30 +76,26 @@ class LineAccounts:
         return "linked" if await self.link(doc["candidate_id"], line_user_id, source="account_link") else "refused"
 
     async def link(self, candidate_id: str, line_user_id: str, *, source: str) -> bool:
-        """Store the mapping (LINE consent), start her welcome journey, show her status menu."""
-        now = self.clock.now()
-        event = LineAccountLinked(recipient_id=candidate_id, source=source, linked_at=now)
-        changed = await change_state(
-            self.store, candidate_id, lambda s: line_followed(s, line_user_id, now) if s.known else None,
-            lambda _: (Envelope.wrap(event, source=SOURCE),),
-        )
-        if changed is None:
+        """Store the mapping (LINE consent), start her welcome journey, show her status menu;
+        False when notify does not know her."""
+        if not (await self.store.load(candidate_id)).state.known:
             return False
-        self.relay.wake()
+        now = self.clock.now()
+        await self.changes.request(RecipientChange(
+            change_id=f"line-link:{uuid.uuid4()}", recipient_id=candidate_id, kind="line_linked", at=now,
+            line_user_id=line_user_id, source=source))
         await self.on_signal(line_signal("LineAccountLinked", candidate_id, now, f"link:{candidate_id}:{line_user_id}"))
-        await self.show_status_menu(candidate_id)
+        await self.show_status_menu(candidate_id, line_user_id)
         return True
 
     async def unlink(self, candidate_id: str) -> bool:
         """Forget her LINE user id; LINE messages and her LINE journey stop; the menu is removed."""
         line_user_id = (await self.store.load(candidate_id)).state.channel("line").address
-        now = self.clock.now()
-        event = LineAccountUnlinked(recipient_id=candidate_id, unlinked_at=now)
-        changed = await change_state(self.store, candidate_id, line_unlinked,
-                                     lambda _: (Envelope.wrap(event, source=SOURCE),))
-        if changed is None or not line_user_id:
+        if not line_user_id:
             return False
-        self.relay.wake()
+        now = self.clock.now()
+        await self.changes.request(RecipientChange(
+            change_id=f"line-unlink:{uuid.uuid4()}", recipient_id=candidate_id, kind="line_unlinked", at=now))
         await self.on_signal(line_signal("LineAccountUnlinked", candidate_id, now, f"unlink:{uuid.uuid4()}"))
         await self.api.remove_menu(line_user_id)
         await self.members.update_one({"_id": candidate_id}, {"$unset": {"menu_status": ""}})
@@ -122,9 +116,11 @@ class LineAccounts:
                                       {"$set": {"status": member.status, "offers": list(member.offers)}}, upsert=True)
         await self.show_status_menu(candidate_id)
 
-    async def show_status_menu(self, candidate_id: str) -> None:
-        """Link the menu of her current status to her LINE account (idempotent; nothing when unlinked)."""
-        line_user_id = (await self.store.load(candidate_id)).state.channel("line").address
+    async def show_status_menu(self, candidate_id: str, line_user_id: str | None = None) -> None:
+        """Link the menu of her current status to her LINE account (idempotent; nothing when unlinked).
+
+        `line_user_id`: the account just linked (the view of her state may not show it yet)."""
+        line_user_id = line_user_id or (await self.store.load(candidate_id)).state.channel("line").address
         if not line_user_id:
             return
         doc = await self.members.find_one({"_id": candidate_id}) or {}
