@@ -222,8 +222,9 @@ def _decision_events(decision: Decision) -> list[DomainEvent]:
     return []
 
 
-def _delivery(intent: Intent, decision: Decision, before: RecipientState) -> DeliveryRequested:
-    """What the channel worker sends: the holder of an open digest goes out as one outreach_digest."""
+def message_of(intent: Intent, before: RecipientState) -> tuple[str, dict[str, Any]]:
+    """The template and variables an allowed intent goes out with: the holder of an open digest
+    goes out as one outreach_digest naming every company in it."""
     variables, template_name = dict(intent.variables), intent.template
     digest = before.open_digest
     if digest is not None and digest.holder_intent_id == intent.intent_id and digest.items:
@@ -232,6 +233,11 @@ def _delivery(intent: Intent, decision: Decision, before: RecipientState) -> Del
         template_name = "outreach_digest"
         variables = {"company_name": names[0] if names else "Tsunagu", "companies": "、".join(names),
                      "count": len(digest.items) + 1}
+    return template_name, variables
+
+
+def _delivery(intent: Intent, decision: Decision, before: RecipientState) -> DeliveryRequested:
+    template_name, variables = message_of(intent, before)
     return DeliveryRequested(
         key=idempotency_key(intent.intent_id, intent.recipient_id, decision.channel), intent_id=intent.intent_id,
         recipient_id=intent.recipient_id, channel=decision.channel, template=template_name,

@@ -23,7 +23,7 @@ from tsunagu_shared.kafka.consumer import CONSUMED, Refused, dead_letter_headers
 
 from tsunagu_notify.adapters.recipient_stream import Batch, RecipientStream
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.domain.model import Intent
+from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.recipient import (
     OwnedRecipient, Outcome, RecipientChange, StateChanged, apply_change, cancel, decide_intent,
@@ -32,15 +32,6 @@ from tsunagu_notify.domain.recipient import (
 log = structlog.get_logger(__name__)
 
 DECISIONS = Counter("tsunagu_notify_decisions_total", "Policy decisions committed", ["action", "reason"])
-
-
-def intent_from(event: NotificationRequested) -> Intent:
-    return Intent(
-        intent_id=event.intent_id, recipient_id=event.recipient_id, template=event.template,
-        category=event.category, company_id=event.company_id, variables=event.variables, channel=event.channel,
-        not_before=event.not_before, automatic=event.template.endswith("_reminder"),
-        requested_at=event.requested_at,
-    )
 
 
 class OwnedPartition:
