@@ -24,18 +24,19 @@ from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
 from tsunagu_notify.config import NotifySettings
-from tsunagu_notify.delivery import DeliveryWorker
+from tsunagu_notify.handlers.delivery import DeliveryWorker
 from tsunagu_notify.adapters.recipient_stream import EffectFeed, RecipientChanges, RecipientStream
 from tsunagu_notify.adapters.views import NotifyViews
 from tsunagu_notify.handlers.intake import IntakeHandlers
 from tsunagu_notify.handlers.policy import PolicyProcessor
 from tsunagu_notify.handlers.views import ViewProjector
-from tsunagu_notify.journeys.engine import JourneyEngine
-from tsunagu_notify.journeys.segment_sends import SegmentSends
-from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.handlers.journeys import JourneyEngine
+from tsunagu_notify.handlers.segment_sends import SegmentSends
+from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.line_account import LineAccountClient
-from tsunagu_notify.line_accounts import LineAccounts
-from tsunagu_notify.optouts import ProviderSignals
+from tsunagu_notify.adapters.line_links import LineLinkStore
+from tsunagu_notify.handlers.line_accounts import LineAccounts
+from tsunagu_notify.handlers.provider_signals import ProviderSignals
 
 log = structlog.get_logger(__name__)
 
@@ -138,10 +139,11 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     journeys = JourneyStore(base.db)
     engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)
     line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
-    line = LineAccounts(db=base.db, store=store, changes=changes, api=line_api, clock=clock, on_signal=engine.on_signal)
+    line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock, on_signal=engine.on_signal)
     intake = IntakeHandlers(store=store, changes=changes, relay=base.relay, clock=clock, journeys=journeys,
                             on_signal=engine.on_signal, on_member_event=line.on_event)
-    signals = ProviderSignals(store=store, changes=changes, deliveries=queue, relay=base.relay, clock=clock)
+    signals = ProviderSignals(store=store, changes=changes, deliveries=queue, relay=base.relay, clock=clock,
+                              on_signal=engine.on_signal, account_link=line.account_link)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
     infra = NotifyInfrastructure(base=base, store=store, loops=[delivery], streams=[policy, projector],

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document
@@ -71,6 +71,15 @@ class NotifyStore:
             await self.intents.insert_one(new_document({"_id": intent_id}, envelope))
         except DuplicateKeyError:
             pass  # the same event seen again: its intent already exists
+
+    async def request_intents(self, envelopes: list[Envelope]) -> None:
+        """Many intents at once (a segment send), each stored under its intent id; repeats are skipped."""
+        try:
+            await self.intents.insert_many([new_document({"_id": e.data["intent_id"]}, e) for e in envelopes],
+                                           ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise  # anything but "requested already by an earlier attempt of the same send"
 
     # --- inbound webhooks dedupe ---
     async def first_time(self, key: str, now: datetime) -> bool:

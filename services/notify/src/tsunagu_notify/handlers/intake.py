@@ -18,8 +18,8 @@ from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intents_for
 from tsunagu_notify.domain.recipient import RecipientChange
-from tsunagu_notify.journeys.signals import signal_for
-from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.domain.journeys.signals import signal_for
+from tsunagu_notify.adapters.journeys import JourneyStore
 
 # Profile attributes kept for segments (DESIGN §4 "segment delivery by profile attributes").
 SEGMENT_ATTRIBUTES = ("graduation_year", "school", "industries", "location")

@@ -15,11 +15,11 @@ from tsunagu_shared.outbox import OutboxRelay
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.journeys.definitions import SequenceDefinition, sequences
-from tsunagu_notify.journeys.planner import PlannedStep, plan, stop_order
-from tsunagu_notify.journeys.segments import matches
-from tsunagu_notify.journeys.signals import JourneySignal
-from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.domain.journeys.definitions import SequenceDefinition, sequences
+from tsunagu_notify.domain.journeys.planner import PlannedStep, plan, stop_order
+from tsunagu_notify.domain.journeys.segments import matches
+from tsunagu_notify.domain.journeys.signals import JourneySignal
+from tsunagu_notify.adapters.journeys import JourneyStore
 
 SOURCE = "tsunagu/notify"
 

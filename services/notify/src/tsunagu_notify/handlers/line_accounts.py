@@ -6,19 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
-
 from tsunagu_shared.events import DomainEvent, ProfileDeleted
 
 from tsunagu_notify.adapters.line_account import LineAccountApi
+from tsunagu_notify.adapters.line_links import LineLinkStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.member_status import Member, after, concerns
 from tsunagu_notify.domain.recipient import RecipientChange
-from tsunagu_notify.journeys.signals import line_signal
+from tsunagu_notify.domain.journeys.signals import line_signal
 
 NONCE_LIFETIME = timedelta(minutes=10)
 ACCOUNT_LINK_URL = "https://access.line.me/dialog/bot/accountLink"
@@ -30,50 +27,38 @@ class LinkRefused(Exception):
 
 @dataclass
 class LineAccounts:
-    db: AsyncDatabase
+    links: LineLinkStore
     store: NotifyStore
     changes: RecipientChanges
     api: LineAccountApi
     clock: Clock
     on_signal: object  # JourneyEngine.on_signal
 
-    def __post_init__(self) -> None:
-        self.tokens = self.db["line_link_tokens"]
-        self.nonces = self.db["line_link_nonces"]
-        self.menus = self.db["line_rich_menus"]
-        self.members = self.db["members"]
-
     # --- the link-token flow ---
     async def issue_link_token(self, line_user_id: str) -> str:
         """Ask LINE for a one-time link token for this LINE user (the bot sends her the login link with it)."""
         token = await self.api.issue_link_token(line_user_id)
-        await self.tokens.replace_one({"_id": token}, {"line_user_id": line_user_id, "issued_at": self.clock.now()},
-                                      upsert=True)
+        await self.links.keep_token(token, line_user_id, self.clock.now())
         return token
 
     async def issue_nonce(self, candidate_id: str, link_token: str) -> tuple[str, str]:
         """She logged in with a link token: a nonce bound to her and that token, and LINE's redirect URL."""
-        token = await self.tokens.find_one({"_id": link_token})
-        if token is None:
+        line_user_id = await self.links.token_user(link_token)
+        if line_user_id is None:
             raise LinkRefused("unknown link token")
         nonce = secrets.token_urlsafe(24)
-        now = self.clock.now()
-        await self.nonces.insert_one({"_id": nonce, "candidate_id": candidate_id, "link_token": link_token,
-                                      "line_user_id": token["line_user_id"], "used": False,
-                                      "expires_at": now + NONCE_LIFETIME})
+        await self.links.add_nonce(nonce, candidate_id=candidate_id, link_token=link_token, line_user_id=line_user_id,
+                                   expires_at=self.clock.now() + NONCE_LIFETIME)
         return nonce, f"{ACCOUNT_LINK_URL}?linkToken={link_token}&nonce={nonce}"
 
     async def account_link(self, line_user_id: str, nonce: str, result: str) -> str:
         """The accountLink webhook: link only for a nonce we issued, unused, unexpired, for this LINE user."""
         if result != "ok":
             return "failed"
-        doc = await self.nonces.find_one_and_update(
-            {"_id": nonce, "used": False, "expires_at": {"$gt": self.clock.now()}, "line_user_id": line_user_id},
-            {"$set": {"used": True, "used_at": self.clock.now()}}, return_document=ReturnDocument.AFTER,
-        )
-        if doc is None:
+        candidate_id = await self.links.use_nonce(nonce, line_user_id, self.clock.now())
+        if candidate_id is None:
             return "refused"
-        return "linked" if await self.link(doc["candidate_id"], line_user_id, source="account_link") else "refused"
+        return "linked" if await self.link(candidate_id, line_user_id, source="account_link") else "refused"
 
     async def link(self, candidate_id: str, line_user_id: str, *, source: str) -> bool:
         """Store the mapping (LINE consent), start her welcome journey, show her status menu;
@@ -98,7 +83,7 @@ class LineAccounts:
             change_id=f"line-unlink:{uuid.uuid4()}", recipient_id=candidate_id, kind="line_unlinked", at=now))
         await self.on_signal(line_signal("LineAccountUnlinked", candidate_id, now, f"unlink:{uuid.uuid4()}"))
         await self.api.remove_menu(line_user_id)
-        await self.members.update_one({"_id": candidate_id}, {"$unset": {"menu_status": ""}})
+        await self.links.menu_removed(candidate_id)
         return True
 
     # --- rich menu per member status ---
@@ -110,10 +95,9 @@ class LineAccounts:
         candidate_id = concerns(event)
         if candidate_id is None:
             return
-        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        doc = await self.links.member(candidate_id)
         member = after(Member(status=doc.get("status", "registered"), offers=tuple(doc.get("offers", ()))), event)
-        await self.members.update_one({"_id": candidate_id},
-                                      {"$set": {"status": member.status, "offers": list(member.offers)}}, upsert=True)
+        await self.links.keep_member(candidate_id, member)
         await self.show_status_menu(candidate_id)
 
     async def show_status_menu(self, candidate_id: str, line_user_id: str | None = None) -> None:
@@ -123,32 +107,22 @@ class LineAccounts:
         line_user_id = line_user_id or (await self.store.load(candidate_id)).state.channel("line").address
         if not line_user_id:
             return
-        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        doc = await self.links.member(candidate_id)
         status = doc.get("status", "registered")
         if doc.get("menu_status") == status and doc.get("menu_user") == line_user_id:
             return
         await self.api.show_menu(line_user_id, await self._menu_id(status))
-        await self.members.update_one({"_id": candidate_id},
-                                      {"$set": {"menu_status": status, "menu_user": line_user_id}}, upsert=True)
+        await self.links.menu_shown(candidate_id, status, line_user_id)
 
     async def member_status(self, candidate_id: str) -> dict:
-        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        doc = await self.links.member(candidate_id)
         return {"status": doc.get("status", "registered"), "menu_status": doc.get("menu_status")}
 
     async def _menu_id(self, status: str) -> str:
-        doc = await self.menus.find_one({"_id": status})
-        if doc:
-            return doc["rich_menu_id"]
-        rich_menu_id = await self.api.create_menu(status)
-        try:
-            await self.menus.insert_one({"_id": status, "rich_menu_id": rich_menu_id})
-            return rich_menu_id
-        except DuplicateKeyError:  # another worker created one first; use theirs
-            return (await self.menus.find_one({"_id": status}))["rich_menu_id"]
+        return await self.links.menu_of(status) or await self.links.keep_menu(status, await self.api.create_menu(status))
 
     async def erase(self, candidate_id: str) -> None:
-        doc = await self.members.find_one({"_id": candidate_id}) or {}
+        doc = await self.links.member(candidate_id)
         if doc.get("menu_user"):
             await self.api.remove_menu(doc["menu_user"])
-        await self.members.delete_one({"_id": candidate_id})
-        await self.nonces.delete_many({"candidate_id": candidate_id})
+        await self.links.erase(candidate_id)
