@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = {"policy": "bench_policy", "notify": "bench_notify", "profile": "bench_profile",
+BENCHMARKS = {"policy": "bench_policy", "decisions": "bench_decisions", "notify": "bench_notify", "profile": "bench_profile",
               "csv": "bench_csv", "memory": "bench_memory"}
 
 

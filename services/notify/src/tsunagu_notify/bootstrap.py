@@ -134,7 +134,8 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                               senders=settings.delivery_senders)
     changes = RecipientChanges(base.publisher, settings)
     policy = PolicyProcessor(stream=RecipientStream(settings), clock=clock, config=config,
-                             max_event_bytes=settings.max_event_bytes)
+                             max_event_bytes=settings.max_event_bytes, max_records=settings.policy_batch_records,
+                             commit_ms=settings.policy_commit_ms)
     projector = ViewProjector(feed=EffectFeed(settings), views=NotifyViews(base.db), on_delivery=delivery.wake)
     journeys = JourneyStore(base.db)
     engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)

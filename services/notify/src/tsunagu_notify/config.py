@@ -37,6 +37,11 @@ class NotifySettings(ServiceSettings):
     scheduler_poll_seconds: float = 1.0
     delivery_poll_seconds: float = 0.3
     delivery_lease_seconds: float = 30.0
+    # The policy processor reads up to this many records at a time, and commits what it decided every
+    # `policy_commit_ms` (one Kafka transaction per owned partition; a transaction costs a few round
+    # trips whatever it holds, so fewer, larger ones go faster, and a decision waits at most this long).
+    policy_batch_records: int = 2000
+    policy_commit_ms: int = 100
     # Deliveries sent at the same time by this process's channel worker.
     delivery_senders: int = 8
 

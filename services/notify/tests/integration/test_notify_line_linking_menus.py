@@ -43,7 +43,7 @@ async def test_linking_needs_her_unused_unexpired_nonce_and_unlinking_works():
         await account_link(notify, "U-other", nonce, "e2")  # her nonce, someone else's LINE account
         assert await line_address(notify, "cand-1") is None
         await account_link(notify, "U-hanako", nonce, "e3")
-        assert await line_address(notify, "cand-1") == "U-hanako"
+        await notify.state_when("cand-1", lambda s: s.channel("line").address == "U-hanako")
 
         reused = await notify.client.post("/recipients/cand-2/line/nonce", json={"link_token": token},
                                           headers=notify.headers(role="candidate", subject="cand-2"))
@@ -59,7 +59,7 @@ async def test_linking_needs_her_unused_unexpired_nonce_and_unlinking_works():
 
         unlinked = await notify.client.delete("/recipients/cand-1/line", headers=herself)
         assert unlinked.status_code == 204
-        assert await line_address(notify, "cand-1") is None
+        await notify.state_when("cand-1", lambda s: s.channel("line").address is None)
         journeys = (await notify.client.get("/recipients/cand-1/journeys", headers=herself)).json()
     assert journeys and {s["status"] for s in journeys} == {"stopped"}
     assert notify.recorder.calls_of("unlink_rich_menu")[-1]["user_id"] == "U-hanako"

@@ -106,8 +106,8 @@ class RecipientStream:
         """Become the only writer of this partition: fence whoever wrote it before."""
         await self.release({partition})
         producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, transactional_id=f"{self.group}-{partition}",
-                                    enable_idempotence=True, acks="all", linger_ms=2, request_timeout_ms=15_000,
-                                    **self._options)
+                                    enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=15_000,
+                                    max_batch_size=1024 * 1024, **self._options)
         await producer.start()
         self._producers[partition] = producer
 

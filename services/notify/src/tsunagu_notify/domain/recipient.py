@@ -22,9 +22,9 @@ from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE, apply_decision, 
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import UnknownTemplate, template
 
-# Decided-intent markers kept per person (newest): an intent is handed in again only when an
-# event is re-published (same deterministic intent id) or a deferral fires its next attempt.
-DECIDED_KEPT = 256
+# Decided-intent markers kept per person (newest): with exactly-once batches an intent is handed
+# in again only when its producer re-published it (same deterministic intent id), soon after.
+DECIDED_KEPT = 128
 # Cancelled intent ids kept per person: a cancellation may arrive before the intent it names.
 CANCELLED_KEPT = 256
 # Change ids kept per person: a change requested twice (its requester crashed after asking) counts once.
@@ -49,7 +49,8 @@ class OwnedRecipient(Frozen):
     """Everything the owner of her partition keeps about her."""
 
     state: RecipientState
-    decided: dict[str, Decision] = {}
+    # intent id -> the attempt decided last, oldest first
+    decided: dict[str, int] = {}
     deferrals: dict[str, Deferral] = {}
     cancelled: dict[str, str] = {}
     changes_seen: tuple[str, ...] = ()
@@ -144,7 +145,7 @@ class Outcome:
 def decide_intent(owned: OwnedRecipient, intent: Intent, now: datetime, config: PolicyConfig) -> Outcome | None:
     """Decide one intent at its attempt; None when it was decided at this attempt or later already."""
     earlier = owned.decided.get(intent.intent_id)
-    if earlier is not None and earlier.attempt >= intent.attempt:
+    if earlier is not None and earlier >= intent.attempt:
         return None
     state = owned.state
     decision = _decide(intent, state, now, config, owned.cancelled.get(intent.intent_id))
@@ -173,7 +174,10 @@ def decide_intent(owned: OwnedRecipient, intent: Intent, now: datetime, config: 
         deferrals[holder.intent_id] = deferral
         effects.append(DeferralChanged(recipient_id=intent.recipient_id, intent=deferral.intent,
                                        due_at=deferral.due_at, status="pending"))
-    decided = _newest({**owned.decided, intent.intent_id: decision}, DECIDED_KEPT)
+    decided = dict(owned.decided)
+    decided.pop(intent.intent_id, None)
+    decided[intent.intent_id] = decision.attempt
+    decided = _newest(decided, DECIDED_KEPT)
     next_owned = owned.model_copy(update={"state": after, "decided": decided, "deferrals": deferrals})
     return Outcome(next_owned, decision, events=_decision_events(decision), effects=effects)
 
@@ -184,7 +188,7 @@ def cancel(owned: OwnedRecipient, intent_ids: list[str], reason: str, now: datet
     cancelled = dict(owned.cancelled)
     for intent_id in intent_ids:
         cancelled.setdefault(intent_id, reason)
-    outcome = Outcome(owned.model_copy(update={"cancelled": _newest_keys(cancelled, CANCELLED_KEPT)}),
+    outcome = Outcome(owned.model_copy(update={"cancelled": _newest(cancelled, CANCELLED_KEPT)}),
                       effects=[DeliveriesCancelled(recipient_id=owned.recipient_id, intent_ids=tuple(intent_ids),
                                                    reason=reason, at=now)])
     for intent_id in intent_ids:
@@ -245,14 +249,8 @@ def _delivery(intent: Intent, decision: Decision, before: RecipientState) -> Del
         decided_at=decision.decided_at)
 
 
-def _newest(decided: dict[str, Decision], keep: int) -> dict[str, Decision]:
-    if len(decided) <= keep:
-        return decided
-    newest = sorted(decided.items(), key=lambda item: item[1].decided_at, reverse=True)[:keep]
-    return dict(newest)
-
-
-def _newest_keys(values: dict[str, str], keep: int) -> dict[str, str]:
+def _newest(values: dict, keep: int) -> dict:
+    """The `keep` entries added last (dicts keep insertion order)."""
     return values if len(values) <= keep else dict(list(values.items())[-keep:])
 
 

@@ -9,6 +9,7 @@ become the worker's only when that commit succeeded. A batch that failed is read
 
 import asyncio
 import heapq
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
@@ -60,23 +61,33 @@ class OwnedPartition:
                 found.append((recipient_id, intent_id))
         return found
 
-    def put_back(self, entries: list[tuple[str, str]]) -> None:
-        for recipient_id, intent_id in entries:
-            deferral = self.get(recipient_id).deferrals.get(intent_id)
-            if deferral is not None:
-                heapq.heappush(self._timers, (deferral.due_at, recipient_id, intent_id))
-
     def next_due(self) -> datetime | None:
         return self._timers[0][0] if self._timers else None
 
 
+@dataclass
+class OpenBatch:
+    """What a partition decided since its last commit: committed together, or read again."""
+
+    batch: Batch
+    staged: dict[str, OwnedRecipient] = field(default_factory=dict)
+    first: dict[TopicPartition, int] = field(default_factory=dict)
+    records: int = 0
+
+
 class PolicyProcessor:
+    """Records are decided as they arrive; each partition's decisions are committed every
+    `commit_ms` (or sooner once `max_batch` records wait), as Kafka Streams commits under
+    exactly-once: a transaction costs several round trips, whatever it holds."""
+
     def __init__(self, *, stream: RecipientStream, clock: Clock, config: PolicyConfig, max_event_bytes: int,
-                 max_records: int = 500, poll_ms: int = 100) -> None:
+                 max_records: int = 2000, poll_ms: int = 100, commit_ms: int = 100, max_batch: int = 10000) -> None:
         self.stream, self.clock, self.config = stream, clock, config
         self._max_event_bytes = max_event_bytes
         self._max_records, self._poll_ms = max_records, poll_ms
+        self._commit_seconds, self._max_batch = commit_ms / 1000, max_batch
         self._owned: dict[int, OwnedPartition] = {}
+        self._open: dict[int, OpenBatch] = {}
         self._restoring: set[int] = set()  # assigned, but not restored yet (the broker was away)
         self._turn = asyncio.Lock()  # a rebalance waits for the batch under way
         self._stopping = asyncio.Event()
@@ -91,9 +102,12 @@ class PolicyProcessor:
         self._stopping.set()
 
     async def close(self) -> None:
+        """Commit what was decided, then leave the group."""
         self._stopping.set()
         async with self._turn:
-            await self.stream.stop()
+            await self._commit_open(set(self._open))
+        # outside the turn: leaving the group calls _revoked, which takes the turn itself
+        await self.stream.stop()
 
     async def _assigned(self, partitions: set[int]) -> None:
         async with self._turn:
@@ -104,16 +118,22 @@ class PolicyProcessor:
 
     async def _revoked(self, partitions: set[int]) -> None:
         async with self._turn:
+            # what was decided still commits (this worker is still their only writer until it returns)
+            await self._commit_open(partitions & set(self._open))
             for partition in partitions:
                 self._owned.pop(partition, None)
+                self._open.pop(partition, None)
                 self._restoring.discard(partition)
             await self.stream.release(partitions)
 
     # --- the loop ---
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_commit = loop.time()
         while not self._stopping.is_set():
+            wait = max(0.0, min(self._poll_ms / 1000, last_commit + self._commit_seconds - loop.time()))
             try:
-                polled = await self.stream.poll(self._poll_ms, self._max_records)
+                polled = await self.stream.poll(int(wait * 1000), self._max_records)
             except KafkaError as exc:
                 log.warning("policy_poll_failed", error=str(exc))
                 await asyncio.sleep(0.5)
@@ -127,57 +147,79 @@ class PolicyProcessor:
                         by_partition.setdefault(tp.partition, []).append((tp, records))
                     else:  # not restored yet: read again once it is
                         self.stream.rewind({tp: records[0].offset})
+                now = self.clock.now()
                 for partition in list(self._owned):
-                    await self._decide_partition(partition, by_partition.get(partition, []))
+                    self._decide_partition(partition, by_partition.get(partition, []), now)
+                full = any(o.records >= self._max_batch for o in self._open.values())
+                if full or loop.time() >= last_commit + self._commit_seconds:
+                    await self._commit_open(set(self._open))
+                    last_commit = loop.time()
 
-    async def _decide_partition(self, partition: int,
-                                polled: list[tuple[TopicPartition, list[ConsumerRecord]]]) -> None:
+    def _decide_partition(self, partition: int, polled: list[tuple[TopicPartition, list[ConsumerRecord]]],
+                          now: datetime) -> None:
+        """Decide a partition's records and due deferrals on staged copies of her state."""
         owned = self._owned[partition]
-        now = self.clock.now()
         due = owned.due(now)
         if not polled and not due:
             return
-        batch, staged = Batch(partition=partition), {}
+        work = self._open.setdefault(partition, OpenBatch(Batch(partition=partition)))
+        batch, staged = work.batch, work.staged
         # changes first: a state change requested before this batch is read applies to its intents
         for tp, records in sorted(polled, key=lambda item: not self.stream.is_change(item[1][0])):
+            work.first.setdefault(tp, records[0].offset)
             for record in records:
-                self._handle_record(record, owned, staged, batch, now)
+                try:
+                    self._handle_record(record, owned, staged, batch, now)
+                except Exception as exc:  # deciding is deterministic: trying again would fail the same way
+                    log.exception("policy_record_failed", topic=record.topic, offset=record.offset)
+                    self._dead_letter(batch, record, Refused(f"{type(exc).__name__}: {exc}", type(exc).__name__))
             batch.offsets[tp] = records[-1].offset + 1
+            work.records += len(records)
         for recipient_id, intent_id in due:
             person = staged.get(recipient_id) or owned.get(recipient_id)
             deferral = person.deferrals.get(intent_id)
             if deferral is not None:
                 self._collect(decide_intent(person, deferral.intent, now, self.config), staged, batch, None)
-        for recipient_id, person in staged.items():
+
+    async def _commit_open(self, partitions: set[int]) -> None:
+        """Commit these partitions' open batches; their transactions run side by side (one producer each)."""
+        works = [(p, self._open.pop(p)) for p in sorted(partitions) if p in self._open]
+        await asyncio.gather(*(self._commit(p, work) for p, work in works))
+
+    async def _commit(self, partition: int, work: OpenBatch) -> None:
+        """All of the batch or nothing; her staged state becomes the owner's only once it is committed."""
+        owned, batch = self._owned.get(partition), work.batch
+        if owned is None:
+            return
+        for recipient_id, person in work.staged.items():
             before = owned.people.get(recipient_id)
             if before is None or before.state != person.state:
                 batch.effects.append(StateChanged(state=person.state))
-        batch.states = staged
+        batch.states = work.staged
         try:
             await self.stream.commit(batch)
         except (ProducerFenced, InvalidProducerEpoch):
             # another worker owns this partition now; the rebalance will take it from us
             log.warning("policy_partition_fenced", partition=partition)
-            self.stream.rewind({tp: records[0].offset for tp, records in polled})
+            self.stream.rewind(work.first)
             self._owned.pop(partition, None)
             await self.stream.release({partition})
             return
-        except KafkaError as exc:
-            # nothing of it happened: read it again with a fresh producer and the state as last committed
-            log.warning("policy_batch_not_committed", partition=partition, error=str(exc))
-            self.stream.rewind({tp: records[0].offset for tp, records in polled})
+        except Exception as exc:  # the broker away, a timeout: nothing of it happened
+            # read it again with a fresh producer and the state as last committed
+            log.warning("policy_batch_not_committed", partition=partition, error=repr(exc))
+            self.stream.rewind(work.first)
             self._owned.pop(partition, None)
             self._restoring.add(partition)
             await asyncio.sleep(0.5)
             return
-        for person in staged.values():
+        for person in batch.states.values():
             owned.people[person.recipient_id] = person
             owned.track(person)
         for effect in batch.effects:
             if effect.kind == "decision":
                 DECISIONS.labels(effect.decision.action.value, effect.decision.reason.value).inc()
-        for tp, records in polled:
-            CONSUMED.labels(self.stream.group, "processed").inc(len(records))
+        CONSUMED.labels(self.stream.group, "processed").inc(work.records)
 
     async def _restore(self, partition: int) -> bool:
         """Own the partition (fencing its previous writer) and load its people; False on failure."""
