@@ -12,7 +12,7 @@ from tsunagu_shared.topics import Topic
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from docs_render import SERVICES, render_asyncapi, render_openapi  # noqa: E402
+from docs_render import SERVICES, render_asyncapi, render_openapi, render_published_schemas  # noqa: E402
 
 T = Topic("contract.test", "tests")
 
@@ -67,6 +67,11 @@ def test_event_registration_refuses_a_duplicate_type():
 
 def test_generated_documents_are_not_stale():
     assert (ROOT / "docs/asyncapi.yaml").read_text() == render_asyncapi(), "run `make docs`"
+    published = render_published_schemas()
+    on_disk = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs/schemas").rglob("*.json")}
+    assert on_disk == set(published), "run `make docs`: published schemas differ from the models"
+    for path, text in published.items():
+        assert (ROOT / "docs" / path).read_text() == text, f"run `make docs` ({path})"
     for service in SERVICES:
         committed = json.loads((ROOT / f"docs/openapi/{service}.json").read_text())
         assert committed == json.loads(render_openapi(service)), f"run `make docs` ({service})"
