@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 venv=.cache/venv
 stamp=$venv/.installed
 packages=()
-for dir in shared services/profile services/scout services/messaging services/events services/notify \
+for dir in contracts shared services/profile services/scout services/messaging services/events services/notify \
            emulators tools console simulator; do
   if [ -f "$dir/pyproject.toml" ]; then packages+=("$dir"); fi
 done

@@ -5,10 +5,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from tsunagu_shared.contracts import breaking_changes, check_all, event_schema, render_json, snapshot_path
+from tsunagu_shared.contracts import (
+    SCHEMA_DIR, breaking_changes, check_all, event_schema, render_json, snapshot_path,
+)
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 from tsunagu_shared.events.base import event
-from tsunagu_shared.topics import Topic
+from tsunagu_shared.topics import ALL_TOPICS, Topic
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -51,6 +53,25 @@ def test_a_retyped_field_breaks():
 
 def test_a_new_required_field_breaks():
     assert breaking_changes(schema_of(BASE), schema_of({**BASE, "tier": str})) == ["tier: new required field"]
+
+
+def test_a_moved_key_or_topic_breaks():
+    old = {**schema_of(BASE), "x-topic": "scout.events", "x-subject-field": "probe_id"}
+    assert breaking_changes(old, {**old, "x-subject-field": "count"}) == ["subject-field: changed from probe_id to count"]
+    assert breaking_changes(old, {**old, "x-topic": "profile.events"}) == [
+        "topic: changed from scout.events to profile.events"]
+
+
+def test_every_snapshot_has_its_event():
+    # retiring an event version deletes its model and its snapshot together (docs/events.md)
+    registered = {snapshot_path(m).name for m in EVENT_TYPES.values()}
+    assert sorted(p.name for p in SCHEMA_DIR.glob("*.json") if p.name not in registered) == []
+
+
+def test_every_event_is_on_a_topic_of_the_registry():
+    # the contracts package names each event's topic; the registry (topics.py) must have it
+    registry = {t.name for t in ALL_TOPICS}
+    assert {t: m.topic for t, m in EVENT_TYPES.items() if m.topic not in registry} == {}
 
 
 def test_event_registration_refuses_a_duplicate_type():

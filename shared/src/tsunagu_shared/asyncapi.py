@@ -11,6 +11,7 @@ key, the Kafka headers, and the consumer-group rules for subscribers.
 
 from typing import Any
 
+import tsunagu_contracts
 from tsunagu_shared.contracts import event_schema
 from tsunagu_shared.envelope import CONTENT_TYPE, Envelope
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
@@ -151,7 +152,7 @@ def asyncapi_document() -> dict[str, Any]:
         "asyncapi": "3.0.0",
         "info": {
             "title": "Tsunagu events",
-            "version": "1.1.0",
+            "version": tsunagu_contracts.__version__,  # the contracts package's semantic version
             "description": "Every event Tsunagu publishes. Each record's value is a CloudEvents envelope "
                            f"({ENVELOPE_FILE}) whose `data` is the event (schemas/events/<Type>.v<N>.json). Fields are "
                            "never removed or retyped within a schema version; subscribers ignore unknown fields. "

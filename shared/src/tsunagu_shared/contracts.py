@@ -1,7 +1,7 @@
 """Event contracts as documents: JSON Schema snapshots and the compatibility check (AsyncAPI: asyncapi.py).
 
-Each event type's JSON Schema is committed under `schemas/<Type>.v<version>.json`
-(written by `make docs`). The compatibility check compares a model with the
+Each event type's JSON Schema is committed in the contracts package, under
+`contracts/src/tsunagu_contracts/schemas/<Type>.v<version>.json` (written by `make docs`). The compatibility check compares a model with the
 snapshot of its version: a subscriber built against the snapshot must still
 decode what we publish, so no field may disappear or change its type, and no
 new field may be required. A breaking change needs a new version.
@@ -11,16 +11,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import tsunagu_contracts
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = Path(tsunagu_contracts.__file__).parent / "schemas"
 
 
 def event_schema(model: type[DomainEvent]) -> dict[str, Any]:
     schema = model.model_json_schema(mode="serialization")
     schema["x-event-type"] = model.event_type
     schema["x-schema-version"] = model.schema_version
-    schema["x-topic"] = model.topic.name
+    schema["x-topic"] = model.topic
     schema["x-subject-field"] = model.subject_field
     return schema
 
@@ -55,6 +56,9 @@ def _shape(schema: dict[str, Any], root: dict[str, Any]) -> Any:
 def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
     """What in `new` would break a subscriber written against `old`."""
     problems: list[str] = []
+    for routing in ("x-topic", "x-subject-field"):  # where it is read from, and its Kafka key
+        if not path and routing in old and old[routing] != new.get(routing):
+            problems.append(f"{routing.removeprefix('x-')}: changed from {old[routing]} to {new.get(routing)}")
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     for name, old_prop in old_props.items():
         if name not in new_props:
