@@ -3,7 +3,7 @@
 - docs/asyncapi.yaml, from the event models, and beside it the JSON Schemas it refers to:
   docs/schemas/envelope.v1.json and docs/schemas/events/<Type>.v<N>.json
 - docs/openapi/<service>.json, from each service's FastAPI app
-- shared/src/tsunagu_shared/schemas/<Type>.v<N>.json, the event schema snapshots:
+- contracts/src/tsunagu_contracts/schemas/<Type>.v<N>.json, the event schema snapshots:
   refreshed when the model changed compatibly (an added optional field); a breaking
   change is refused here and needs a new schema version of the event.
 """
