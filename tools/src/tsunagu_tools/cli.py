@@ -294,6 +294,8 @@ def main() -> None:
     except CliError as exc:
         typer.echo(f"tsunagu: {exc}", err=True)
         sys.exit(exc.code)
+    except KeyboardInterrupt:  # Ctrl-C ends `tail` (or anything else) without a traceback
+        sys.exit(130)
     except httpx.HTTPError as exc:
         try:
             where = exc.request.url
