@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, into git-ignored .cache/: the Python virtualenv with
-# every package of the repo (editable), the Kafka jars and the FerretDB binary.
+# every package of the repo (editable), the Kafka jars, the FerretDB binary and the
+# node packages (scripts/install_node.sh).
 # A second run only checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.cache/venv
 stamp=$venv/.installed
 packages=()
-for dir in shared services/profile services/scout services/messaging services/events services/notify \
+for dir in contracts shared services/profile services/scout services/messaging services/events services/notify \
            emulators tools console simulator; do
   if [ -f "$dir/pyproject.toml" ]; then packages+=("$dir"); fi
 done
@@ -28,6 +29,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 python3 scripts/stack.py install
-for extra in scripts/install_deploy_tools.sh scripts/install_browser.sh; do
+for extra in scripts/install_deploy_tools.sh scripts/install_browser.sh scripts/install_node.sh; do
   if [ -f "$extra" ]; then bash "$extra"; fi
 done

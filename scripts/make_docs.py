@@ -1,8 +1,9 @@
 """`make docs`: write the generated documents (checked by tests for staleness).
 
-- docs/asyncapi.yaml, from the event models
+- docs/asyncapi.yaml, from the event models, and beside it the JSON Schemas it refers to:
+  docs/schemas/envelope.v1.json and docs/schemas/events/<Type>.v<N>.json
 - docs/openapi/<service>.json, from each service's FastAPI app
-- shared/src/tsunagu_shared/schemas/<Type>.v<N>.json, the event schema snapshots:
+- contracts/src/tsunagu_contracts/schemas/<Type>.v<N>.json, the event schema snapshots:
   refreshed when the model changed compatibly (an added optional field); a breaking
   change is refused here and needs a new schema version of the event.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from docs_render import render_asyncapi, render_openapi, SERVICES  # noqa: E402
+from docs_render import render_asyncapi, render_openapi, render_published_schemas, SERVICES  # noqa: E402
 from tsunagu_shared.contracts import breaking_changes, event_schema, render_json, snapshot_path  # noqa: E402
 from tsunagu_shared.events import EVENT_TYPES  # noqa: E402
 
@@ -23,6 +24,14 @@ from tsunagu_shared.events import EVENT_TYPES  # noqa: E402
 def main() -> None:
     (ROOT / "docs/openapi").mkdir(parents=True, exist_ok=True)
     (ROOT / "docs/asyncapi.yaml").write_text(render_asyncapi())
+    published = render_published_schemas()
+    events_dir = ROOT / "docs/schemas/events"
+    events_dir.mkdir(parents=True, exist_ok=True)
+    for stale in events_dir.glob("*.json"):  # an event or version no longer published
+        if f"schemas/events/{stale.name}" not in published:
+            stale.unlink()
+    for path, text in published.items():
+        (ROOT / "docs" / path).write_text(text)
     for service in SERVICES:
         (ROOT / f"docs/openapi/{service}.json").write_text(render_openapi(service))
     written, refused = 0, []

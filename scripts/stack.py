@@ -8,7 +8,8 @@
     python3 scripts/stack.py down               # stop everything this state directory started
 
 Ports and the state directory come from the environment, so two stacks can
-run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PORT,
+run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PORT
+(Kafka also takes the next two ports: its controller and a SASL/PLAIN listener),
 TSUNAGU_MONGO_PORT, TSUNAGU_POSTGRES_PORT, TSUNAGU_PORT_BASE (services),
 TSUNAGU_EMULATOR_PORT_BASE.
 
@@ -48,6 +49,9 @@ def env_int(name: str, default: int) -> int:
 
 STATE = Path(os.environ.get("TSUNAGU_STATE_DIR", CACHE / "run" / "dev")).resolve()
 KAFKA_PORT = env_int("TSUNAGU_KAFKA_PORT", 19092)
+# SASL/PLAIN listener of the same broker (development credentials, not a secret).
+KAFKA_SASL_PORT = KAFKA_PORT + 2
+KAFKA_SASL_USER = ("operator", "operator-dev-password")
 MONGO_PORT = env_int("TSUNAGU_MONGO_PORT", 27027)
 POSTGRES_PORT = env_int("TSUNAGU_POSTGRES_PORT", 15432)
 # FerretDB's backend: sqlite (default) or postgresql (see the README's choices).
@@ -71,6 +75,7 @@ def stack_env() -> dict[str, str]:
     """What every service and emulator of this stack is told about the others."""
     return {
         "TSUNAGU_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA_PORT}",
+        "TSUNAGU_KAFKA_SASL_PLAIN_BOOTSTRAP": f"127.0.0.1:{KAFKA_SASL_PORT}",
         "TSUNAGU_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/",
         "TSUNAGU_SMTP_PORT": str(EMULATOR_PORT_BASE + 5),
         "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 1}",
@@ -253,10 +258,16 @@ def prepare_kafka() -> None:
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.bootstrap.servers=127.0.0.1:{KAFKA_PORT + 1}",
-        f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_PORT + 1}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+        f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_PORT + 1},"
+        f"SASL_PLAINTEXT://127.0.0.1:{KAFKA_SASL_PORT}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},SASL_PLAINTEXT://127.0.0.1:{KAFKA_SASL_PORT}",
         "controller.listener.names=CONTROLLER",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        "inter.broker.listener.name=PLAINTEXT",
+        # A password-protected door to the same broker, so clients' SASL settings are tested for real.
+        "sasl.enabled.mechanisms=PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule "
+        f'required user_{KAFKA_SASL_USER[0]}="{KAFKA_SASL_USER[1]}";',
         f"log.dirs={data}",
         "num.partitions=6",
         "offsets.topic.replication.factor=1",

@@ -5,14 +5,16 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from tsunagu_shared.contracts import breaking_changes, check_all, event_schema, render_json, snapshot_path
+from tsunagu_shared.contracts import (
+    SCHEMA_DIR, breaking_changes, check_all, event_schema, render_json, snapshot_path,
+)
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 from tsunagu_shared.events.base import event
-from tsunagu_shared.topics import Topic
+from tsunagu_shared.topics import ALL_TOPICS, Topic
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from docs_render import SERVICES, render_asyncapi, render_openapi  # noqa: E402
+from docs_render import SERVICES, render_asyncapi, render_openapi, render_published_schemas  # noqa: E402
 
 T = Topic("contract.test", "tests")
 
@@ -53,6 +55,25 @@ def test_a_new_required_field_breaks():
     assert breaking_changes(schema_of(BASE), schema_of({**BASE, "tier": str})) == ["tier: new required field"]
 
 
+def test_a_moved_key_or_topic_breaks():
+    old = {**schema_of(BASE), "x-topic": "scout.events", "x-subject-field": "probe_id"}
+    assert breaking_changes(old, {**old, "x-subject-field": "count"}) == ["subject-field: changed from probe_id to count"]
+    assert breaking_changes(old, {**old, "x-topic": "profile.events"}) == [
+        "topic: changed from scout.events to profile.events"]
+
+
+def test_every_snapshot_has_its_event():
+    # retiring an event version deletes its model and its snapshot together (docs/events.md)
+    registered = {snapshot_path(m).name for m in EVENT_TYPES.values()}
+    assert sorted(p.name for p in SCHEMA_DIR.glob("*.json") if p.name not in registered) == []
+
+
+def test_every_event_is_on_a_topic_of_the_registry():
+    # the contracts package names each event's topic; the registry (topics.py) must have it
+    registry = {t.name for t in ALL_TOPICS}
+    assert {t: m.topic for t, m in EVENT_TYPES.items() if m.topic not in registry} == {}
+
+
 def test_event_registration_refuses_a_duplicate_type():
     class ScoutSent(DomainEvent):
         scout_id: str
@@ -67,6 +88,11 @@ def test_event_registration_refuses_a_duplicate_type():
 
 def test_generated_documents_are_not_stale():
     assert (ROOT / "docs/asyncapi.yaml").read_text() == render_asyncapi(), "run `make docs`"
+    published = render_published_schemas()
+    on_disk = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs/schemas").rglob("*.json")}
+    assert on_disk == set(published), "run `make docs`: published schemas differ from the models"
+    for path, text in published.items():
+        assert (ROOT / "docs" / path).read_text() == text, f"run `make docs` ({path})"
     for service in SERVICES:
         committed = json.loads((ROOT / f"docs/openapi/{service}.json").read_text())
         assert committed == json.loads(render_openapi(service)), f"run `make docs` ({service})"

@@ -112,20 +112,26 @@ def local_dependencies(pyproject: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_deploy_dockerfile_installs_exactly_the_service_and_shared(service, kube):
+def test_deploy_dockerfile_installs_exactly_the_service_shared_and_contracts(service, kube):
     steps = built_for(instructions(dockerfile(kube.repo)), service)
     project = tomllib.loads((kube.repo / "services" / service / "pyproject.toml").read_text())["project"]
     assert project["name"] == f"tsunagu-{service}"
-    # the only repository package a service may need is shared (no service imports another)
+    # the only repository package a service may need is shared (no service imports another),
+    # which needs the contracts package and nothing else of the repository
     assert local_dependencies(kube.repo / "services" / service / "pyproject.toml") == {"tsunagu-shared"}
+    assert local_dependencies(kube.repo / "shared" / "pyproject.toml") == {"tsunagu-contracts"}
+    assert local_dependencies(kube.repo / "contracts" / "pyproject.toml") == set()
 
     installs = [shlex.split(args) for keyword, args in steps if keyword == "RUN" and "pip install" in args]
-    assert len(installs) == 1, "one pip install of the service and shared"
+    assert len(installs) == 1, "one pip install of the service, shared and contracts"
     targets = {a for a in installs[0] if a.startswith("./")}
-    assert targets == {"./shared", f"./services/{service}"}
+    assert targets == {"./contracts", "./shared", f"./services/{service}"}
 
     copies = {tuple(shlex.split(args)) for keyword, args in steps if keyword == "COPY" and "--from=" not in args}
     assert copies == {
+        ("contracts/pyproject.toml", "contracts/pyproject.toml"),
+        ("contracts/README.md", "contracts/README.md"),
+        ("contracts/src", "contracts/src"),
         ("shared/pyproject.toml", "shared/pyproject.toml"),
         ("shared/src", "shared/src"),
         (f"services/{service}/pyproject.toml", f"services/{service}/pyproject.toml"),

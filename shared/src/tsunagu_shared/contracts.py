@@ -1,7 +1,7 @@
-"""Event contracts as documents: JSON Schema snapshots, the compatibility check, and AsyncAPI.
+"""Event contracts as documents: JSON Schema snapshots and the compatibility check (AsyncAPI: asyncapi.py).
 
-Each event type's JSON Schema is committed under `schemas/<Type>.v<version>.json`
-(written by `make docs`). The compatibility check compares a model with the
+Each event type's JSON Schema is committed in the contracts package, under
+`contracts/src/tsunagu_contracts/schemas/<Type>.v<version>.json` (written by `make docs`). The compatibility check compares a model with the
 snapshot of its version: a subscriber built against the snapshot must still
 decode what we publish, so no field may disappear or change its type, and no
 new field may be required. A breaking change needs a new version.
@@ -11,17 +11,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import tsunagu_contracts
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
-from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, dlq_name
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = Path(tsunagu_contracts.__file__).parent / "schemas"
 
 
 def event_schema(model: type[DomainEvent]) -> dict[str, Any]:
     schema = model.model_json_schema(mode="serialization")
     schema["x-event-type"] = model.event_type
     schema["x-schema-version"] = model.schema_version
-    schema["x-topic"] = model.topic.name
+    schema["x-topic"] = model.topic
     schema["x-subject-field"] = model.subject_field
     return schema
 
@@ -56,6 +56,9 @@ def _shape(schema: dict[str, Any], root: dict[str, Any]) -> Any:
 def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
     """What in `new` would break a subscriber written against `old`."""
     problems: list[str] = []
+    for routing in ("x-topic", "x-subject-field"):  # where it is read from, and its Kafka key
+        if not path and routing in old and old[routing] != new.get(routing):
+            problems.append(f"{routing.removeprefix('x-')}: changed from {old[routing]} to {new.get(routing)}")
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     for name, old_prop in old_props.items():
         if name not in new_props:
@@ -85,69 +88,3 @@ def check_all() -> dict[str, list[str]]:
         if problems:
             report[event_type] = problems
     return report
-
-
-def asyncapi_document() -> dict[str, Any]:
-    """An AsyncAPI 3.0 document of every topic and the events on it."""
-    channels: dict[str, Any] = {}
-    messages: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    for topic in ALL_TOPICS:
-        on_topic = sorted(t for t, m in EVENT_TYPES.items() if m.topic == topic)
-        channels[topic.name] = {
-            "address": topic.name,
-            "description": f"{topic.description}. Owner: {topic.owner}. Key: the subject (aggregate id).",
-            "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in on_topic},
-        }
-        operations[f"publish.{topic.name}"] = {
-            "action": "send",
-            "channel": {"$ref": f"#/channels/{topic.name}"},
-            "summary": f"{topic.owner} publishes",
-        }
-    for group in CONSUMER_GROUPS:
-        channels[dlq_name(group)] = {
-            "address": dlq_name(group),
-            "description": f"Dead letters of consumer group {group}: original bytes, reason in dlq_* headers.",
-        }
-    for event_type, model in sorted(EVENT_TYPES.items()):
-        schema = model.model_json_schema(mode="serialization", ref_template="#/components/schemas/{model}")
-        defs = schema.pop("$defs", {})
-        messages[event_type] = {
-            "name": event_type,
-            "title": event_type,
-            "summary": (model.__doc__ or event_type).strip().splitlines()[0],
-            "contentType": "application/cloudevents+json",
-            "payload": {
-                "description": "CloudEvents 1.0 structured envelope; `data` is the event.",
-                "type": "object",
-                "required": ["id", "type", "source", "time", "subject", "specversion", "correlationid", "data"],
-                "properties": {
-                    "id": {"type": "string", "format": "uuid"},
-                    "type": {"const": event_type},
-                    "source": {"type": "string"},
-                    "time": {"type": "string", "format": "date-time"},
-                    "subject": {"type": "string", "description": f"the {model.subject_field}"},
-                    "specversion": {"const": "1.0"},
-                    "schemaversion": {"const": model.schema_version},
-                    "correlationid": {"type": "string"},
-                    "causationid": {"type": ["string", "null"]},
-                    "data": schema,
-                },
-            },
-        }
-        for name, definition in defs.items():
-            messages.setdefault("__schemas__", {})[name] = definition
-    schemas = messages.pop("__schemas__", {})
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "Tsunagu events",
-            "version": "1.0.0",
-            "description": "Every event Tsunagu publishes. Subscribers must ignore unknown fields; "
-            "fields are never removed or retyped within a schema version.",
-        },
-        "defaultContentType": "application/cloudevents+json",
-        "channels": channels,
-        "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
-    }

@@ -23,6 +23,8 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = None
+    # PEM file of the CA that signed the brokers' certificates (SSL, SASL_SSL); None trusts the system's CAs.
+    kafka_ssl_cafile: str | None = None
     # Create missing topics at start (development); off in production, where KafkaTopic resources own them.
     kafka_create_topics: bool = True
     # Partitions of the topics created at start; None takes the registry's (tests use fewer).
@@ -53,7 +55,7 @@ class ServiceSettings(BaseSettings):
         if "SSL" in self.kafka_security_protocol:
             from aiokafka.helpers import create_ssl_context
 
-            options["ssl_context"] = create_ssl_context()
+            options["ssl_context"] = create_ssl_context(cafile=self.kafka_ssl_cafile)
         return options
 
     @property

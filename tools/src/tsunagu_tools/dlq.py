@@ -19,24 +19,42 @@ class DeadLetter:
     headers: list[tuple[str, bytes]]
 
 
-async def read_dead_letters(bootstrap: str, dlq_topic: str, *, limit: int = 1000) -> list[DeadLetter]:
-    """Everything in a dead-letter topic, from its beginning to its current end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(dlq_topic, p) for p in (consumer.partitions_for_topic(dlq_topic) or {0})]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        for tp, start in (await consumer.beginning_offsets(partitions)).items():
-            consumer.seek(tp, start)
-        letters: list[DeadLetter] = []
-        while await _behind(consumer, ends) and len(letters) < limit:
-            batches = await consumer.getmany(timeout_ms=1000)
-            for records in batches.values():
-                letters += [_letter(r) for r in records]
-        return letters[:limit]
-    finally:
-        await consumer.stop()
+@dataclass
+class DeadLetters:
+    """What a read found: the letters read (at most the limit) and how many the topic holds."""
+
+    topic: str
+    letters: list[DeadLetter]
+    total: int
+
+    @property
+    def limited(self) -> bool:
+        return len(self.letters) < self.total
+
+
+async def read_dead_letters(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], *, limit: int | None = 1000,
+    offsets: set[int] | None = None,
+) -> DeadLetters:
+    """A dead-letter topic (its existing partitions, see broker.require_topic) from its beginning to its
+    current end: at most `limit` letters (None: all), only those at `offsets` when given."""
+    dlq_topic = partitions[0].topic
+    consumer.assign(partitions)
+    ends = await consumer.end_offsets(partitions)
+    starts = await consumer.beginning_offsets(partitions)
+    if offsets is None:
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
+    else:
+        total = len({o for o in offsets if any(starts[tp] <= o < ends[tp] for tp in partitions)})
+    for tp, start in starts.items():
+        consumer.seek(tp, start)
+    letters: list[DeadLetter] = []
+    while await _behind(consumer, ends) and (limit is None or len(letters) < limit):
+        batches = await consumer.getmany(timeout_ms=1000)
+        for tp, records in batches.items():
+            letters += [_letter(r) for r in records
+                        if r.offset < ends[tp] and (offsets is None or r.offset in offsets)]
+    return DeadLetters(dlq_topic, letters[:limit] if limit is not None else letters, total)
 
 
 async def _behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
@@ -44,6 +62,15 @@ async def _behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
         if await consumer.position(tp) < end:
             return True
     return False
+
+
+def as_json(letter: DeadLetter) -> dict:
+    """A dead letter as the `--json` listing shows it (the event's type and id from its headers)."""
+    headers = {k: v.decode(errors="replace") for k, v in letter.headers}
+    return {"offset": letter.offset, "topic": letter.topic, "failed_at": letter.failed_at,
+            "error_type": letter.error_type, "reason": letter.reason,
+            "key": letter.key.decode(errors="replace") if letter.key is not None else None,
+            "type": headers.get("ce_type"), "id": headers.get("ce_id")}
 
 
 def _letter(record) -> DeadLetter:
@@ -61,9 +88,9 @@ def _letter(record) -> DeadLetter:
     )
 
 
-async def replay(bootstrap: str, letters: list[DeadLetter]) -> int:
+async def replay(bootstrap: str, letters: list[DeadLetter], *, options: dict | None = None) -> int:
     """Publish each dead letter's original bytes back to its original topic (consumers dedupe by id)."""
-    publisher = EventPublisher(bootstrap=bootstrap, client_id="tsunagu-dlq-replay")
+    publisher = EventPublisher(bootstrap=bootstrap, client_id="tsunagu-dlq-replay", options=options)
     await publisher.start()
     try:
         for letter in letters:

@@ -3,14 +3,17 @@
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import ALL_TOPICS, topic_name
 
 from tsunagu_tools.demo.tap import mentions
 
 
-async def events_about(bootstrap: str, prefix: str, person_id: str, *, limit: int = 20000) -> list[tuple[str, Envelope]]:
+async def events_about(settings: ServiceSettings, person_id: str, *, limit: int = 20000) -> list[tuple[str, Envelope]]:
     """Every event on the domain and notify topics (from their beginning) that names this person."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    prefix = settings.topic_prefix
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", **settings.kafka_client_options())
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()

@@ -2,16 +2,15 @@
 
 Event models are a public API: subscribers outside Tsunagu decode them. They
 ignore unknown fields (so adding an optional field is safe) and the schema
-compatibility check (tsunagu_shared.schemas) fails the build on any change
-that would break an existing subscriber.
+compatibility check (tsunagu_shared.contracts, against the snapshots in
+tsunagu_contracts/schemas) fails the build on any change that would break an
+existing subscriber. The policy is in docs/events.md.
 """
 
 from datetime import datetime, timezone
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
-
-from tsunagu_shared.topics import Topic
 
 EVENT_TYPES: dict[str, type["DomainEvent"]] = {}
 
@@ -27,7 +26,7 @@ class DomainEvent(BaseModel):
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
-    topic: ClassVar[Topic]
+    topic: ClassVar[str]  # the topic's name, without a deployment's prefix
     # The field that holds the aggregate id: it becomes the envelope subject and the Kafka key.
     subject_field: ClassVar[str]
 
@@ -36,12 +35,12 @@ class DomainEvent(BaseModel):
         return str(getattr(self, self.subject_field))
 
 
-def event(topic: Topic, subject_field: str, version: int = 1):
-    """Register an event class under its class name, on its topic."""
+def event(topic: str, subject_field: str, version: int = 1):
+    """Register an event class under its class name, on its topic (a name, or anything with a `name`)."""
 
     def register(cls: type[DomainEvent]) -> type[DomainEvent]:
         cls.event_type = cls.__name__
-        cls.topic = topic
+        cls.topic = getattr(topic, "name", topic)
         cls.subject_field = subject_field
         cls.schema_version = version
         if cls.event_type in EVENT_TYPES:

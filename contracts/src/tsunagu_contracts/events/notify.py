@@ -8,8 +8,11 @@ decisions land on one partition, in order.
 from datetime import datetime
 from typing import Any, Literal
 
-from tsunagu_shared.events.base import DomainEvent, event
-from tsunagu_shared.topics import NOTIFY_DELIVERIES, NOTIFY_INTENTS
+from tsunagu_contracts.events.base import DomainEvent, event
+
+# The topics (Tsunagu's topic registry names the same; a test checks they agree).
+NOTIFY_DELIVERIES = "notify.deliveries"
+NOTIFY_INTENTS = "notify.intents"
 
 Channel = Literal["email", "sms", "line"]
 Category = Literal["outreach", "transactional", "critical"]

@@ -5,8 +5,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from tsunagu_shared.events.base import DomainEvent, event
-from tsunagu_shared.topics import PROFILE_EVENTS
+from tsunagu_contracts.events.base import DomainEvent, event
+
+# The topic (Tsunagu's topic registry names the same; a test checks they agree).
+PROFILE_EVENTS = "profile.events"
 
 Channel = Literal["email", "sms", "line"]
 

@@ -3,8 +3,10 @@
 from datetime import datetime
 from typing import Literal
 
-from tsunagu_shared.events.base import DomainEvent, event
-from tsunagu_shared.topics import SCOUT_EVENTS
+from tsunagu_contracts.events.base import DomainEvent, event
+
+# The topic (Tsunagu's topic registry names the same; a test checks they agree).
+SCOUT_EVENTS = "scout.events"
 
 
 @event(SCOUT_EVENTS, "company_id")
