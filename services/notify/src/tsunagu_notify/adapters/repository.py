@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError, WriteError
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.kafka.consumer import TransientError
-from tsunagu_shared.outbox import new_document, with_events
+from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 
 from tsunagu_notify.domain.model import Decision, Intent, RecipientState
 
@@ -64,11 +64,11 @@ class RecipientRecord:
 class NotifyStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.db = db
-        self.recipients = db[RECIPIENTS]
+        self.recipients = outbox_collection(db, RECIPIENTS)
         self.decisions = db[DECISIONS]
         self.scheduled = db[SCHEDULED]
-        self.deliveries = db[DELIVERIES]
-        self.intents = db[INTENTS]
+        self.deliveries = outbox_collection(db, DELIVERIES)
+        self.intents = outbox_collection(db, INTENTS)
         self.receipts = db[RECEIPTS]
         self.catalog = db[CATALOG]
         self.cancelled = db[CANCELLED]
