@@ -14,43 +14,24 @@ import json
 import os
 import sys
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 
 from pymongo import monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import CommandTally  # noqa: E402
+
 ROWS = int(os.environ.get("BENCH_CSV_ROWS", 10000))
 
 
-class CommandTally(monitoring.CommandListener):
-    """Count and time commands by (name, collection)."""
-
-    def __init__(self) -> None:
-        self.count: Counter = Counter()
-        self.ms: defaultdict = defaultdict(float)
-        self._started: dict[int, tuple[str, str]] = {}
-
-    def started(self, event) -> None:
-        target = event.command.get(event.command_name)
-        self._started[event.request_id] = (event.command_name, target if isinstance(target, str) else "")
-
-    def succeeded(self, event) -> None:
-        key = self._started.pop(event.request_id, None)
-        if key:
-            self.count[key] += 1
-            self.ms[key] += event.duration_micros / 1000
-
-    failed = succeeded
-
-    def report(self, title: str) -> None:
-        total = sum(self.count.values())
-        print(f"-- {title}: {total} commands, {sum(self.ms.values()) / 1000:.1f} s in commands (overlapping)")
-        for key, count in sorted(self.count.items(), key=lambda kv: -self.ms[kv[0]])[:14]:
-            print(f"{key[0]:>14} {key[1]:<26} {count:6d}  {self.ms[key] / 1000:6.2f} s  {self.ms[key] / count:6.1f} ms avg")
-        self.count.clear()
-        self.ms.clear()
+def report(tally: CommandTally, title: str) -> None:
+    total = sum(tally.count.values())
+    print(f"-- {title}: {total} commands, {sum(tally.ms.values()) / 1000:.1f} s in commands (overlapping)")
+    for key, count in sorted(tally.count.items(), key=lambda kv: -tally.ms[kv[0]])[:14]:
+        seconds, average = tally.ms[key] / 1000, tally.ms[key] / count
+        print(f"{key[0]:>14} {key[1]:<26} {count:6d}  {seconds:6.2f} s  {average:6.1f} ms avg")
+    tally.clear()
 
 
 TALLY = CommandTally()
@@ -73,10 +54,10 @@ async def main() -> None:
         body = {"company_id": "probe-co", "name": "Probe株式会社",
                 "plan": {"name": "standard", "monthly_quota": {"regular": 10, "premium": 2}, "max_awaiting": 50}}
         assert (await client.post("/admin/companies", json=body, headers=admin)).status_code == 201
-        await client.put("/admin/companies/probe-co/recruiters/rec-probe", json={"display_name": "佐藤"}, headers=admin)
+        await client.put("/admin/companies/probe-co/recruiters/rec-probe", json={"display_name": "佐藤"},
+                         headers=admin)
         await asyncio.sleep(1)
-        TALLY.count.clear()
-        TALLY.ms.clear()
+        TALLY.clear()
         started = time.monotonic()
         upload = await client.post("/campaigns", files={"file": ("a.csv", applicants_csv(ROWS), "text/csv")},
                                    data={"name": "probe", "mode": "partial",
@@ -88,12 +69,12 @@ async def main() -> None:
         while (await client.get(f"/campaigns/{campaign}", headers=recruiter)).json()["status"] == "running":
             await asyncio.sleep(0.2)
         done = time.monotonic() - started
-        TALLY.report(f"upload answered in {answered:.1f} s, import completed in {done:.1f} s")
+        report(TALLY, f"upload answered in {answered:.1f} s, import completed in {done:.1f} s")
         db = app.state.container.infra.db if hasattr(app.state, "container") else None
         if db is not None:
             while await db[PENDING_INDEX].find_one({}, {"_id": 1}):
                 await asyncio.sleep(0.5)
-            TALLY.report(f"every event published {time.monotonic() - started:.1f} s after the upload")
+            report(TALLY, f"every event published {time.monotonic() - started:.1f} s after the upload")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ class MongoCampaigns:
         """A chunk, with its rows (stored packed: read and written whole, and the `done` mark
         rewrites the document, which FerretDB does at a cost per field)."""
         chunk = await self._chunks.find_one({"_id": chunk_id(campaign_id, n)})
-        if chunk is not None:
+        if chunk is not None and isinstance(chunk["rows"], bytes):  # (chunks stored before packing: a list)
             chunk["rows"] = unpacked(chunk["rows"])["rows"]
         return chunk
 
