@@ -103,6 +103,12 @@ class OutboxCollection:
                                         ordered=kwargs.get("ordered", True))
         return result
 
+    async def update_many(self, filter: dict[str, Any], update: dict[str, Any], **kwargs: Any):
+        """Updates that carry no events only (events name one document each)."""
+        if _carries_events(update):
+            raise ValueError("an update of many documents cannot carry events; write each document")
+        return await self._collection.update_many(filter, update, **kwargs)
+
     async def update_one(self, filter: dict[str, Any], update: dict[str, Any], **kwargs: Any):
         marked = [(_document_id(filter, update), events_of_update(update))]
         result, key = await self._written(marked, lambda: self._collection.update_one(filter, update, **kwargs))
