@@ -144,9 +144,10 @@ class OutboxRelay:
         return count
 
     def _ready(self, markers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The markers to work on now: not an insert still under way (its events travel in its
-        marker, which the writer has not confirmed yet), nor a later marker of one of its
-        documents (each document's events go out in the order they were written)."""
+        """The markers to work on now: not an insert still under way (its events travel beside
+        its documents, and the writer has not confirmed it yet; given up after the grace), nor
+        a later marker of one of its documents (each document's events go out in the order they
+        were written)."""
         old = datetime.now(timezone.utc) - self._stale
         ready, waiting = [], set()
         for m in markers:
@@ -167,7 +168,7 @@ class OutboxRelay:
         envelopes = await asyncio.gather(*(self._carried.find_one({"_id": m["_id"]}) for m in carriers))
         for m, carrier in zip(carriers, envelopes, strict=True):
             m[CARRIED] = unpacked(carrier[CARRIED]) if carrier else {}
-        carried: list[dict[str, Any]] = []  # envelopes that travel in markers
+        carried: list[dict[str, Any]] = []  # envelopes that travel beside their documents
         pending: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []  # (collection, document, envelopes)
         taken = set()
         for m in markers:
@@ -188,7 +189,8 @@ class OutboxRelay:
         await self._acknowledge(pending)
         self._remember([event_id for _, doc, _ in pending for event_id in doc.get(PENDING) or []])
         self._remember([entry["id"] for _, _, entries in pending for entry in entries])
-        # the envelopes an insert carried before its marker: without the marker they are never read
+        # an insert's envelopes before its marker: a crash between leaves a marker without
+        # envelopes, which publishes nothing more and is deleted
         await self._in_small_commands(self._carried, [DeleteOne({"_id": m["_id"]}) for m in carriers])
         settled = [DeleteOne({"_id": m["_id"], "v": m["v"]}) for m in markers if CARRIED in m or self._settled(m)]
         await self._in_small_commands(self._markers, settled)
