@@ -5,9 +5,11 @@ import asyncio
 import os
 import statistics
 import time
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
 import httpx
+from pymongo import monitoring
 
 from tsunagu_shared.testing import ServiceProcess, isolated_settings
 
@@ -118,3 +120,35 @@ def env_int(name: str, default: int) -> int:
 
 def mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else float("nan")
+
+
+class CommandTally(monitoring.CommandListener):
+    """Count and time database commands by (name, collection) while `on` (for the probes: register
+    with `pymongo.monitoring.register` before any client exists). A command's time includes its
+    wait for the database."""
+
+    def __init__(self, *, on: bool = True) -> None:
+        self.count: Counter = Counter()
+        self.ms: defaultdict = defaultdict(float)
+        self._started: dict[int, tuple[str, str]] = {}
+        self.on = on
+
+    def started(self, event) -> None:
+        if self.on:
+            target = event.command.get(event.command_name)
+            self._started[event.request_id] = (event.command_name, target if isinstance(target, str) else "")
+
+    def succeeded(self, event) -> None:
+        key = self._started.pop(event.request_id, None)
+        if key:
+            self.count[key] += 1
+            self.ms[key] += event.duration_micros / 1000
+
+    def failed(self, event) -> None:
+        key = self._started.pop(event.request_id, None)
+        if key:
+            self.count[(f"{key[0]} (failed)", key[1])] += 1
+
+    def clear(self) -> None:
+        self.count.clear()
+        self.ms.clear()

@@ -14,44 +14,20 @@ import asyncio
 import os
 import sys
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 
 from pymongo import monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "faults"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import CommandTally  # noqa: E402
 
 INTENTS = int(os.environ.get("BENCH_COMMANDS_INTENTS", 100))
 RECIPIENTS = int(os.environ.get("BENCH_COMMANDS_RECIPIENTS", 50))
 
 
-class CommandTally(monitoring.CommandListener):
-    """Count and time commands by (name, collection) while `on`."""
-
-    def __init__(self) -> None:
-        self.count: Counter = Counter()
-        self.ms: defaultdict = defaultdict(float)
-        self._started: dict[int, tuple[str, str]] = {}
-        self.on = False
-
-    def started(self, event) -> None:
-        if self.on:
-            target = event.command.get(event.command_name)
-            self._started[event.request_id] = (event.command_name, target if isinstance(target, str) else "")
-
-    def succeeded(self, event) -> None:
-        key = self._started.pop(event.request_id, None)
-        if key:
-            self.count[key] += 1
-            self.ms[key] += event.duration_micros / 1000
-
-    def failed(self, event) -> None:
-        key = self._started.pop(event.request_id, None)
-        if key:
-            self.count[(f"{key[0]} (failed)", key[1])] += 1
-
-
-TALLY = CommandTally()
+TALLY = CommandTally(on=False)
 monitoring.register(TALLY)  # before any client exists
 
 

@@ -56,7 +56,8 @@ class Infrastructure:
             options=settings.kafka_client_options(),
         )
         relay = OutboxRelay(
-            db=db, collections=outbox_collections, publisher=publisher, poll_seconds=settings.outbox_poll_seconds
+            db=db, collections=outbox_collections, publisher=publisher, poll_seconds=settings.outbox_poll_seconds,
+            stale_marker_seconds=settings.outbox_stale_marker_seconds,
         )
         return cls(settings=settings, mongo=mongo, db=db, publisher=publisher, relay=relay)
 
@@ -113,21 +114,12 @@ class Infrastructure:
                 log.warning("kafka_unavailable_at_start", error=str(exc))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-        await self._with_db_retry(self.relay.ensure_indexes)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for consumer in self.consumers:
             await consumer.start()
             self._tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.group}"))
         self.kafka_started.set()
         log.info("kafka_side_started", consumers=[c.group for c in self.consumers])
-
-    async def _with_db_retry(self, operation) -> None:
-        while True:
-            try:
-                return await operation()
-            except Exception as exc:
-                log.warning("database_unavailable_at_start", error=str(exc))
-                await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         for periodic in self._periodic:

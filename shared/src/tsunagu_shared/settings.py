@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "tsunagu"
 
     outbox_poll_seconds: float = 0.5
+    # A marker's event id that never appeared in its document is dropped this long after it was
+    # marked (a write that never happened); longer than any write can take.
+    outbox_stale_marker_seconds: float = 300.0
     consumer_max_attempts: int = 3
     # Larger events are dead-lettered unread (an event carries ids and changed fields, never files).
     max_event_bytes: int = 256 * 1024

@@ -64,6 +64,9 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
         "TSUNAGU_TOPIC_PARTITIONS": str(settings.topic_partitions), "TSUNAGU_OUTBOX_POLL_SECONDS": "0.2",
         "TSUNAGU_CAMPAIGN_CHUNK_ROWS": "100", "TSUNAGU_CAMPAIGN_STALE_SECONDS": "2",
         "TSUNAGU_CAMPAIGN_RESUME_SECONDS": "0.5",
+        # the chunk insert the kill interrupted is never confirmed: its events go out once its
+        # marker is this old (300 s by default)
+        "TSUNAGU_OUTBOX_STALE_MARKER_SECONDS": "3",
     }
     admin = bearer(settings, role="admin", subject="admin-1")
     recruiter = bearer(settings, role="recruiter", subject="rec-1", company_id="acme")

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, new_document
+from tsunagu_shared.outbox import NOT_DELETED, new_document, outbox_collection
 
 from tsunagu_events.domain.model import Event
 
@@ -36,8 +36,8 @@ class EventRepository(Protocol):
 
 class MongoEventRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._events = db[EVENTS]
-        self._ledger = db[LEDGER]
+        self._events = outbox_collection(db, EVENTS)
+        self._ledger = outbox_collection(db, LEDGER)
 
     async def ensure_indexes(self) -> None:
         await self._events.create_index([("starts_at", 1)])

@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, new_document, tombstone
+from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, new_document, outbox_collection, tombstone
 
 from tsunagu_events.domain.model import Interest, Registration
 
@@ -41,7 +41,7 @@ class RegistrationRepository(Protocol):
 class MongoRegistrationRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._registrations = db[REGISTRATIONS]
-        self._check_ins = db[CHECK_INS]
+        self._check_ins = outbox_collection(db, CHECK_INS)
 
     async def ensure_indexes(self) -> None:
         # One registration per student per event, even when she taps "register" twice at once.
@@ -114,7 +114,7 @@ class InterestRepository(Protocol):
 class MongoInterestRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._marks = db[INTEREST_MARKS]
-        self._matches = db[MATCHES]
+        self._matches = outbox_collection(db, MATCHES)
 
     async def ensure_indexes(self) -> None:
         await self._marks.create_index("candidate_id")

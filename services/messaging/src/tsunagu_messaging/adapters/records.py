@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document, with_events
+from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 
 from tsunagu_messaging.domain.interviews import Interview
 from tsunagu_messaging.domain.offers import Offer
@@ -34,7 +34,7 @@ def _open_key(thread_id: str) -> str:
 
 class MongoInterviewRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._interviews = db[INTERVIEWS]
+        self._interviews = outbox_collection(db, INTERVIEWS)
 
     async def ensure_indexes(self) -> None:
         await self._interviews.create_index("thread_id")
@@ -68,7 +68,7 @@ class MongoInterviewRepository:
 
 class MongoOfferRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._offers = db[OFFERS]
+        self._offers = outbox_collection(db, OFFERS)
 
     async def ensure_indexes(self) -> None:
         await self._offers.create_index("open_key", unique=True)
@@ -128,7 +128,7 @@ class MongoQuestionRepository:
     """Contact-preference questions: asked by a recruiter, answered once by the student."""
 
     def __init__(self, db: AsyncDatabase) -> None:
-        self._questions = db[QUESTIONS]
+        self._questions = outbox_collection(db, QUESTIONS)
 
     async def add(self, question: dict[str, Any], *events: Envelope) -> None:
         await self._questions.insert_one(new_document({"_id": question["question_id"], **question}, *events))

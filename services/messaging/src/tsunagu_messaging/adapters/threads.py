@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document
+from tsunagu_shared.outbox import new_document, outbox_collection
 
 from tsunagu_messaging.domain.messages import Message
 from tsunagu_messaging.domain.threads import Side, Thread, archived_field, unread_field
@@ -104,7 +104,7 @@ class MongoThreadRepository:
 
 class MongoMessageRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._messages = db[MESSAGES]
+        self._messages = outbox_collection(db, MESSAGES)
 
     async def ensure_indexes(self) -> None:
         await self._messages.create_index("reply_key", unique=True)

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document, with_events
+from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 
 from tsunagu_notify.adapters.repository import DELIVERIES
 from tsunagu_notify.domain.recipient import idempotency_key
@@ -31,7 +31,7 @@ CLAIMS = "delivery_claims"
 
 class DeliveryQueue:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._deliveries = db[DELIVERIES]
+        self._deliveries = outbox_collection(db, DELIVERIES)
         self._claims = db[CLAIMS]
 
     async def add(self, delivery: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document
+from tsunagu_shared.outbox import new_document, outbox_collection
 
 from tsunagu_notify.domain.model import RecipientState
 
@@ -36,8 +36,8 @@ class NotifyStore:
         self.recipients = db[RECIPIENTS]
         self.decisions = db[DECISIONS]
         self.scheduled = db[SCHEDULED]
-        self.deliveries = db[DELIVERIES]
-        self.intents = db[INTENTS]
+        self.deliveries = outbox_collection(db, DELIVERIES)
+        self.intents = outbox_collection(db, INTENTS)
         self.receipts = db[RECEIPTS]
         self.catalog = db[CATALOG]
 

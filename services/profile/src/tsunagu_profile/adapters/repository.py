@@ -7,7 +7,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, new_document, tombstone, with_events
+from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, new_document, outbox_collection, tombstone, with_events
 
 from tsunagu_profile.domain.model import Profile
 from tsunagu_profile.domain.search import SORTS, Cursor, SearchFilters
@@ -37,7 +37,7 @@ class MongoProfileRepository:
     """Each write carries its events in the same single-document write (the outbox)."""
 
     def __init__(self, db: AsyncDatabase) -> None:
-        self._profiles = db[PROFILES]
+        self._profiles = outbox_collection(db, PROFILES)
 
     async def ensure_indexes(self) -> None:
         """Indexes for recruiter search over ~100k profiles: each filter, and each sort with its tie-breaker."""

@@ -7,8 +7,9 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from tsunagu_shared.db import packed, unpacked
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document, with_events
+from tsunagu_shared.outbox import CARRIED_BY, OUTBOX, PENDING, new_document, outbox_collection, with_events
 
 from tsunagu_scout.adapters.candidates import ignore_duplicates
 from tsunagu_scout.domain.campaign_jobs import chunk_id
@@ -16,15 +17,15 @@ from tsunagu_scout.domain.campaign_jobs import chunk_id
 CAMPAIGNS = "campaigns"
 APPLICANTS = "campaign_applicants"
 CHUNKS = "campaign_chunks"
-HIDDEN = {"_outbox": 0, "_pending": 0}
+HIDDEN = {OUTBOX: 0, PENDING: 0, CARRIED_BY: 0}
 # Set on a job while its input chunks are stored, unset once they are dropped.
 INPUT_KEPT = "input_kept"
 
 
 class MongoCampaigns:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._campaigns = db[CAMPAIGNS]
-        self._applicants = db[APPLICANTS]
+        self._campaigns = outbox_collection(db, CAMPAIGNS)
+        self._applicants = outbox_collection(db, APPLICANTS)
         self._chunks = db[CHUNKS]
 
     async def ensure_indexes(self) -> None:
@@ -59,13 +60,19 @@ class MongoCampaigns:
     # -- the durable input of an import job -----------------------------------
     async def add_chunks(self, campaign_id: str, chunks: list[list[dict[str, Any]]]) -> None:
         """The rows to import, stored before the upload is answered (so any process can finish the job)."""
-        documents = [{"_id": chunk_id(campaign_id, n), "campaign_id": campaign_id, "n": n, "rows": rows,
-                      "size": len(rows), "done": False} for n, rows in enumerate(chunks)]
+        documents = [{"_id": chunk_id(campaign_id, n), "campaign_id": campaign_id, "n": n,
+                      "rows": packed({"rows": rows}), "size": len(rows), "done": False}
+                     for n, rows in enumerate(chunks)]
         for start in range(0, len(documents), 8):  # a few chunks per command keeps each message small
             await self._chunks.insert_many(documents[start:start + 8])
 
     async def chunk(self, campaign_id: str, n: int) -> dict[str, Any] | None:
-        return await self._chunks.find_one({"_id": chunk_id(campaign_id, n)})
+        """A chunk, with its rows (stored packed: read and written whole, and the `done` mark
+        rewrites the document, which FerretDB does at a cost per field)."""
+        chunk = await self._chunks.find_one({"_id": chunk_id(campaign_id, n)})
+        if chunk is not None and isinstance(chunk["rows"], bytes):  # (chunks stored before packing: a list)
+            chunk["rows"] = unpacked(chunk["rows"])["rows"]
+        return chunk
 
     async def chunk_done(self, campaign_id: str, n: int) -> None:
         await self._chunks.update_one({"_id": chunk_id(campaign_id, n)}, {"$set": {"done": True}})
@@ -98,9 +105,11 @@ class MongoCampaigns:
         return result.matched_count == 1
 
     async def add_applicants(self, documents: list[dict[str, Any]]) -> None:
-        """One chunk of applicants, each with its CampaignApplicantImported in its own document."""
+        """One chunk of applicants (`new_document`s, each with its CampaignApplicantImported); the
+        events travel together in the insert's outbox marker, so the relay publishes a chunk
+        without reading or acknowledging its applicants one by one."""
         try:
-            await self._applicants.insert_many(documents, ordered=False)
+            await self._applicants.insert_carried(documents, ordered=False)
         except BulkWriteError as exc:
             ignore_duplicates(exc)
 

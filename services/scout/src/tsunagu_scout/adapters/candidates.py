@@ -7,7 +7,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document
+from tsunagu_shared.outbox import new_document, outbox_collection
 
 from tsunagu_scout.domain.model import Candidate
 
@@ -34,7 +34,7 @@ class MongoCandidates:
     def __init__(self, db: AsyncDatabase) -> None:
         self._candidates = db[CANDIDATES]
         self._recommendations = db[RECOMMENDATIONS]
-        self._requests = db[SCOUT_REQUESTS]
+        self._requests = outbox_collection(db, SCOUT_REQUESTS)
 
     async def ensure_indexes(self) -> None:
         await self._requests.create_index([("company_id", 1), ("requested_at", -1)])

@@ -8,7 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, new_document
+from tsunagu_shared.outbox import NOT_DELETED, new_document, outbox_collection
 
 from tsunagu_scout.domain.model import Company, Template
 
@@ -30,7 +30,7 @@ class MongoCompanies:
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._companies = db[COMPANIES]
-        self._changes = db[COMPANY_CHANGES]
+        self._changes = outbox_collection(db, COMPANY_CHANGES)
         self._templates = db[TEMPLATES]
 
     async def add(self, company: Company, *events: Envelope) -> None:

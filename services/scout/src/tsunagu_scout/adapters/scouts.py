@@ -11,7 +11,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import new_document, with_events
+from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 
 from tsunagu_scout.domain.model import Relation, Scout
 
@@ -29,8 +29,8 @@ def _scout(document: dict[str, Any] | None) -> Scout | None:
 
 class MongoScouts:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._scouts = db[SCOUTS]
-        self._relations = db[RELATIONS]
+        self._scouts = outbox_collection(db, SCOUTS)
+        self._relations = outbox_collection(db, RELATIONS)
 
     async def ensure_indexes(self) -> None:
         await self._scouts.create_index([("candidate_id", 1), ("sent_at", -1)])

@@ -7,7 +7,6 @@ campaign and the row, never by chance.
 
 import json
 import uuid
-from dataclasses import asdict
 from typing import Any
 
 from tsunagu_scout.domain.campaign_csv import ApplicantRow
@@ -25,7 +24,10 @@ def applicant_candidate_id(campaign_id: str, row: int) -> str:
 
 def row_document(row: ApplicantRow) -> dict[str, Any]:
     """An applicant row as stored in a chunk."""
-    return asdict(row)
+    # field by field: dataclasses.asdict deep-copies recursively (~0.2 ms a row under the
+    # profiler, and this runs twice per row: for the chunk's size, then to store it)
+    return {"row": row.row, "name": row.name, "email": row.email, "phone": row.phone,
+            "candidate_id": row.candidate_id, "free": dict(row.free)}
 
 
 def row_from_document(document: dict[str, Any]) -> ApplicantRow:
