@@ -23,6 +23,8 @@ from tsunagu_tools.stack import Api, StackUrls, Tokens
 app = typer.Typer(help="Operate Tsunagu: tail topics, inspect and replay dead letters, issue tokens, run the demo.")
 dlq_app = typer.Typer(help="Dead-letter topics, one per consumer group.")
 app.add_typer(dlq_app, name="dlq")
+search_app = typer.Typer(help="The search indexes of the read side (OpenSearch).")
+app.add_typer(search_app, name="search")
 
 
 def settings() -> ServiceSettings:
@@ -87,6 +89,18 @@ def dlq_replay(
         letters = [letter for letter in letters if letter.offset in set(offset)]
     replayed = asyncio.run(dead_letters.replay(s.kafka_bootstrap, letters))
     typer.echo(f"replayed {replayed} dead letters")
+
+
+@search_app.command("rebuild")
+def search_rebuild(index: str = typer.Argument(..., help="the index to rebuild: profiles")) -> None:
+    """Drop an index and fill it again from its service's store (the projector may keep running)."""
+    if index != "profiles":
+        raise typer.BadParameter(f"unknown index {index!r}; known: profiles")
+    from tsunagu_profile.config import ProfileSettings
+    from tsunagu_profile.rebuild import rebuild
+
+    written = asyncio.run(rebuild(ProfileSettings()))
+    typer.echo(f"profiles index rebuilt: {written} documents")
 
 
 @app.command()

@@ -4,6 +4,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class ProfileStack:
     client: httpx.AsyncClient
     photo_folder: Path
     scout_events: EventPublisher
+    container: Any = None
     png: bytes = PNG
 
     def candidate(self, candidate_id: str) -> dict[str, str]:
@@ -80,10 +82,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 2
 async def stack(tmp_path):
     settings = isolated_settings(ProfileSettings, photo_folder=tmp_path / "photos")
     publisher = EventPublisher(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
-    async with running_service(create_app(settings)) as client:
+    app = create_app(settings)
+    async with running_service(app) as client:
         await publisher.start()
         try:
             yield ProfileStack(settings=settings, client=client, photo_folder=tmp_path / "photos",
-                               scout_events=publisher)
+                               scout_events=publisher, container=app.state.container)
         finally:
             await publisher.stop()

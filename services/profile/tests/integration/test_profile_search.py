@@ -1,4 +1,7 @@
-"""Recruiter search: each filter, the sort, and cursor pagination without gaps or repeats."""
+"""Recruiter search: each filter, the sort, and cursor pagination without gaps or repeats.
+
+Search reads the profiles index, which the projector fills from profile.events: a write
+shows there within about a second, so each expectation is awaited (bounded)."""
 
 from datetime import datetime, timezone
 
@@ -22,6 +25,13 @@ async def _ids(stack, rec, **params) -> list[str]:
     return [p["candidate_id"] for p in response.json()["items"]]
 
 
+async def _until(stack, rec, expected: list[str], **params) -> None:
+    """Wait until the search answers `expected` (in this order)."""
+    async def answered() -> bool:
+        return await _ids(stack, rec, **params) == expected
+    await stack.eventually(answered, what=f"search {params} to answer {expected}")
+
+
 async def test_filters_narrow_the_results(stack):
     rec = await _recruiter(stack)
     await stack.create("s1", industries=["it", "finance"], graduation_year=2026, school="Tohoku", location="Sendai")
@@ -35,14 +45,16 @@ async def test_filters_narrow_the_results(stack):
     taken = await stack.client.post("/profiles/me/personality-test", headers=s2, json={"answers": ANSWERS_EXPLORER})
     assert taken.json()["personality"]["result_type"] == "explorer"
 
-    assert sorted(await _ids(stack, rec, industry="it")) == ["s1", "s3"]
-    assert await _ids(stack, rec, graduation_year=2026) == ["s1"]
-    assert sorted(await _ids(stack, rec, school="Kyoto")) == ["s2", "s3"]
-    assert await _ids(stack, rec, location="Osaka") == ["s3"]
-    assert await _ids(stack, rec, stage="final_interview") == ["s2"]
-    assert await _ids(stack, rec, personality_type="explorer") == ["s2"]
-    assert await _ids(stack, rec, has_photo="true") == ["s3"]
-    assert await _ids(stack, rec, industry="it", school="Kyoto") == ["s3"]
+    # sorted by last activity: s2 took the test last, s3 uploaded a photo before
+    await _until(stack, rec, ["s2", "s3", "s1"])
+    await _until(stack, rec, ["s3", "s1"], industry="it")
+    await _until(stack, rec, ["s1"], graduation_year=2026)
+    await _until(stack, rec, ["s2", "s3"], school="Kyoto")
+    await _until(stack, rec, ["s3"], location="Osaka")
+    await _until(stack, rec, ["s2"], stage="final_interview")
+    await _until(stack, rec, ["s2"], personality_type="explorer")
+    await _until(stack, rec, ["s3"], has_photo="true")
+    await _until(stack, rec, ["s3"], industry="it", school="Kyoto")
     assert await _ids(stack, rec, stage="offer") == []
 
 
@@ -52,9 +64,9 @@ async def test_last_active_follows_her_own_writes(stack):
     await stack.create("new")
     since = datetime.now(timezone.utc).isoformat()
     await stack.create("newest")
-    assert await _ids(stack, rec, active_since=since) == ["newest"]
+    await _until(stack, rec, ["newest"], active_since=since)
     await stack.client.patch("/profiles/me", json={"self_pr": "back again"}, headers=stack.candidate("old"))
-    assert await _ids(stack, rec, active_since=since) == ["old", "newest"]
+    await _until(stack, rec, ["old", "newest"], active_since=since)
     assert (await _ids(stack, rec))[:2] == ["old", "newest"], "sorted by last activity, newest first"
 
 
@@ -63,6 +75,7 @@ async def test_cursor_pages_through_everything_once(stack):
     created = [f"p{i}" for i in range(7)]
     for candidate_id in created:
         await stack.create(candidate_id)
+    await _until(stack, rec, list(reversed(created)), sort="newest")
     seen, cursor, pages = [], None, 0
     while pages < 10:
         params = {"limit": 3, "sort": "newest", **({"cursor": cursor} if cursor else {})}
