@@ -17,10 +17,11 @@ from tsunagu_shared.search import SEARCH_UNAVAILABLE
 from tsunagu_profile.adapters.blocks import CompanyBlocks
 from tsunagu_profile.adapters.repository import ProfileRepository
 from tsunagu_profile.adapters.search_index import ProfileSearchIndex, erased_document, profile_document
+from tsunagu_profile.domain.model import Profile
 
 log = structlog.get_logger(__name__)
 
-REBUILD_PAGE = 1000
+REBUILD_BATCH = 1000
 
 
 @dataclass
@@ -50,21 +51,29 @@ class ProfileProjection:
         await self._write(lambda: self.search.index.put(document))
 
     async def rebuild(self) -> int:
-        """Drop the index and fill it again from the store, in id order; the number of documents
+        """Drop the index and fill it again from the store, in one pass; the number of documents
         written (an erased profile is in the store only until its last events are published).
 
         The projector may go on meanwhile: versions keep whichever of the two writes is newer."""
         await self.search.index.drop()
         await self.search.index.ensure()
-        after, written = None, 0
-        while page := await self.profiles.page_by_id(after=after, limit=REBUILD_PAGE):
-            after = page[-1][0]
-            blocked = await self.blocks.of_many([candidate_id for candidate_id, _ in page])
-            documents = [profile_document(p, blocked.get(i, [])) if p else erased_document(i) for i, p in page]
-            written += await self.search.index.put_many(documents)
+        written, batch = 0, []
+        async for stored in self.profiles.every_profile(batch_size=REBUILD_BATCH):
+            batch.append(stored)
+            if len(batch) == REBUILD_BATCH:
+                written += await self._rebuild_batch(batch)
+                batch = []
+        written += await self._rebuild_batch(batch)
         await self.search.index.refresh()
         log.info("profiles_index_rebuilt", index=self.search.index.name, written=written)
         return written
+
+    async def _rebuild_batch(self, batch: list[tuple[str, Profile | None]]) -> int:
+        if not batch:
+            return 0
+        blocked = await self.blocks.of_many([candidate_id for candidate_id, _ in batch])
+        return await self.search.index.put_many(
+            [profile_document(p, blocked.get(i, [])) if p else erased_document(i) for i, p in batch])
 
     @staticmethod
     async def _write(write) -> None:

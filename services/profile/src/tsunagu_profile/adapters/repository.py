@@ -2,9 +2,9 @@
 
 Writes and reads by id only: recruiter search reads the profiles index (adapters/search_index.py)."""
 
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -29,7 +29,7 @@ class ProfileRepository(Protocol):
     async def get(self, candidate_id: str) -> Profile | None: ...
     async def save(self, profile: Profile, *, expected_version: int, events: list[Envelope]) -> None: ...
     async def delete(self, candidate_id: str, *events: Envelope) -> bool: ...
-    async def page_by_id(self, *, after: str | None, limit: int) -> list[tuple[str, Profile | None]]: ...
+    def every_profile(self, *, batch_size: int) -> AsyncIterator[tuple[str, Profile | None]]: ...
 
 
 class MongoProfileRepository:
@@ -66,12 +66,12 @@ class MongoProfileRepository:
         )
         return result.matched_count == 1
 
-    async def page_by_id(self, *, after: str | None, limit: int) -> list[tuple[str, Profile | None]]:
-        """Profiles in id order after `after` (the store's own index): each id with its
-        profile, or None where she was erased."""
-        query = {"_id": {"$gt": after}} if after is not None else {}
-        found = self._profiles.find(query, {OUTBOX: 0, PENDING: 0}).sort("_id", ASCENDING).limit(limit)
-        return [(d["_id"], None if d.get(TOMBSTONE) else Profile.model_validate(d)) async for d in found]
+    async def every_profile(self, *, batch_size: int) -> AsyncIterator[tuple[str, Profile | None]]:
+        """Every stored profile in one pass, in no particular order (a sorted or ranged read
+        decodes the whole collection on FerretDB at each page): each id with its profile, or
+        None where she was erased and her last events are not published yet."""
+        async for document in self._profiles.find({}, {OUTBOX: 0, PENDING: 0}).batch_size(batch_size):
+            yield document["_id"], None if document.get(TOMBSTONE) else Profile.model_validate(document)
 
 
 def _storable(document: dict[str, Any]) -> dict[str, Any]:
