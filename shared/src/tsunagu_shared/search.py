@@ -22,6 +22,8 @@ class IndexMissing(Exception):
     """The index is not there (dropped for a rebuild, or never created while the engine was away)."""
 
 
+BULK_TIMEOUT_SECONDS = 120.0
+
 # What a caller catches to answer 503 (ConnectionTimeout is a kind of ConnectionError).
 SEARCH_UNAVAILABLE: tuple[type[Exception], ...] = (SearchConnectionError, IndexMissing)
 
@@ -103,8 +105,10 @@ class SearchIndex:
         """Write in bulk; the number written (documents already there in a later version are skipped)."""
         actions = ({"_index": self.name, "_id": d.id, "_version": d.version, "_version_type": "external",
                     "_source": d.source} for d in documents)
+        # a bulk request of a thousand documents may take far longer than a query (a cold or busy
+        # engine took over 5 s here); 429s (a full write queue) are retried with backoff
         written, errors = await async_bulk(self._client, actions, chunk_size=chunk_size, raise_on_error=False,
-                                           max_retries=3)
+                                           max_retries=3, request_timeout=BULK_TIMEOUT_SECONDS)
         failed = [e for e in errors if next(iter(e.values())).get("status") != 409]
         if failed:
             raise RuntimeError(f"{len(failed)} documents not written to {self.name}, e.g. {failed[0]}")
