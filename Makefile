@@ -31,7 +31,7 @@ simulate: install
 
 # Benchmarks on their own stack (ports apart from dev and test); figures go to bench/results/.
 BENCH_ENV := TSUNAGU_STATE_DIR=$(CURDIR)/.cache/run/bench TSUNAGU_KAFKA_PORT=59092 TSUNAGU_MONGO_PORT=57037 TSUNAGU_POSTGRES_PORT=55433 \
-	TSUNAGU_PORT_BASE=8400 TSUNAGU_EMULATOR_PORT_BASE=8420
+	TSUNAGU_OPENSEARCH_PORT=59200 TSUNAGU_PORT_BASE=8400 TSUNAGU_EMULATOR_PORT_BASE=8420
 
 bench: install
 	$(BENCH_ENV) bash -c 'python3 scripts/stack.py down; rm -rf "$$TSUNAGU_STATE_DIR"; \

@@ -6,7 +6,7 @@ import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException
-from pymongo import DESCENDING, AsyncMongoClient
+from pymongo import AsyncMongoClient
 
 state: dict = {}
 
@@ -29,8 +29,3 @@ async def read(candidate_id: str) -> dict:
         raise HTTPException(404)
     return document
 
-
-@app.get("/profiles")
-async def search(limit: int = 20) -> dict:
-    found = state["profiles"].find({}, {"_outbox": 0}).sort([("last_active_at", DESCENDING), ("_id", 1)]).limit(limit)
-    return {"items": await found.to_list()}

@@ -1,5 +1,6 @@
-"""Profile read and search under concurrent load (httpx clients on loopback), versus a bare
-FastAPI endpoint reading the same documents with the same driver."""
+"""Profile reads by id under concurrent load (httpx clients on loopback), versus a bare
+FastAPI endpoint reading the same documents with the same driver. Recruiter search reads
+the search index: bench_search.py."""
 
 import asyncio
 import os
@@ -54,7 +55,7 @@ async def run() -> list[Figure]:
         headers = bearer(settings, role="service", subject="bench")
         reads = [f"/profiles/{c}" for c in ids]
         figures = []
-        for name, paths in (("read", reads), ("search", ["/profiles?limit=20"])):
+        for name, paths in (("read", reads),):
             base = await http_load(bare_url, paths, headers={}, concurrency=concurrency, total=total,
                                    max_seconds=max_seconds)
             real = await http_load(process.url, paths, headers=headers, concurrency=concurrency, total=total,

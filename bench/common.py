@@ -59,6 +59,7 @@ def service(name: str, settings_cls, **env: str) -> tuple[ServiceProcess, object
     process = ServiceProcess(name, env={
         "TSUNAGU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "TSUNAGU_MONGO_URL": settings.mongo_url,
         "TSUNAGU_MONGO_DB": settings.mongo_db, "TSUNAGU_TOPIC_PREFIX": settings.topic_prefix,
+        "TSUNAGU_OPENSEARCH_URL": settings.opensearch_url, "TSUNAGU_SEARCH_INDEX_PREFIX": settings.search_index_prefix,
         "TSUNAGU_LOG_LEVEL": "WARNING", **env})
     return process, settings
 
@@ -84,9 +85,10 @@ class LoadResult:
 
 
 async def http_load(base_url: str, paths: list[str], *, headers: dict, concurrency: int, total: int,
-                    max_seconds: float) -> LoadResult:
-    """`concurrency` httpx clients on loopback, cycling through `paths`; stops at `total` requests
-    or after `max_seconds`, whichever comes first. Non-200 answers count as errors."""
+                    max_seconds: float, bodies: list[dict] | None = None) -> LoadResult:
+    """`concurrency` httpx clients on loopback, cycling through `paths` (GET, or POST of the
+    matching JSON body when `bodies` is given); stops at `total` requests or after `max_seconds`,
+    whichever comes first. Non-200 answers count as errors."""
     latencies: list[float] = []
     errors = 0
     issued = 0
@@ -97,11 +99,14 @@ async def http_load(base_url: str, paths: list[str], *, headers: dict, concurren
         async def worker() -> None:
             nonlocal errors, issued
             while issued < total and time.monotonic() < deadline:
-                path = paths[issued % len(paths)]
+                turn = issued % len(paths)
                 issued += 1
                 started = time.perf_counter()
                 try:
-                    answer = await client.get(path)
+                    if bodies is None:
+                        answer = await client.get(paths[turn])
+                    else:
+                        answer = await client.post(paths[turn], json=bodies[turn])
                     ok = answer.status_code == 200
                 except httpx.HTTPError:
                     ok = False

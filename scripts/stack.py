@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Install, start, wait for and stop Tsunagu's local stack (stdlib only).
 
-    python3 scripts/stack.py install            # Kafka jars (Maven) and FerretDB (Go), cached in .cache/
+    python3 scripts/stack.py install            # Kafka and OpenSearch jars (Maven), FerretDB (Go), in .cache/
     python3 scripts/stack.py up kafka ferretdb  # start and wait for readiness
     python3 scripts/stack.py up all             # infrastructure, emulators and the five services
     python3 scripts/stack.py status
@@ -10,13 +10,17 @@
 Ports and the state directory come from the environment, so two stacks can
 run side by side (`make test` uses its own): TSUNAGU_STATE_DIR, TSUNAGU_KAFKA_PORT
 (Kafka also takes the next two ports: its controller and a SASL/PLAIN listener),
-TSUNAGU_MONGO_PORT, TSUNAGU_POSTGRES_PORT, TSUNAGU_PORT_BASE (services),
-TSUNAGU_EMULATOR_PORT_BASE.
+TSUNAGU_MONGO_PORT, TSUNAGU_POSTGRES_PORT, TSUNAGU_OPENSEARCH_PORT (HTTP; transport on
+the next port), TSUNAGU_PORT_BASE (services), TSUNAGU_EMULATOR_PORT_BASE.
 
 The database is FerretDB (MongoDB wire protocol) built with our patches
 (infra/ferretdb/patches) on SQLite, or on PostgreSQL with TSUNAGU_DB_BACKEND=postgresql
 (it also pushes equality filters on other fields down to SQL, but needs a system
 package). PostgreSQL runs with fsync off: this stack is for development and tests only.
+
+OpenSearch (the read side: search and lists) runs from Maven Central's jars as one
+node, security off, on 127.0.0.1. It refuses to run as root: started by root (CI,
+containers), it runs as the system user tsunagu-search, created when missing.
 """
 
 import base64
@@ -39,6 +43,8 @@ CACHE = ROOT / ".cache"
 VENV_PY = CACHE / "venv" / "bin" / "python"
 KAFKA_LIBS = CACHE / "kafka" / "libs"
 FERRETDB_BIN = CACHE / "bin" / "ferretdb"
+OPENSEARCH_HOME = CACHE / "opensearch"
+SEARCH_USER = "tsunagu-search"
 
 SERVICES = ("profile", "scout", "messaging", "events", "notify")
 
@@ -54,6 +60,7 @@ KAFKA_SASL_PORT = KAFKA_PORT + 2
 KAFKA_SASL_USER = ("operator", "operator-dev-password")
 MONGO_PORT = env_int("TSUNAGU_MONGO_PORT", 27027)
 POSTGRES_PORT = env_int("TSUNAGU_POSTGRES_PORT", 15432)
+OPENSEARCH_PORT = env_int("TSUNAGU_OPENSEARCH_PORT", 19200)
 # FerretDB's backend: sqlite (default) or postgresql (see the README's choices).
 DB_BACKEND = os.environ.get("TSUNAGU_DB_BACKEND", "sqlite")
 PORT_BASE = env_int("TSUNAGU_PORT_BASE", 8000)
@@ -77,6 +84,7 @@ def stack_env() -> dict[str, str]:
         "TSUNAGU_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA_PORT}",
         "TSUNAGU_KAFKA_SASL_PLAIN_BOOTSTRAP": f"127.0.0.1:{KAFKA_SASL_PORT}",
         "TSUNAGU_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/",
+        "TSUNAGU_OPENSEARCH_URL": f"http://127.0.0.1:{OPENSEARCH_PORT}",
         "TSUNAGU_SMTP_PORT": str(EMULATOR_PORT_BASE + 5),
         "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 1}",
         "TSUNAGU_LINE_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 2}",
@@ -112,6 +120,23 @@ def processes() -> dict[str, Process]:
             [str(FERRETDB_BIN), "--listen-addr", f"127.0.0.1:{MONGO_PORT}", *ferretdb_backend()],
             MONGO_PORT,
         ),
+        "opensearch": Process(
+            "opensearch",
+            [
+                *as_search_user(), "java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+                # what the distribution's jvm.options sets, which a bare `java` does not read
+                "-Dlog4j2.disable.jmx=true", "-Dlog4j.shutdownHookEnabled=false", "-Djna.nosys=true",
+                "-Dio.netty.noUnsafe=true", "-Dio.netty.noKeySetOptimization=true",
+                "-Dio.netty.recycler.maxCapacityPerThread=0", "-Dfile.encoding=UTF-8",
+                "-Djava.locale.providers=SPI,COMPAT", f"-Djava.io.tmpdir={STATE / 'opensearch' / 'data'}",
+                f"-Dopensearch.path.home={OPENSEARCH_HOME}", f"-Dopensearch.path.conf={STATE / 'opensearch' / 'config'}",
+                "-cp", f"{OPENSEARCH_HOME / 'lib'}/*", "org.opensearch.bootstrap.OpenSearch",
+            ],
+            OPENSEARCH_PORT,
+            # 200 once the node has elected itself and its indexes are allocated; 408 before
+            health_url=f"http://127.0.0.1:{OPENSEARCH_PORT}/_cluster/health?wait_for_status=yellow&timeout=1s",
+            timeout=240.0,  # ~5 s alone; far longer on a machine busy with other JVMs
+        ),
         "emulators": Process(
             "emulators", [str(VENV_PY), "-m", "tsunagu_emulators"], EMULATOR_PORT_BASE,
             health_url=f"http://127.0.0.1:{EMULATOR_PORT_BASE}/healthz",
@@ -138,6 +163,7 @@ def processes() -> dict[str, Process]:
 
 def install() -> None:
     install_kafka()
+    install_opensearch()
     install_ferretdb()
     if DB_BACKEND == "postgresql":
         install_postgres()
@@ -149,6 +175,38 @@ def install_kafka() -> None:
     print("installing Kafka jars from Maven Central ...", flush=True)
     run(["mvn", "-q", "-B", "-f", str(ROOT / "infra/kafka/pom.xml"), "dependency:copy-dependencies",
          f"-DoutputDirectory={KAFKA_LIBS}", "-DincludeScope=runtime"])
+
+
+def install_opensearch() -> None:
+    """The OpenSearch server's jars in lib/, each module's in modules/<name>/ beside our descriptor.
+
+    Maven Central has the server and its modules as jars but no distribution layout, so
+    infra/opensearch lays it out: the server (infra/opensearch/pom.xml), then one folder per
+    module (infra/opensearch/modules/<name>/pom.xml and its plugin-descriptor.properties).
+    """
+    source = ROOT / "infra/opensearch"
+    files = sorted(f for f in source.rglob("*") if f.is_file() and f.parent != source / "config")
+    digest = hashlib.sha256(b"".join(str(f.relative_to(source)).encode() + f.read_bytes() for f in files)).hexdigest()
+    stamp = OPENSEARCH_HOME / "installed.sha256"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print("installing OpenSearch jars from Maven Central ...", flush=True)
+    if OPENSEARCH_HOME.exists():
+        shutil.rmtree(OPENSEARCH_HOME)
+    copy_jars(source / "pom.xml", OPENSEARCH_HOME / "lib")
+    for module in sorted((source / "modules").iterdir()):
+        # a module's pom names only its own jars (the server is "provided"), so none is there twice
+        copy_jars(module / "pom.xml", OPENSEARCH_HOME / "modules" / module.name)
+        for extra in module.glob("plugin-*"):
+            shutil.copy(extra, OPENSEARCH_HOME / "modules" / module.name / extra.name)
+    for folder in ("plugins", "bin"):  # the server checks that its home has them
+        (OPENSEARCH_HOME / folder).mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+
+
+def copy_jars(pom: Path, into: Path) -> None:
+    run(["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={into}",
+         "-DincludeScope=runtime"])
 
 
 def install_ferretdb() -> None:
@@ -229,6 +287,44 @@ def postgres_bin(name: str) -> Path:
 def as_postgres_user() -> list[str]:
     """PostgreSQL refuses to run as root: run it as the system's postgres user then."""
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def as_search_user() -> list[str]:
+    """OpenSearch refuses to run as root: run it as an unprivileged system user then."""
+    return ["runuser", "-u", SEARCH_USER, "--"] if os.geteuid() == 0 else []
+
+
+def prepare_opensearch() -> None:
+    """Its configuration, data and logs in the state directory, owned by the user it runs as."""
+    home = STATE / "opensearch"
+    for folder in ("config", "data", "logs"):
+        (home / folder).mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "infra/opensearch/config/log4j2.properties", home / "config" / "log4j2.properties")
+    (home / "config" / "opensearch.yml").write_text("\n".join([
+        "cluster.name: tsunagu",
+        "node.name: tsunagu-1",
+        "discovery.type: single-node",
+        "network.host: 127.0.0.1",
+        f"http.port: {OPENSEARCH_PORT}",
+        f"transport.port: {OPENSEARCH_PORT + 1}",
+        f"path.data: {home / 'data'}",
+        f"path.logs: {home / 'logs'}",
+        # a development machine's disk is often fuller than a server's: never turn indexes read-only
+        "cluster.routing.allocation.disk.threshold_enabled: false",
+        # an index exists only with its mappings: a write to a dropped index fails instead of guessing them
+        "action.auto_create_index: false",
+        "",
+    ]))
+    if os.geteuid() != 0:
+        return
+    if subprocess.run(["id", "-u", SEARCH_USER], capture_output=True).returncode != 0:
+        run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SEARCH_USER])
+    for folder, _, names in os.walk(home):
+        shutil.chown(folder, SEARCH_USER)
+        for name in names:
+            shutil.chown(os.path.join(folder, name), SEARCH_USER)
+    if subprocess.run([*as_search_user(), "test", "-r", str(OPENSEARCH_HOME / "lib")]).returncode != 0:
+        sys.exit(f"{SEARCH_USER} cannot read {OPENSEARCH_HOME}: let others read and enter the folders above it")
 
 
 def prepare_postgres() -> None:
@@ -333,6 +429,8 @@ def start(proc: Process) -> None:
         prepare_postgres()
     if proc.name == "ferretdb":
         (STATE / "ferretdb").mkdir(parents=True, exist_ok=True)
+    if proc.name == "opensearch":
+        prepare_opensearch()
     (STATE / "pids").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
     log = open(STATE / "logs" / f"{proc.name}.log", "ab")
@@ -372,9 +470,9 @@ DATABASE = ["postgres"] if DB_BACKEND == "postgresql" else []
 
 def expand(names: list[str]) -> list[str]:
     if not names or names == ["all"]:
-        return [*DATABASE, "kafka", "ferretdb", "emulators", *SERVICES, "console"]
+        return [*DATABASE, "kafka", "ferretdb", "opensearch", "emulators", *SERVICES, "console"]
     if names == ["infra"]:
-        return [*DATABASE, "kafka", "ferretdb"]
+        return [*DATABASE, "kafka", "ferretdb", "opensearch"]
     return names
 
 
@@ -385,7 +483,10 @@ def main(argv: list[str]) -> None:
         install()
     elif command == "up":
         install()
-        for name in expand(names):
+        names = expand(names)
+        if "opensearch" in names:
+            start(table["opensearch"])  # the slowest to boot: it boots while the others start
+        for name in names:
             start(table[name])
             wait_ready(table[name])
             print(f"{name:10} ready on 127.0.0.1:{table[name].port}", flush=True)

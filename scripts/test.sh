@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: install, start a fresh Kafka and FerretDB on the test ports, run
+# `make test`: install, start a fresh Kafka, FerretDB and OpenSearch on the test ports, run
 # every test, stop what was started. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ export TSUNAGU_STATE_DIR="${TSUNAGU_STATE_DIR:-$PWD/.cache/run/test}"
 export TSUNAGU_KAFKA_PORT="${TSUNAGU_KAFKA_PORT:-29092}"
 export TSUNAGU_MONGO_PORT="${TSUNAGU_MONGO_PORT:-27037}"
 export TSUNAGU_POSTGRES_PORT="${TSUNAGU_POSTGRES_PORT:-35432}"
+export TSUNAGU_OPENSEARCH_PORT="${TSUNAGU_OPENSEARCH_PORT:-29200}"
 export TSUNAGU_PORT_BASE="${TSUNAGU_PORT_BASE:-8100}"
 export TSUNAGU_EMULATOR_PORT_BASE="${TSUNAGU_EMULATOR_PORT_BASE:-8120}"
 

@@ -208,7 +208,7 @@ def test_deploy_network_is_denied_by_default_and_opened_narrowly(overlay, resour
         assert sources == ["ingress-nginx", "monitoring"], "only the gateway (and Prometheus) reach the API"
         egress = policy["spec"]["egress"]
         ports = sorted(p["port"] for rule in egress for p in rule["ports"])
-        expected = [443, 465, 587, 9092, 27017] if service == "notify" else [9092, 27017]
+        expected = {"notify": [443, 465, 587, 9092, 27017], "profile": [9092, 9200, 27017]}.get(service, [9092, 27017])
         assert ports == expected, service
         open_internet = [rule for rule in egress if any("ipBlock" in peer for peer in rule["to"])]
         assert bool(open_internet) == (service == "notify"), "only notify reaches the providers"

@@ -43,6 +43,7 @@ class Infrastructure:
     _periodic: list[Periodic] = field(default_factory=list)
     _periodic_tasks: list[asyncio.Task] = field(default_factory=list)
     kafka_started: asyncio.Event = field(default_factory=asyncio.Event)
+    _closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: ServiceSettings, *, outbox_collections: list[str]) -> "Infrastructure":
@@ -68,6 +69,10 @@ class Infrastructure:
         periodic = Periodic(work, seconds=seconds, name=name)
         self._periodic.append(periodic)
         return periodic
+
+    def add_closer(self, close: Callable[[], Awaitable[object]]) -> None:
+        """Close another client of the service (a search engine's) when the service stops."""
+        self._closers.append(close)
 
     def topic(self, topic: Topic) -> str:
         return topic_name(topic, self.settings.topic_prefix)
@@ -138,6 +143,8 @@ class Infrastructure:
         except Exception as exc:  # never started: nothing to flush
             log.debug("publisher_stop_failed", error=str(exc))
         await self.mongo.close()
+        for close in self._closers:
+            await close()
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency: "ok" or why not."""

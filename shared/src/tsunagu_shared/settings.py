@@ -33,6 +33,12 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     mongo_url: str = "mongodb://127.0.0.1:27027/"
     mongo_db: str = ""
+    # The read side (search and lists): OpenSearch; index names carry the prefix, as topics do.
+    opensearch_url: str = "http://127.0.0.1:19200"
+    search_index_prefix: str = ""
+    # one node locally: no replicas; production sets what its cluster holds
+    search_replicas: int = 0
+    search_timeout_seconds: float = 5.0
 
     jwt_secret: str = Field(default="dev-only-secret-change-me-32-bytes!!", min_length=32)
     jwt_issuer: str = "tsunagu"

@@ -1,7 +1,8 @@
 """Test helpers for the real-infrastructure tests (no mocks of Kafka or the database).
 
-`make test` starts Kafka and FerretDB and exports their addresses; each test
-gets its own topic prefix and database name, so tests never see each other's data.
+`make test` starts Kafka, FerretDB and OpenSearch and exports their addresses; each
+test gets its own topic prefix, database name and index prefix, so tests never see
+each other's data.
 """
 
 import asyncio
@@ -32,6 +33,10 @@ def mongo_url() -> str:
     return os.environ.get("TSUNAGU_MONGO_URL", "mongodb://127.0.0.1:27027/")
 
 
+def opensearch_url() -> str:
+    return os.environ.get("TSUNAGU_OPENSEARCH_URL", "http://127.0.0.1:19200")
+
+
 def unique_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
 
@@ -45,6 +50,8 @@ def isolated_settings(cls: type[S], *, prefix: str | None = None, **overrides) -
         "mongo_url": mongo_url(),
         "topic_prefix": prefix,
         "mongo_db": f"{prefix.strip('.')}_{service}",
+        "opensearch_url": opensearch_url(),
+        "search_index_prefix": prefix,
         "outbox_poll_seconds": 0.2,
         # every test creates its own topics: few partitions keep the broker light
         "topic_partitions": 2,

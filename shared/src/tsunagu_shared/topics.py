@@ -48,6 +48,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
 # Consumer groups, one per consuming component; each has a dead-letter topic.
 CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
     "profile": (SCOUT_EVENTS,),
+    # profile's projector: its own events into the profiles search index
+    "profile-search": (PROFILE_EVENTS,),
     "scout": (PROFILE_EVENTS, MESSAGING_EVENTS),
     "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
     "events": (PROFILE_EVENTS,),

@@ -33,6 +33,8 @@ app = typer.Typer(help="Operate Tsunagu: tail topics, inspect and replay dead le
                   pretty_exceptions_enable=False)
 dlq_app = typer.Typer(help="Dead-letter topics, one per consumer group.")
 app.add_typer(dlq_app, name="dlq")
+search_app = typer.Typer(help="The search indexes of the read side (OpenSearch).")
+app.add_typer(search_app, name="search")
 
 # Connection settings given as options; the environment supplies the rest.
 _overrides: dict = {}
@@ -194,6 +196,18 @@ def dlq_replay(
         typer.echo(f"replayed {replayed} dead letters")
     if note:
         typer.echo(note, err=True)
+
+
+@search_app.command("rebuild")
+def search_rebuild(index: str = typer.Argument(..., help="the index to rebuild: profiles")) -> None:
+    """Drop an index and fill it again from its service's store (the projector may keep running)."""
+    if index != "profiles":
+        raise typer.BadParameter(f"unknown index {index!r}; known: profiles")
+    from tsunagu_profile.config import ProfileSettings
+    from tsunagu_profile.rebuild import rebuild
+
+    written = asyncio.run(rebuild(ProfileSettings()))
+    typer.echo(f"profiles index rebuilt: {written} documents")
 
 
 @app.command()

@@ -4,14 +4,18 @@ from dataclasses import dataclass
 
 import structlog
 
+from tsunagu_shared import search
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
+from tsunagu_profile.adapters.blocks import MongoCompanyBlocks
 from tsunagu_profile.adapters.directory import MongoCompanyDirectory
 from tsunagu_profile.adapters.photos import LocalPhotoStore
 from tsunagu_profile.adapters.repository import PROFILES, MongoProfileRepository
+from tsunagu_profile.adapters.search_index import PROFILES_INDEX, ProfileSearchIndex
 from tsunagu_profile.config import ProfileSettings
 from tsunagu_profile.handlers import ProfileHandlers
+from tsunagu_profile.projection import ProfileProjection
 
 
 log = structlog.get_logger(__name__)
@@ -21,21 +25,36 @@ log = structlog.get_logger(__name__)
 class Container:
     infra: Infrastructure
     handlers: ProfileHandlers
+    projection: ProfileProjection
+
+
+def open_projection(infra: Infrastructure, settings: ProfileSettings) -> ProfileProjection:
+    """The profiles index and what feeds it (the service, and the rebuild command)."""
+    client = search.connect(settings)
+    infra.add_closer(client.close)
+    index = search.SearchIndex(client, PROFILES_INDEX, settings)
+    return ProfileProjection(profiles=MongoProfileRepository(infra.db), blocks=MongoCompanyBlocks(infra.db),
+                             search=ProfileSearchIndex(index))
 
 
 async def bootstrap(settings: ProfileSettings) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=[PROFILES])
-    profiles = MongoProfileRepository(infra.db)
+    projection = open_projection(infra, settings)
     try:
-        await profiles.ensure_indexes()
-    except Exception as exc:  # the API serves (answering 503) while the database is away
-        log.warning("profile_indexes_not_created", error=str(exc))
+        await projection.search.index.ensure()
+    except search.SEARCH_UNAVAILABLE as exc:  # writes go on; search answers 503; the projector waits
+        log.warning("profiles_index_not_created", error=str(exc))
     handlers = ProfileHandlers(
-        profiles=profiles,
+        profiles=projection.profiles,
         directory=MongoCompanyDirectory(infra.db),
         photos=LocalPhotoStore(settings.photo_folder),
         relay=infra.relay,
         photo_max_bytes=settings.photo_max_bytes,
+        blocks=projection.blocks,
+        search_index=projection.search,
+        projection=projection,
     )
     infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]), handle=handlers.on_event)
-    return Container(infra=infra, handlers=handlers)
+    infra.add_consumer(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
+                       handle=projection.on_profile_event)
+    return Container(infra=infra, handlers=handlers, projection=projection)

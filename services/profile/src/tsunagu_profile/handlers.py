@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from tsunagu_shared.auth import Principal
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
+    CompanyBlocked,
     CompanyStatusChanged,
     ContactPreferencesChanged,
     ProfileCreated,
@@ -19,16 +20,21 @@ from tsunagu_shared.events.profile import ChannelConsent as ChannelConsentData
 from tsunagu_shared.events.profile import SelectionProgressEntry
 from tsunagu_shared.outbox import OutboxRelay
 
+from tsunagu_profile.adapters.blocks import CompanyBlocks
 from tsunagu_profile.adapters.directory import CompanyDirectory
 from tsunagu_profile.adapters.photos import PhotoStore
 from tsunagu_profile.adapters.repository import ConcurrentUpdate, ProfileRepository
+from tsunagu_profile.adapters.search_index import ProfileSearchIndex
 from tsunagu_profile.domain import personality
 from tsunagu_profile.domain.changes import CONTACT_FIELDS, apply_update, public_changes
 from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate, change_contact_preferences
-from tsunagu_profile.domain.model import Photo, PersonalityResult, Profile, ProfileCreate, ProfileUpdate, SelectionProgress
+from tsunagu_profile.domain.model import (
+    Photo, PersonalityResult, Profile, ProfileCreate, ProfileRecruiterView, ProfileUpdate, SelectionProgress,
+)
 from tsunagu_profile.domain.photo import check_photo
 from tsunagu_profile.domain.search import Cursor, SearchFilters
 from tsunagu_profile.domain.visibility import Access, recruiter_access
+from tsunagu_profile.projection import ProfileProjection
 
 SOURCE = "tsunagu/profile"
 WRITE_ATTEMPTS = 3
@@ -58,6 +64,9 @@ class ProfileHandlers:
     photos: PhotoStore
     relay: OutboxRelay
     photo_max_bytes: int
+    blocks: CompanyBlocks
+    search_index: ProfileSearchIndex
+    projection: ProfileProjection
 
     async def create_profile(self, *, candidate_id: str, data: ProfileCreate) -> Profile:
         """Create her profile with her initial contact preferences (consent only where she gave it)."""
@@ -191,16 +200,18 @@ class ProfileHandlers:
             raise ProfileNotFound(candidate_id)
         self.relay.wake()
 
-    async def search(self, *, filters: SearchFilters, sort: str, cursor: str | None, limit: int):
-        """One page of profiles and the cursor of the next page (None on the last)."""
+    async def search(
+        self, *, filters: SearchFilters, sort: str, cursor: str | None, limit: int, company_id: str | None
+    ) -> tuple[list[ProfileRecruiterView], str | None]:
+        """One page of profiles from the profiles index and the cursor of the next page (None on
+        the last). A recruiter's company never finds a student who blocked it."""
         position = Cursor.decode(cursor, sort=sort) if cursor else None
-        found = await self.profiles.search(filters, sort=sort, cursor=position, limit=limit + 1)
-        page = found[:limit]
+        found = await self.search_index.search(filters, sort=sort, cursor=position, limit=limit + 1,
+                                               hidden_from=company_id)
+        page = [ProfileRecruiterView.model_validate(source) for source, _ in found[:limit]]
         if len(found) <= limit:
             return page, None
-        last = page[-1]
-        value = last.last_active_at if sort == "last_active" else last.created_at
-        return page, Cursor(sort=sort, value=value, candidate_id=last.candidate_id).encode()
+        return page, found[limit - 1][1].encode()
 
     async def recruiter_access(self, caller: Principal) -> Access:
         """May this recruiter see profiles now? Read from the directory on every request, never cached."""
@@ -208,7 +219,8 @@ class ProfileHandlers:
         return recruiter_access(caller.company_id or "", standing)
 
     async def on_event(self, envelope: Envelope) -> None:
-        """Events from the scout service: which companies participate and who their recruiters are."""
+        """Events from the scout service: which companies participate, who their recruiters are,
+        and which companies a student blocked."""
         event = envelope.event()
         if isinstance(event, CompanyStatusChanged):
             await self.directory.record_company(
@@ -219,6 +231,9 @@ class ProfileHandlers:
                 recruiter_id=event.recruiter_id, company_id=event.company_id, active=event.active,
                 changed_at=event.changed_at,
             )
+        elif isinstance(event, CompanyBlocked):
+            await self.blocks.record(candidate_id=event.candidate_id, company_id=event.company_id)
+            await self.projection.project(event.candidate_id)
 
     async def _write(self, candidate_id: str, change: Change) -> Profile:
         for _ in range(WRITE_ATTEMPTS):

@@ -4,6 +4,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class ProfileStack:
     client: httpx.AsyncClient
     photo_folder: Path
     scout_events: EventPublisher
+    container: Any = None
     png: bytes = PNG
 
     def candidate(self, candidate_id: str) -> dict[str, str]:
@@ -59,6 +61,29 @@ class ProfileStack:
     async def eventually(self, check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 20.0) -> None:
         await eventually(check, what=what, timeout=timeout)
 
+    async def joined(self, company_id: str) -> dict[str, str]:
+        """A recruiter of `company_id` once the company joined (as the scout service announces it)."""
+        await self.company(company_id, status="active", change="joined")
+        rec = self.recruiter(f"rec-{company_id}", company_id)
+
+        async def allowed() -> bool:
+            return await self.search_status(rec) == 200
+        await self.eventually(allowed, what=f"{company_id} joined")
+        return rec
+
+    async def found(self, headers: dict[str, str], **params) -> list[str]:
+        """The candidate ids recruiter search answers, in its order."""
+        response = await self.client.get("/profiles", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [p["candidate_id"] for p in response.json()["items"]]
+
+    async def until_found(self, headers: dict[str, str], expected: list[str], **params) -> None:
+        """Wait until search answers `expected`: it reads the index, which the projector fills
+        from profile.events within about a second of a write."""
+        async def answered() -> bool:
+            return await self.found(headers, **params) == expected
+        await self.eventually(answered, what=f"search {params} to answer {expected}")
+
     async def create(self, candidate_id: str, **fields) -> dict:
         body = {"display_name": f"Student {candidate_id}", **fields}
         response = await self.client.post("/profiles/me", json=body, headers=self.candidate(candidate_id))
@@ -80,10 +105,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 2
 async def stack(tmp_path):
     settings = isolated_settings(ProfileSettings, photo_folder=tmp_path / "photos")
     publisher = EventPublisher(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
-    async with running_service(create_app(settings)) as client:
+    app = create_app(settings)
+    async with running_service(app) as client:
         await publisher.start()
         try:
             yield ProfileStack(settings=settings, client=client, photo_folder=tmp_path / "photos",
-                               scout_events=publisher)
+                               scout_events=publisher, container=app.state.container)
         finally:
             await publisher.stop()

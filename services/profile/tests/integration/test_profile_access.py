@@ -82,6 +82,10 @@ async def test_recruiters_never_see_contact_points(stack):
     await _prepare(stack)
     rec = stack.recruiter("rec-on", "co-on")
     one = await stack.client.get("/profiles/cand-a", headers=rec)
+
+    async def indexed() -> bool:  # search reads the index, which the projector fills
+        return "cand-a" in (await stack.client.get("/profiles", headers=rec)).text
+    await stack.eventually(indexed, what="cand-a in search")
     page = await stack.client.get("/profiles", headers=rec)
     assert one.json()["display_name"] == "Hanako Yamada" and one.json()["has_photo"] is True
     for body in (one.text, page.text):

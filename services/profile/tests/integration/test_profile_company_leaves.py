@@ -11,8 +11,11 @@ async def test_recruiter_of_a_company_that_leaves_is_refused_afterwards(stack):
 
     await stack.company("co-1", status="active", change="joined")
     await stack.eventually(lambda: _status_is(stack, rec, 200), what="company joined")
-    found = await stack.client.get("/profiles", params={"industry": "it"}, headers=rec)
-    assert [p["candidate_id"] for p in found.json()["items"]] == ["cand-a"]
+
+    async def found() -> bool:  # search reads the index, which the projector fills
+        page = await stack.client.get("/profiles", params={"industry": "it"}, headers=rec)
+        return [p["candidate_id"] for p in page.json()["items"]] == ["cand-a"]
+    await stack.eventually(found, what="cand-a in search")
     assert (await stack.client.get("/profiles/cand-a", headers=rec)).status_code == 200
 
     await stack.company("co-1", status="inactive", change="left")

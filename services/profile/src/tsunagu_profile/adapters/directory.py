@@ -1,6 +1,7 @@
 """The company directory: which companies participate and which recruiters they have,
 kept from CompanyStatusChanged and RecruiterChanged (scout.events)."""
 
+import asyncio
 from datetime import datetime
 from typing import Protocol
 
@@ -38,8 +39,11 @@ class MongoCompanyDirectory:
         await _upsert_if_newer(self._recruiters, recruiter_id, fields, changed_at)
 
     async def standing(self, *, recruiter_id: str, company_id: str) -> RecruiterStanding:
-        company = await self._companies.find_one({"_id": company_id}, {"status": 1})
-        recruiter = await self._recruiters.find_one({"_id": recruiter_id}, {"company_id": 1, "active": 1})
+        # side by side: every search and profile read waits for both
+        company, recruiter = await asyncio.gather(
+            self._companies.find_one({"_id": company_id}, {"status": 1}),
+            self._recruiters.find_one({"_id": recruiter_id}, {"company_id": 1, "active": 1}),
+        )
         return RecruiterStanding(
             company_active=bool(company and company.get("status") == "active"),
             recruiter_known=recruiter is not None,

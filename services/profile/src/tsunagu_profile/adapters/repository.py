@@ -1,16 +1,17 @@
-"""Where profiles are stored: a small protocol and its MongoDB implementation."""
+"""Where profiles are stored: a small protocol and its MongoDB implementation.
 
+Writes and reads by id only: recruiter search reads the profiles index (adapters/search_index.py)."""
+
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, new_document, outbox_collection, tombstone, with_events
+from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, TOMBSTONE, new_document, outbox_collection, tombstone, with_events
 
 from tsunagu_profile.domain.model import Profile
-from tsunagu_profile.domain.search import SORTS, Cursor, SearchFilters
 
 PROFILES = "profiles"
 
@@ -28,9 +29,7 @@ class ProfileRepository(Protocol):
     async def get(self, candidate_id: str) -> Profile | None: ...
     async def save(self, profile: Profile, *, expected_version: int, events: list[Envelope]) -> None: ...
     async def delete(self, candidate_id: str, *events: Envelope) -> bool: ...
-    async def search(
-        self, filters: SearchFilters, *, sort: str, cursor: Cursor | None, limit: int
-    ) -> list[Profile]: ...
+    def every_profile(self, *, batch_size: int) -> AsyncIterator[tuple[str, Profile | None]]: ...
 
 
 class MongoProfileRepository:
@@ -38,14 +37,6 @@ class MongoProfileRepository:
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._profiles = outbox_collection(db, PROFILES)
-
-    async def ensure_indexes(self) -> None:
-        """Indexes for recruiter search over ~100k profiles: each filter, and each sort with its tie-breaker."""
-        for field in SORTS.values():
-            await self._profiles.create_index([(field, DESCENDING), ("_id", ASCENDING)])
-        for field in ("industries", "graduation_year", "school", "location", "selection_progress.stage",
-                      "personality.result_type", "has_photo"):
-            await self._profiles.create_index([(field, ASCENDING), ("last_active_at", DESCENDING)])
 
     async def add(self, profile: Profile, *events: Envelope) -> None:
         document = {"_id": profile.candidate_id, **profile.model_dump()}
@@ -75,36 +66,12 @@ class MongoProfileRepository:
         )
         return result.matched_count == 1
 
-    async def search(
-        self, filters: SearchFilters, *, sort: str, cursor: Cursor | None, limit: int
-    ) -> list[Profile]:
-        field = SORTS[sort]
-        query: dict[str, Any] = {**NOT_DELETED, **_filter_query(filters)}
-        if cursor is not None:
-            query["$or"] = [
-                {field: {"$lt": cursor.value}},
-                {field: cursor.value, "_id": {"$gt": cursor.candidate_id}},
-            ]
-        found = self._profiles.find(query, {OUTBOX: 0, PENDING: 0, "email": 0, "phone": 0, "contact": 0})
-        documents = await found.sort([(field, DESCENDING), ("_id", ASCENDING)]).limit(limit).to_list()
-        return [Profile.model_validate(d) for d in documents]
-
-
-def _filter_query(filters: SearchFilters) -> dict[str, Any]:
-    query: dict[str, Any] = {}
-    simple = {
-        "industries": filters.industry,
-        "graduation_year": filters.graduation_year,
-        "school": filters.school,
-        "location": filters.location,
-        "selection_progress.stage": filters.stage,
-        "personality.result_type": filters.personality_type,
-        "has_photo": filters.has_photo,
-    }
-    query.update({field: value for field, value in simple.items() if value is not None})
-    if filters.active_since is not None:
-        query["last_active_at"] = {"$gte": filters.active_since}
-    return query
+    async def every_profile(self, *, batch_size: int) -> AsyncIterator[tuple[str, Profile | None]]:
+        """Every stored profile in one pass, in no particular order (a sorted or ranged read
+        decodes the whole collection on FerretDB at each page): each id with its profile, or
+        None where she was erased and her last events are not published yet."""
+        async for document in self._profiles.find({}, {OUTBOX: 0, PENDING: 0}).batch_size(batch_size):
+            yield document["_id"], None if document.get(TOMBSTONE) else Profile.model_validate(document)
 
 
 def _storable(document: dict[str, Any]) -> dict[str, Any]:

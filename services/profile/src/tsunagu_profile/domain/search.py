@@ -24,6 +24,8 @@ class SearchFilters:
     personality_type: str | None = None
     has_photo: bool | None = None
     active_since: datetime | None = None
+    # words looked for in her self-PR and job types (Japanese or not)
+    text: str | None = None
 
 
 @dataclass(frozen=True)

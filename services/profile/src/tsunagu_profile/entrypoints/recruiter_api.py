@@ -29,22 +29,26 @@ async def search_profiles(
     has_photo: bool | None = None,
     active_since: Annotated[datetime | None, Query(description="Active at or after this time")] = None,
     active_within_days: Annotated[int | None, Query(ge=1, le=365)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200,
+                                   description="Words in her self-PR or job types (Japanese too)")] = None,
     sort: SortName = "last_active",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ):
     """Search profiles (recruiters of active companies and services only). Filters combine with AND;
-    sort `last_active` (default) or `newest`; pass `next_cursor` back as `cursor` for the next page."""
+    `q` looks for words in self-PRs and job types; sort `last_active` (default) or `newest`; pass
+    `next_cursor` back as `cursor` for the next page. Read from the search index: a change to a
+    profile shows here within about a second; a student never appears to a company she blocked."""
     if active_within_days is not None:
         since = datetime.now(timezone.utc) - timedelta(days=active_within_days)
         active_since = max(active_since, since) if active_since else since
     filters = SearchFilters(
         industry=industry, graduation_year=graduation_year, school=school, location=location, stage=stage,
-        personality_type=personality_type, has_photo=has_photo, active_since=active_since,
+        personality_type=personality_type, has_photo=has_photo, active_since=active_since, text=q,
     )
-    items, next_cursor = await handlers.search(filters=filters, sort=sort, cursor=cursor, limit=limit)
-    return ProfilePage(items=[ProfileRecruiterView.model_validate(p.model_dump()) for p in items],
-                       next_cursor=next_cursor)
+    items, next_cursor = await handlers.search(filters=filters, sort=sort, cursor=cursor, limit=limit,
+                                               company_id=viewer.company_id)
+    return ProfilePage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{candidate_id}", response_model=ProfileRecruiterView)

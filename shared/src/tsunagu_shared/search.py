@@ -1,0 +1,131 @@
+"""The read side's search engine (OpenSearch): a client from settings, an index created with
+its mappings, versioned writes (one at a time or in bulk), queries.
+
+Documents are written with external versions (`version_type=external`): the engine keeps a
+document only if its version is higher than the one it holds, so a replayed or late event
+can never bring back older data. A write refused for that reason is not an error.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from opensearchpy import AsyncOpenSearch
+from opensearchpy.exceptions import ConflictError, NotFoundError, RequestError
+from opensearchpy.exceptions import ConnectionError as SearchConnectionError
+from opensearchpy.helpers import async_bulk
+
+from tsunagu_shared.settings import ServiceSettings
+
+class IndexMissing(Exception):
+    """The index is not there (dropped for a rebuild, or never created while the engine was away)."""
+
+
+BULK_TIMEOUT_SECONDS = 120.0
+
+# What a caller catches to answer 503 (ConnectionTimeout is a kind of ConnectionError).
+SEARCH_UNAVAILABLE: tuple[type[Exception], ...] = (SearchConnectionError, IndexMissing)
+
+
+def connect(settings: ServiceSettings) -> AsyncOpenSearch:
+    """A client of the settings' OpenSearch (nothing is sent until it is used)."""
+    for name in ("opensearch", "opensearchpy.trace"):  # a line per request, and each as a curl command
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return AsyncOpenSearch(hosts=[settings.opensearch_url], timeout=settings.search_timeout_seconds,
+                           max_retries=0, retry_on_timeout=False)
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """An index's name (without the settings' prefix), its analysis settings and mappings."""
+
+    name: str
+    mappings: dict[str, Any]
+    analysis: dict[str, Any] = field(default_factory=dict)
+    # how soon a write becomes searchable; the engine's default is 1 s
+    refresh_interval: str = "1s"
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """One document to write: kept only if `version` is above what the index holds for `id`."""
+
+    id: str
+    version: int
+    source: dict[str, Any]
+
+
+class SearchIndex:
+    def __init__(self, client: AsyncOpenSearch, spec: IndexSpec, settings: ServiceSettings) -> None:
+        self._client = client
+        self._spec = spec
+        self._replicas = settings.search_replicas
+        self.name = f"{settings.search_index_prefix}{spec.name}"
+
+    async def ensure(self) -> bool:
+        """Create the index with its mappings unless it exists; True when it was created."""
+        body = {
+            "settings": {"index": {"number_of_shards": 1, "number_of_replicas": self._replicas,
+                                   "refresh_interval": self._spec.refresh_interval},
+                         **({"analysis": self._spec.analysis} if self._spec.analysis else {})},
+            "mappings": self._spec.mappings,
+        }
+        try:
+            await self._client.indices.create(index=self.name, body=body)
+        except RequestError as exc:
+            if exc.error == "resource_already_exists_exception":
+                return False
+            raise
+        return True
+
+    async def drop(self) -> None:
+        try:
+            await self._client.indices.delete(index=self.name)
+        except NotFoundError:
+            pass
+
+    async def put(self, document: Versioned) -> bool:
+        """Write one document; False when the index already holds this version or a later one."""
+        for attempt in (1, 2):
+            try:
+                await self._client.index(index=self.name, id=document.id, body=document.source,
+                                         version=document.version, version_type="external")
+            except ConflictError:
+                return False
+            except NotFoundError:  # dropped meanwhile (a rebuild): created again with its mappings
+                if attempt == 2:
+                    raise
+                await self.ensure()
+                continue
+            return True
+        return False
+
+    async def put_many(self, documents: Iterable[Versioned], *, chunk_size: int = 1000) -> int:
+        """Write in bulk; the number written (documents already there in a later version are skipped)."""
+        actions = ({"_index": self.name, "_id": d.id, "_version": d.version, "_version_type": "external",
+                    "_source": d.source} for d in documents)
+        # a bulk request of a thousand documents may take far longer than a query (a cold or busy
+        # engine took over 5 s here); 429s (a full write queue) are retried with backoff
+        written, errors = await async_bulk(self._client, actions, chunk_size=chunk_size, raise_on_error=False,
+                                           max_retries=3, request_timeout=BULK_TIMEOUT_SECONDS)
+        failed = [e for e in errors if next(iter(e.values())).get("status") != 409]
+        if failed:
+            raise RuntimeError(f"{len(failed)} documents not written to {self.name}, e.g. {failed[0]}")
+        return written
+
+    async def search(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The hits of a query (each with `_id`, `_source` and, when sorted, `sort`)."""
+        try:
+            answer = await self._client.search(index=self.name, body=body)
+        except NotFoundError as exc:
+            await self.ensure()  # the next query finds it, and the projector fills it
+            raise IndexMissing(self.name) from exc
+        return answer["hits"]["hits"]
+
+    async def refresh(self) -> None:
+        """Make every write so far searchable now (rebuilds and tests; writes otherwise wait for the interval)."""
+        await self._client.indices.refresh(index=self.name)
+
+    async def count(self) -> int:
+        return (await self._client.count(index=self.name))["count"]
