@@ -91,8 +91,11 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
                 if channel is None:
                     return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, free_at)
 
-        if quiet_at(local, quiet_window(her["quiet_hours_start"] or policy.quiet_hours_start,
-                                        her["quiet_hours_end"] or policy.quiet_hours_end)):
+        start, end = her["quiet_hours_start"], her["quiet_hours_end"]
+        window = policy.quiet_hours if not (start or end) else None
+        if window is None:
+            window = quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
+        if quiet_at(local, window):
             return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now)
         if outreach:
             gap_ends = max(outreach) + policy.min_gap

@@ -9,6 +9,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tsunagu_notify.domain.local_time import quiet_window
 from tsunagu_notify.domain.model import Channel
 
 Scope = Literal["platform", "company", "channel"]
@@ -87,7 +88,7 @@ class PreparedPolicy:
     """What `decide` looks up in a config, computed once per config instead of once per decision."""
 
     __slots__ = ("outreach_caps", "channel_caps", "min_gap", "longest_window", "quiet_hours_start",
-                 "quiet_hours_end", "backoff_after_unanswered", "budget_shrink_per_silent_company",
+                 "quiet_hours_end", "quiet_hours", "backoff_after_unanswered", "budget_shrink_per_silent_company",
                  "escalation_order", "orders")
 
     def __init__(self, config: PolicyConfig) -> None:
@@ -101,6 +102,10 @@ class PreparedPolicy:
         self.longest_window = config.longest_window
         self.quiet_hours_start = config.quiet_hours_start
         self.quiet_hours_end = config.quiet_hours_end
+        try:  # for whoever set none; a malformed one fails when a decision first needs it, as it did
+            self.quiet_hours = quiet_window(config.quiet_hours_start, config.quiet_hours_end)
+        except ValueError:
+            self.quiet_hours = None
         self.backoff_after_unanswered = config.backoff_after_unanswered
         self.budget_shrink_per_silent_company = config.budget_shrink_per_silent_company
         self.escalation_order = config.escalation_order
