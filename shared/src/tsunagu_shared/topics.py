@@ -14,6 +14,8 @@ class Topic:
     partitions: int = 6
     retention_days: int = 14
     description: str = ""
+    # Kafka keeps the newest record of each key for good (a changelog), not the last `retention_days`.
+    compacted: bool = False
 
 
 PROFILE_EVENTS = Topic("profile.events", "profile", description="Candidate profiles and contact preferences")
@@ -22,6 +24,17 @@ MESSAGING_EVENTS = Topic("messaging.events", "messaging", description="Threads, 
 EVENTS_EVENTS = Topic("events.events", "events", description="Matching events and info sessions")
 NOTIFY_INTENTS = Topic("notify.intents", "notify", description="Notification intents, keyed by recipient id")
 NOTIFY_DELIVERIES = Topic("notify.deliveries", "notify", description="Decisions and delivery outcomes, keyed by recipient id")
+
+# notify's stream processor, internal: records on them are not CloudEvents and no other service
+# reads them. All three are co-partitioned with notify.intents (same key, same partition count),
+# so the owner of her intents partition is the one that changes her state.
+NOTIFY_RECIPIENT_CHANGES = Topic("notify.recipient-changes", "notify",
+                                 description="Changes to one person's contact state, keyed by recipient id")
+NOTIFY_RECIPIENT_STATE = Topic("notify.recipient-state", "notify", compacted=True,
+                               description="Changelog of each person's contact state, keyed by recipient id")
+NOTIFY_POLICY_EFFECTS = Topic("notify.policy-effects", "notify",
+                              description="What notify's views must show of each decision, keyed by recipient id")
+INTERNAL_TOPICS: tuple[Topic, ...] = (NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE, NOTIFY_POLICY_EFFECTS)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     PROFILE_EVENTS,
@@ -39,8 +52,10 @@ CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
     "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
     "events": (PROFILE_EVENTS,),
     "notify": (PROFILE_EVENTS, SCOUT_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
-    # notify's policy stage: one person's intents, in order, on one worker
-    "notify-policy": (NOTIFY_INTENTS,),
+    # notify's policy stage: one person's intents and state changes, in order, on one worker
+    "notify-policy": (NOTIFY_INTENTS, NOTIFY_RECIPIENT_CHANGES),
+    # notify's projector: decisions, deferrals, deliveries and state into the database views
+    "notify-views": (NOTIFY_POLICY_EFFECTS,),
 }
 
 
@@ -55,6 +70,6 @@ def dlq_name(group: str, prefix: str = "") -> str:
 
 def all_topic_names(prefix: str = "") -> list[str]:
     """Every topic a stack needs, dead-letter topics included."""
-    names = [topic_name(t, prefix) for t in ALL_TOPICS]
+    names = [topic_name(t, prefix) for t in ALL_TOPICS + INTERNAL_TOPICS]
     names += [dlq_name(group, prefix) for group in CONSUMER_GROUPS]
     return names

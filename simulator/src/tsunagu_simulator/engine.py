@@ -3,7 +3,7 @@
 Deciding is `tsunagu_notify.domain.policy.decide`, the state after a decision is
 `apply_decision`, her directory entry comes from `domain.directory` (preferences, LINE
 link, opt-out, answered) and intents are mapped from `NotificationRequested` by the
-policy stage's `intent_from` — the same functions the pipeline calls. What lives only
+domain's `intent_from` — the same functions the pipeline calls. What lives only
 in notify's I/O code is mirrored here and named as such: the scheduler re-submits a
 deferred intent at `until` with attempt + 1, a digest holder is rendered as
 `outreach_digest`, and the delivery worker adds her name and the unsubscribe link.
@@ -21,7 +21,8 @@ from tsunagu_notify.domain.model import Action, Decision, Intent, RecipientState
 from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE, apply_decision, decide
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import Sender, TemplateRefused, render
-from tsunagu_notify.policy_stage import intent_from
+from tsunagu_notify.domain.intents import intent_from
+from tsunagu_notify.domain.recipient import message_of
 
 from tsunagu_simulator.season import Season, Student
 
@@ -113,7 +114,7 @@ _automatic: dict[str, bool] = {}
 
 
 def _intent(request: NotificationRequested) -> Intent:
-    """The policy stage's own mapping (intent_from), memoised per template for its derived fields.
+    """notify's own mapping (intent_from), memoised per template for its derived fields.
 
     Building every Intent with validation cost more than deciding it; the fields are copied
     from a validated request, and `automatic` comes from intent_from itself."""
@@ -212,16 +213,10 @@ def _drop_digest(lived: Lived, before: RecipientState, intent: Intent, at: float
 
 def _deliver(lived: Lived, before: RecipientState, intent: Intent, decision: Decision, at: float,
              render_fn: RenderFn) -> None:
-    variables, template_name = dict(intent.variables), intent.template
+    template_name, variables = message_of(intent, before)
     company_ids = [intent.company_id] if intent.company_id else []
     digest = before.open_digest
     if digest is not None and digest.holder_intent_id == intent.intent_id and digest.items:
-        # Mirrors PolicyStage._enqueue_delivery: the holder goes out as one outreach_digest.
-        names = [intent.variables.get("company_name")] + [i.variables.get("company_name") for i in digest.items]
-        names = [n for n in dict.fromkeys(names) if n]
-        template_name = "outreach_digest"
-        variables = {"company_name": names[0] if names else "Tsunagu", "companies": "、".join(names),
-                     "count": len(digest.items) + 1}
         company_ids += [i.company_id for i in digest.items if i.company_id]
         for item in digest.items:
             lived.fate[item.intent_id] = ("sent_in_digest", at)

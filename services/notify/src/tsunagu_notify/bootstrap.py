@@ -1,17 +1,19 @@
 """The one place where the notify service's infrastructure is chosen and wired.
 
-Two consumer groups: `notify` reads the domain topics (directory + intents), and
-`notify-policy` reads notify.intents, keyed by recipient, and applies the policy (with
-`policy_workers` consumers of that group in this process, each on its own partitions).
-Periodic work (deferred intents falling due, journey steps firing) and the channel worker
-(deliveries) run as tasks beside them and stop with the service."""
+Three consumer groups: `notify` reads the domain topics (directory changes + intents),
+`notify-policy` is the policy processor (notify.intents and notify.recipient-changes, her
+state owned by her partition, one Kafka transaction per batch), and `notify-views` projects
+what the processor decided into the database views. Journey steps firing and the channel
+worker (deliveries) run as tasks beside them and stop with the service."""
 
 import asyncio
+
+import structlog
 from dataclasses import dataclass, field
 from typing import Any
 
 from tsunagu_shared.runtime import Infrastructure
-from tsunagu_shared.topics import CONSUMER_GROUPS, NOTIFY_INTENTS
+from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_notify.adapters.channels.base import Channel
 from tsunagu_notify.adapters.channels.email import EmailChannel
@@ -22,17 +24,21 @@ from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
 from tsunagu_notify.config import NotifySettings
-from tsunagu_notify.delivery import DeliveryWorker
-from tsunagu_notify.handlers import IntakeHandlers
-from tsunagu_notify.journeys.engine import JourneyEngine
-from tsunagu_notify.journeys.segment_sends import SegmentSends
-from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.handlers.delivery import DeliveryWorker
+from tsunagu_notify.adapters.recipient_stream import EffectFeed, RecipientChanges, RecipientStream
+from tsunagu_notify.adapters.views import NotifyViews
+from tsunagu_notify.handlers.intake import IntakeHandlers
+from tsunagu_notify.handlers.policy import PolicyProcessor
+from tsunagu_notify.handlers.views import ViewProjector
+from tsunagu_notify.handlers.journeys import JourneyEngine
+from tsunagu_notify.handlers.segment_sends import SegmentSends
+from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.line_account import LineAccountClient
-from tsunagu_notify.line_accounts import LineAccounts
-from tsunagu_notify.optouts import ProviderSignals
-from tsunagu_notify.policy_stage import PolicyStage
+from tsunagu_notify.adapters.line_links import LineLinkStore
+from tsunagu_notify.handlers.line_accounts import LineAccounts
+from tsunagu_notify.handlers.provider_signals import ProviderSignals
 
-POLICY_GROUP = "notify-policy"
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -43,6 +49,7 @@ class NotifyInfrastructure:
     store: NotifyStore
     loops: list[Any]
     channels: dict[str, Channel]
+    streams: list[Any] = field(default_factory=list)
     indexed: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -56,10 +63,28 @@ class NotifyInfrastructure:
             await store.ensure_indexes()
         await self.base.start()
         self._tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in self.loops]
+        self._tasks.append(asyncio.create_task(self._start_streams(), name="notify-streams"))
+
+    async def _start_streams(self) -> None:
+        """The processor and the projector, once the broker answers (topics are created by then)."""
+        await self.base.kafka_started.wait()
+        for stream in self.streams:
+            while True:
+                try:
+                    await stream.start()
+                    break
+                except Exception as exc:
+                    log.warning("notify_stream_start_failed", stream=type(stream).__name__, error=str(exc))
+                    await asyncio.sleep(1.0)
+            self._tasks.append(asyncio.create_task(stream.run(), name=type(stream).__name__))
 
     async def stop(self) -> None:
-        for loop in self.loops:
+        for loop in (*self.loops, *self.streams):
             loop.stop()
+        for stream in self.streams:
+            await asyncio.gather(stream.close(), return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for channel in self.channels.values():
             await channel.close()
@@ -74,7 +99,8 @@ class Container:
     infra: NotifyInfrastructure
     store: NotifyStore
     intake: IntakeHandlers
-    policy: PolicyStage
+    policy: PolicyProcessor
+    changes: RecipientChanges
     signals: ProviderSignals
     delivery: DeliveryWorker
     tokens: UnsubscribeTokens
@@ -106,24 +132,23 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                               config=config, tokens=tokens, public_base_url=settings.public_base_url.rstrip("/"),
                               poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.delivery_lease_seconds,
                               senders=settings.delivery_senders)
-    policy = PolicyStage(store=store, deliveries=queue, relay=base.relay, clock=clock, config=config,
-                         wake_delivery=delivery.wake)
+    changes = RecipientChanges(base.publisher, settings)
+    policy = PolicyProcessor(stream=RecipientStream(settings), clock=clock, config=config,
+                             max_event_bytes=settings.max_event_bytes)
+    projector = ViewProjector(feed=EffectFeed(settings), views=NotifyViews(base.db), on_delivery=delivery.wake)
     journeys = JourneyStore(base.db)
-    engine = JourneyEngine(journeys=journeys, store=store, policy=policy, relay=base.relay, clock=clock)
+    engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)
     line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
-    line = LineAccounts(db=base.db, store=store, api=line_api, relay=base.relay, clock=clock,
-                        on_signal=engine.on_signal)
-    intake = IntakeHandlers(store=store, relay=base.relay, clock=clock, journeys=journeys, on_signal=engine.on_signal,
-                            on_member_event=line.on_event)
-    signals = ProviderSignals(store=store, deliveries=queue, relay=base.relay, clock=clock)
+    line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock, on_signal=engine.on_signal)
+    intake = IntakeHandlers(store=store, changes=changes, relay=base.relay, clock=clock, journeys=journeys,
+                            on_signal=engine.on_signal, on_member_event=line.on_event)
+    signals = ProviderSignals(store=store, changes=changes, deliveries=queue, relay=base.relay, clock=clock,
+                              on_signal=engine.on_signal, account_link=line.account_link)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
-    for _ in range(max(1, settings.policy_workers)):
-        base.add_consumer(group=POLICY_GROUP, topics=[NOTIFY_INTENTS], handle=policy.on_intent,
-                          key_concurrency=settings.policy_key_concurrency)
-    base.every(settings.scheduler_poll_seconds, policy.resubmit_due, name="deferred_intents_resubmitted")
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
-    infra = NotifyInfrastructure(base=base, store=store, loops=[delivery],
+    infra = NotifyInfrastructure(base=base, store=store, loops=[delivery], streams=[policy, projector],
                                  channels={**channels, "line_account": line_api}, indexed=[journeys])
-    return Container(infra=infra, store=store, intake=intake, policy=policy, signals=signals, delivery=delivery,
+    return Container(infra=infra, store=store, intake=intake, policy=policy, changes=changes, signals=signals,
+                     delivery=delivery,
                      tokens=tokens, clock=clock, journeys=journeys, engine=engine, line=line,
                      segments=SegmentSends(journeys=journeys, store=store, relay=base.relay))

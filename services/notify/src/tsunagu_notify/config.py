@@ -37,14 +37,6 @@ class NotifySettings(ServiceSettings):
     scheduler_poll_seconds: float = 1.0
     delivery_poll_seconds: float = 0.3
     delivery_lease_seconds: float = 30.0
-    # Consumers of notify.intents in this process (one group: Kafka gives each its own partitions,
-    # so one person's intents stay in order on one of them). Default 1: several once stalled after
-    # start-up rebalances with a backlog waiting (a refused commit ended a consumer's task; the shared
-    # consumer now survives that), and they have not been measured again since (docs/notify.md).
-    policy_workers: int = 1
-    # Recipients decided side by side within one consumer's batch (one recipient's intents stay in
-    # order; her document's version claim already settles two deciders of the same recipient).
-    policy_key_concurrency: int = 8
     # Deliveries sent at the same time by this process's channel worker.
     delivery_senders: int = 8
 

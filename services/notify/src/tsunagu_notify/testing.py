@@ -42,11 +42,12 @@ def an_intent(category: str = "outreach", company: str | None = "co-a", **fields
 class NotifyHarness:
     """notify running in-process against the real broker and database, with the emulators."""
 
-    def __init__(self, *, start: datetime, **settings: object) -> None:
+    def __init__(self, *, start: datetime, before_start=None, **settings: object) -> None:
         from tsunagu_notify.clock import ShiftedClock
 
         self.clock = ShiftedClock(start)
-        self._overrides = settings  # NotifySettings fields, e.g. topic_partitions, policy_workers
+        self._before_start = before_start  # awaited with the settings before notify starts (seeding)
+        self._overrides = settings  # NotifySettings fields, e.g. topic_partitions
 
     async def __aenter__(self) -> "NotifyHarness":
         from tsunagu_emulators import EmulatorPorts, start_emulators
@@ -62,6 +63,8 @@ class NotifyHarness:
             line_base_url=self.emulators.line_base_url, smtp_port=self.emulators.ports.smtp,
             scheduler_poll_seconds=0.2, delivery_poll_seconds=0.2, **self._overrides,
         )
+        if self._before_start is not None:
+            await self._before_start(self.settings)
         self.app = create_app(self.settings, clock=self.clock)
         self._service = running_service(self.app)
         self.client = await self._service.__aenter__()
@@ -106,6 +109,15 @@ class NotifyHarness:
             answer = await self.client.put(f"/recipients/{candidate_id}/line", json={"line_user_id": line_user_id},
                                            headers=self.headers())
             assert answer.status_code == 204, answer.text
+            await self.state_when(candidate_id, lambda s: s.channel("line").address == line_user_id)
+
+    async def state_when(self, candidate_id: str, holds, *, timeout: float = 30.0):
+        """Her state as notify's view shows it, once `holds(state)` is true (the view trails her
+        partition's owner by the projector's lag)."""
+        async def shown():
+            state = (await self.app.state.container.store.load(candidate_id)).state
+            return state if holds(state) else None
+        return await self.until(shown, timeout=timeout)
 
     async def _known(self, candidate_id: str) -> bool:
         record = await self.app.state.container.store.load(candidate_id)

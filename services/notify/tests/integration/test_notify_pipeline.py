@@ -70,15 +70,14 @@ async def test_duplicate_event_and_duplicate_intent_send_once():
         envelope = await notify.publish(scout("cand-1"))
         await notify.publish(None, envelope=envelope)  # the producer's outbox republished it
         await notify.until(lambda: notify.recorder.sent("line"))
-        # The policy stage handed the same intent again (redelivery after a crash): no second send.
-        container = notify.app.state.container
-        [decision] = await notify.decisions("cand-1")
-        from tsunagu_notify.domain.model import Intent
+        # The same intent requested again on notify.intents (another service re-sent it): no second send.
+        [decision] = await notify.until(lambda: notify.decisions("cand-1"))
+        from tsunagu_shared.events import NotificationRequested
 
-        again = Intent(intent_id=decision["intent_id"], recipient_id="cand-1", template="scout_received",
-                       category="outreach", company_id="co-a", requested_at=jst(2, 12))
-        await container.policy.handle(again)
-        await asyncio.sleep(1.0)
+        await notify.publish(NotificationRequested(
+            intent_id=decision["intent_id"], recipient_id="cand-1", template="scout_received", category="outreach",
+            company_id="co-a", variables={"company_name": "Acme"}, requested_at=jst(2, 12)))
+        await asyncio.sleep(1.5)
         pushes = notify.recorder.sent("line")
     assert len(pushes) == 1
 

@@ -1,9 +1,9 @@
 """Issue #8: a segment send to 10,000 candidates respects every cap, end to end (POST /segment-sends →
 intents outbox → notify.intents → policy stage → deliveries → SMTP emulator), on the real broker.
 
-The 10,000 candidates are written straight into notify's directory (recipients + segment attributes)
-rather than through 10,000 ContactPreferencesChanged events: the intake is not under test here, the
-fan-out and the policy are. Each tenth of them is in one situation:
+The candidates' contact state is written straight into the changelog their partition's owner restores
+from, and their segment attributes into the database, rather than through 10,000 ContactPreferencesChanged
+events: the intake is not under test here, the fan-out and the policy are. Each tenth of them is in one situation:
   0, 6-9  reachable by email          -> exactly one email
   1       opted out of email          -> suppress / opted_out, nothing sent
   2       5 outreach in the last 7 days (platform-wide week cap)  -> suppress / platform_cap
@@ -26,8 +26,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-
-from tsunagu_shared.outbox import new_document
 
 from tsunagu_notify.domain.model import ChannelStatus, RecipientState, SendRecord
 from tsunagu_notify.testing import CONSENT_AT, NotifyHarness, jst
@@ -66,28 +64,45 @@ def candidate(n: int) -> RecipientState:
                           sends=sends)
 
 
-async def seed(notify: NotifyHarness) -> list[RecipientState]:
-    """Her directory entry and segment attributes, as intake and ProfileCreated would have left them."""
+PEOPLE = [candidate(n) for n in range(CANDIDATES)]
+
+
+async def seed_state(settings) -> None:
+    """Her contact state as intake would have left it: in the changelog, before notify starts."""
+    from tsunagu_shared.kafka import EventPublisher, ensure_topics
+    from tsunagu_shared.kafka.admin import wanted_topics
+    from tsunagu_shared.topics import NOTIFY_RECIPIENT_STATE, topic_name
+
+    from tsunagu_notify.domain.recipient import OwnedRecipient
+
+    await ensure_topics(settings.kafka_bootstrap, wanted_topics(settings.topic_prefix, settings.topic_partitions))
+    publisher = EventPublisher(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
+    await publisher.start()
+    try:
+        changelog = topic_name(NOTIFY_RECIPIENT_STATE, settings.topic_prefix)
+        for person in PEOPLE:
+            await publisher.publish_raw(changelog, OwnedRecipient(state=person).model_dump_json().encode(),
+                                        key=person.recipient_id.encode(), headers=[])
+    finally:
+        await publisher.stop()
+
+
+async def seed_attributes(notify: NotifyHarness) -> None:
+    """Segment attributes, as ProfileCreated would have left them."""
     container = notify.app.state.container
-    people = [candidate(n) for n in range(CANDIDATES)]
     for start in range(0, CANDIDATES, 1000):
-        batch = people[start:start + 1000]
-        await container.store.recipients.insert_many([new_document(
-            {"_id": p.recipient_id, "version": 1, "state": p.model_dump(mode="python"), "decided": {}})
-            for p in batch])
         await container.journeys.attributes.insert_many([
-            {"_id": p.recipient_id, "graduation_year": 2027} for p in batch])
+            {"_id": p.recipient_id, "graduation_year": 2027} for p in PEOPLE[start:start + 1000]])
     # one candidate outside the segment: never asked
     await container.journeys.attributes.insert_one({"_id": "seg-outsider", "graduation_year": 2026})
-    return people
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(BUDGET_SECONDS + 300)
 async def test_segment_send_respects_every_cap():
-    # six partitions and six policy consumers: people are decided in parallel, each in her own order
-    async with NotifyHarness(start=NOW, topic_partitions=6, policy_workers=6) as notify:
-        people = await seed(notify)
+    async with NotifyHarness(start=NOW, topic_partitions=6, before_start=seed_state) as notify:
+        await seed_attributes(notify)
+        people = PEOPLE
         started = time.monotonic()
         answer = await notify.client.post("/segment-sends", headers=notify.headers(), json={
             "segment": {"graduation_years": [2027]}, "message": "説明会のご案内", "company_id": COMPANY,

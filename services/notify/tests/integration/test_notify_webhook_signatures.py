@@ -49,12 +49,12 @@ async def test_signed_unfollow_bounce_and_unsubscribe_turn_channels_off_once():
                                          headers={"X-Tsunagu-Signature": signature})
         token = notify.app.state.container.tokens.issue("cand-1", "sms")
         sms = await notify.client.post(f"/unsubscribe/{token}")
-        state = await channel_state(notify, "cand-1")
+        state = await notify.state_when("cand-1", lambda s: all(s.channel(c).opted_out_at for c in ("line", "email", "sms")))
         follow = json.dumps({"events": [{"type": "follow", "webhookEventId": "e2",
                                          "source": {"type": "user", "userId": "U-hanako"}}]}).encode()
         again = await notify.client.post("/webhooks/line", content=follow,
                                          headers={"X-Line-Signature": sign_line(secret, follow)})
-        refollowed = await channel_state(notify, "cand-1")
+        refollowed = await notify.state_when("cand-1", lambda s: s.channel("line").usable)
     assert [r.status_code for r in (line, email, sms, again)] == [200] * 4
     assert state.channel("line").opt_out_source == "line_unfollow"
     assert state.channel("email").opt_out_source == "email_bounce"

@@ -8,9 +8,9 @@ from tsunagu_shared.events import (
     InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, ProposedSlot,
 )
 
-from tsunagu_notify.journeys.definitions import parse, sequences
-from tsunagu_notify.journeys.planner import CATCH_UP_WITHIN, plan, stop_order
-from tsunagu_notify.journeys.signals import JourneySignal, line_signal, signal_for
+from tsunagu_notify.domain.journeys.definitions import parse, sequences
+from tsunagu_notify.domain.journeys.planner import CATCH_UP_WITHIN, plan, stop_order
+from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal, signal_for
 from tsunagu_notify.testing import jst
 
 BY_NAME = {s.name: s for s in sequences()}

@@ -9,7 +9,7 @@ from tsunagu_shared.events import InterviewSlotsProposed, OfferLapsed, ProposedS
 
 from tsunagu_notify.domain.intents import intents_for
 from tsunagu_notify.domain.templates import TEMPLATES, Sender, TemplateRefused, render
-from tsunagu_notify.journeys.definitions import sequences
+from tsunagu_notify.domain.journeys.definitions import sequences
 
 SENDER = Sender()
 

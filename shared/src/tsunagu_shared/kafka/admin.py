@@ -4,14 +4,19 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, dlq_name, topic_name
+from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, INTERNAL_TOPICS, dlq_name, topic_name
 
 log = structlog.get_logger(__name__)
 
 
+# Changelogs keep each key's newest record for good (a prefixed name ends with the registry's name).
+_COMPACTED_NAMES = tuple(t.name for t in ALL_TOPICS + INTERNAL_TOPICS if t.compacted)
+_COMPACTED = {"cleanup.policy": "compact"}
+
+
 def wanted_topics(prefix: str = "", partitions: int | None = None) -> dict[str, int]:
     """Topic name -> partition count, dead-letter topics included (`partitions` overrides the registry)."""
-    wanted = {topic_name(t, prefix): partitions or t.partitions for t in ALL_TOPICS}
+    wanted = {topic_name(t, prefix): partitions or t.partitions for t in ALL_TOPICS + INTERNAL_TOPICS}
     wanted.update({dlq_name(group, prefix): 1 for group in CONSUMER_GROUPS})
     return wanted
 
@@ -25,7 +30,8 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name=name, num_partitions=partitions, replication_factor=replication)
+            NewTopic(name=name, num_partitions=partitions, replication_factor=replication,
+                     topic_configs=_COMPACTED if name.endswith(_COMPACTED_NAMES) else None)
             for name, partitions in topics.items()
             if name not in existing
         ]

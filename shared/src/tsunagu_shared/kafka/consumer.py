@@ -14,6 +14,7 @@
 """
 
 import asyncio
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
@@ -45,6 +46,44 @@ class PermanentError(Exception):
 
 
 _TRANSIENT = (TransientError, ConnectionFailure, ServerSelectionTimeoutError)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a record can never be handled: it goes to the dead-letter topic as it came."""
+
+    reason: str
+    error_type: str
+
+
+def screen(record: ConsumerRecord, max_event_bytes: int) -> "Envelope | Refused":
+    """The record's envelope, validated against its contract, or why it is refused."""
+    size = len(record.value or b"")
+    if size > max_event_bytes:
+        return Refused(f"oversized: {size} bytes > {max_event_bytes}", "Oversized")
+    try:
+        envelope = Envelope.from_bytes(record.value)
+        known = EVENT_TYPES[envelope.type].schema_version if envelope.type in EVENT_TYPES else None
+        if known is not None and envelope.schema_version != known:
+            return Refused(f"unsupported schema version {envelope.schema_version} of {envelope.type} "
+                           f"(this consumer knows v{known})", "UnsupportedSchemaVersion")
+        envelope.event()  # validate the data against its contract before any handler sees it
+    except (ValidationError, UnknownEventType, ValueError) as exc:
+        return Refused(f"undecodable: {exc}", type(exc).__name__)
+    return envelope
+
+
+def dead_letter_headers(record: ConsumerRecord, *, group: str, reason: str, error_type: str) -> list:
+    """The record's own headers plus where it came from and why it was refused."""
+    return list(record.headers or []) + [
+        ("dlq_reason", reason[:2000].encode()),
+        ("dlq_error_type", error_type.encode()),
+        ("dlq_group", group.encode()),
+        ("dlq_topic", record.topic.encode()),
+        ("dlq_partition", str(record.partition).encode()),
+        ("dlq_offset", str(record.offset).encode()),
+        ("dlq_failed_at", datetime.now(timezone.utc).isoformat().encode()),
+    ]
 
 
 class EventConsumer:
@@ -164,22 +203,11 @@ class EventConsumer:
             log.warning("consumer_commit_failed", group=self.group, partition=tp.partition, error=str(exc))
 
     async def _process(self, record: ConsumerRecord) -> None:
-        size = len(record.value or b"")
-        if size > self._max_event_bytes:
-            await self._dead_letter(record, f"oversized: {size} bytes > {self._max_event_bytes}", "Oversized")
+        screened = screen(record, self._max_event_bytes)
+        if isinstance(screened, Refused):
+            await self._dead_letter(record, screened.reason, screened.error_type)
             return
-        try:
-            envelope = Envelope.from_bytes(record.value)
-            known = EVENT_TYPES[envelope.type].schema_version if envelope.type in EVENT_TYPES else None
-            if known is not None and envelope.schema_version != known:
-                await self._dead_letter(
-                    record, f"unsupported schema version {envelope.schema_version} of {envelope.type} "
-                    f"(this consumer knows v{known})", "UnsupportedSchemaVersion")
-                return
-            envelope.event()  # validate the data against its contract before any handler sees it
-        except (ValidationError, UnknownEventType, ValueError) as exc:
-            await self._dead_letter(record, f"undecodable: {exc}", type(exc).__name__)
-            return
+        envelope = screened
         if await self._with_retry(lambda: self._processed.seen(envelope.id)):
             CONSUMED.labels(self.group, "duplicate").inc()
             return
@@ -217,15 +245,7 @@ class EventConsumer:
                 delay = min(delay * 2, self._max_backoff)
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, error_type: str) -> None:
-        headers = list(record.headers or []) + [
-            ("dlq_reason", reason[:2000].encode()),
-            ("dlq_error_type", error_type.encode()),
-            ("dlq_group", self.group.encode()),
-            ("dlq_topic", record.topic.encode()),
-            ("dlq_partition", str(record.partition).encode()),
-            ("dlq_offset", str(record.offset).encode()),
-            ("dlq_failed_at", datetime.now(timezone.utc).isoformat().encode()),
-        ]
+        headers = dead_letter_headers(record, group=self.group, reason=reason, error_type=error_type)
         await self._publisher.publish_raw(self._dlq_topic, record.value or b"", key=record.key, headers=headers)
         CONSUMED.labels(self.group, "dead_lettered").inc()
         log.error("consumer_dead_lettered", group=self.group, topic=record.topic, offset=record.offset, reason=reason)

@@ -22,12 +22,11 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, with_events
 
 from tsunagu_notify.adapters.repository import DELIVERIES
+from tsunagu_notify.domain.recipient import idempotency_key
+
+__all__ = ["CLAIMS", "DeliveryQueue", "idempotency_key"]
 
 CLAIMS = "delivery_claims"
-
-
-def idempotency_key(intent_id: str, recipient_id: str, channel: str) -> str:
-    return f"{intent_id}:{recipient_id}:{channel}"
 
 
 class DeliveryQueue:

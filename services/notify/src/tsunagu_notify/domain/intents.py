@@ -23,6 +23,8 @@ from tsunagu_shared.events import (
     ScoutSent,
 )
 
+from tsunagu_notify.domain.model import Intent
+
 _NAMESPACE = uuid.UUID("5b8f6a52-6c1e-4f7e-9a44-3f1e2d0c9b71")
 
 
@@ -89,3 +91,13 @@ def intents_for(event: DomainEvent, *, source_event_id: str, now: datetime) -> l
             return [intent(c, "event_cancelled", "transactional", None, event_id=event.event_id)
                     for c in dict.fromkeys(event.candidate_ids)]
     return []
+
+
+def intent_from(event: NotificationRequested) -> Intent:
+    """The intent the policy decides for a request on notify.intents (ours or another service's)."""
+    return Intent(
+        intent_id=event.intent_id, recipient_id=event.recipient_id, template=event.template,
+        category=event.category, company_id=event.company_id, variables=event.variables, channel=event.channel,
+        not_before=event.not_before, automatic=event.template.endswith("_reminder"),
+        requested_at=event.requested_at,
+    )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
 
 from tsunagu_notify.entrypoints.access import herself_or_admin
-from tsunagu_notify.journeys.definitions import SegmentFilter
+from tsunagu_notify.domain.journeys.definitions import SegmentFilter
 
 router = APIRouter(tags=["journeys"])
 

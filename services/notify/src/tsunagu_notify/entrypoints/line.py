@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, ServiceCaller
 
 from tsunagu_notify.entrypoints.access import herself_or_admin
-from tsunagu_notify.line_accounts import LineAccounts, LinkRefused
+from tsunagu_notify.handlers.line_accounts import LineAccounts, LinkRefused
 
 router = APIRouter(tags=["line"])
 

@@ -12,9 +12,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from linebot.v3.webhook import SignatureValidator
 from twilio.request_validator import RequestValidator
 
-from tsunagu_notify.domain.directory import is_stop
-from tsunagu_notify.journeys.signals import line_signal
-from tsunagu_notify.optouts import ProviderSignals
+from tsunagu_notify.handlers.provider_signals import ProviderSignals
 
 router = APIRouter(tags=["webhooks"])
 
@@ -44,9 +42,7 @@ async def twilio_status(request: Request, signals: Signals,
                         x_twilio_signature: Annotated[str | None, Header()] = None) -> dict:
     """Twilio status callback: delivered / failed / undelivered for a message we sent."""
     form = await _twilio_form(request, x_twilio_signature)
-    sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
-    if await signals.store.first_time(f"twilio:{sid}:{state}", signals.clock.now()):
-        await signals.delivery_status(sid, state)
+    await signals.status_callback(form.get("MessageSid", ""), form.get("MessageStatus", ""))
     return {"status": "ok"}
 
 
@@ -55,14 +51,8 @@ async def twilio_inbound(request: Request, signals: Signals,
                          x_twilio_signature: Annotated[str | None, Header()] = None) -> dict:
     """An SMS she sent us: STOP (or 停止, 配信停止, ストップ …) turns SMS off for every company."""
     form = await _twilio_form(request, x_twilio_signature)
-    if not await signals.store.first_time(f"twilio-in:{form.get('MessageSid', '')}", signals.clock.now()):
-        return {"status": "duplicate"}
-    if not is_stop(form.get("Body", "")):
-        return {"status": "ignored"}
-    recipient_id = await signals.store.find_by_address("sms", form.get("From", ""))
-    if recipient_id is not None:
-        await signals.opt_out(recipient_id, "sms", "sms_stop", confirm=True)
-    return {"status": "opted_out"}
+    return {"status": await signals.inbound_sms(form.get("MessageSid", ""), form.get("From", ""),
+                                                form.get("Body", ""))}
 
 
 @router.post("/webhooks/line")
@@ -75,23 +65,7 @@ async def line_webhook(request: Request, signals: Signals,
     if not x_line_signature or not SignatureValidator(secret).validate(body.decode(), x_line_signature):
         raise _forbidden()
     for event in json.loads(body).get("events", []):
-        event_id = event.get("webhookEventId") or f"{event.get('type')}:{event.get('timestamp')}"
-        if not await signals.store.first_time(f"line:{event_id}", signals.clock.now()):
-            continue
-        user_id = (event.get("source") or {}).get("userId", "")
-        container = request.app.state.container
-        if event.get("type") == "follow":
-            recipient_id = await signals.line_follow(user_id)
-            if recipient_id is not None:
-                await container.engine.on_signal(line_signal("LineFollowed", recipient_id, signals.clock.now(), event_id))
-        elif event.get("type") == "unfollow":
-            recipient_id = await signals.store.find_by_address("line", user_id)
-            if recipient_id is not None:
-                await signals.opt_out(recipient_id, "line", "line_unfollow", confirm=False)
-                await container.engine.on_signal(line_signal("LineUnfollowed", recipient_id, signals.clock.now(), event_id))
-        elif event.get("type") == "accountLink":
-            link = event.get("link") or {}
-            await container.line.account_link(user_id, str(link.get("nonce", "")), str(link.get("result", "")))
+        await signals.line_event(event)
     return {"status": "ok"}
 
 
@@ -107,12 +81,7 @@ async def email_bounce(request: Request, signals: Signals,
     if not x_tsunagu_signature or not hmac.compare_digest(expected, x_tsunagu_signature):
         raise _forbidden()
     bounce = json.loads(body)
-    if bounce.get("type") != "hard" or not await signals.store.first_time(f"bounce:{bounce.get('id')}", signals.clock.now()):
-        return {"status": "ignored"}
-    recipient_id = await signals.store.find_by_address("email", bounce.get("email", ""))
-    if recipient_id is not None:
-        await signals.opt_out(recipient_id, "email", "email_bounce", confirm=False)
-    return {"status": "opted_out"}
+    return {"status": await signals.bounce(bounce.get("id"), bounce.get("email"), bounce.get("type"))}
 
 
 @router.post("/unsubscribe/{token}")

@@ -7,17 +7,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from pymongo import InsertOne
-from pymongo.errors import BulkWriteError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
-from tsunagu_shared.outbox import OutboxRelay, new_document
+from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.repository import NotifyStore
-from tsunagu_notify.journeys.definitions import SegmentFilter
-from tsunagu_notify.journeys.segments import attribute_query
-from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.domain.journeys.definitions import SegmentFilter
+from tsunagu_notify.adapters.journeys import JourneyStore
 
 _SEGMENT_INTENTS = uuid.UUID("c2b7e4a1-9d3f-4e6b-8a51-7f0d2c9e4b18")
 SOURCE = "tsunagu/notify"
@@ -33,22 +29,10 @@ class SegmentSends:
     store: NotifyStore
     relay: OutboxRelay
 
-    async def members(self, segment: SegmentFilter) -> list[str]:
-        """Candidate ids in the segment: profile attributes, then every survey criterion (AND)."""
-        ids: set[str] | None = None
-        query = attribute_query(segment)
-        if query or not segment.survey:
-            ids = {d["_id"] async for d in self.journeys.attributes.find(query, {"_id": 1})}
-        for question, accepted in segment.survey.items():
-            answer_query = {"question_id": question, **({"answer": {"$in": accepted}} if accepted else {})}
-            answered = {d["candidate_id"] async for d in self.journeys.answers.find(answer_query, {"candidate_id": 1})}
-            ids = answered if ids is None else ids & answered
-        return sorted(ids or ())
-
     async def send(self, *, send_id: str, segment: SegmentFilter, company_id: str | None, company_name: str,
                    message: str, now: datetime) -> int:
         """Request one `segment_message` intent per member; the number of people it was requested for."""
-        recipients = await self.members(segment)
+        recipients = await self.journeys.members(segment)
         for start in range(0, len(recipients), 500):
             batch = []
             for recipient_id in recipients[start:start + 500]:
@@ -58,10 +42,7 @@ class SegmentSends:
                     company_id=company_id, variables={"company_name": company_name, "message": message,
                                                       "segment_send_id": send_id},
                     source_event_id=send_id, requested_at=now)
-                batch.append(InsertOne(new_document({"_id": intent_id}, Envelope.wrap(request, source=SOURCE))))
-            try:
-                await self.store.intents.bulk_write(batch, ordered=False)
-            except BulkWriteError:
-                pass  # some were requested already by an earlier attempt of the same send
+                batch.append(Envelope.wrap(request, source=SOURCE))
+            await self.store.request_intents(batch)
             self.relay.wake()
         return len(recipients)

@@ -12,14 +12,14 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
 from tsunagu_shared.outbox import OutboxRelay
 
+from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.journeys.definitions import SequenceDefinition, sequences
-from tsunagu_notify.journeys.planner import PlannedStep, plan, stop_order
-from tsunagu_notify.journeys.segments import matches
-from tsunagu_notify.journeys.signals import JourneySignal
-from tsunagu_notify.journeys.store import JourneyStore
-from tsunagu_notify.policy_stage import PolicyStage
+from tsunagu_notify.domain.journeys.definitions import SequenceDefinition, sequences
+from tsunagu_notify.domain.journeys.planner import PlannedStep, plan, stop_order
+from tsunagu_notify.domain.journeys.segments import matches
+from tsunagu_notify.domain.journeys.signals import JourneySignal
+from tsunagu_notify.adapters.journeys import JourneyStore
 
 SOURCE = "tsunagu/notify"
 
@@ -28,7 +28,7 @@ SOURCE = "tsunagu/notify"
 class JourneyEngine:
     journeys: JourneyStore
     store: NotifyStore
-    policy: PolicyStage
+    changes: RecipientChanges
     relay: OutboxRelay
     clock: Clock
     definitions: tuple[SequenceDefinition, ...] = ()
@@ -43,7 +43,7 @@ class JourneyEngine:
         if order is not None:
             fired = await self.journeys.stop(order, self.clock.now())
             if fired:
-                await self.policy.cancel(signal.recipient_id, fired, order.reason)
+                await self.changes.cancel_intents(signal.recipient_id, fired, order.reason, self.clock.now())
         for definition in self.definitions:
             for step in plan(definition, signal, self.clock.now()):
                 await self.journeys.add(step)
@@ -83,4 +83,4 @@ class JourneyEngine:
         self.relay.wake()
         if not await self.journeys.finish(step, "fired", now):
             # A goal stopped the sequence while this step was firing: its intent must not go out.
-            await self.policy.cancel(step.recipient_id, [step.intent_id], "goal_reached")
+            await self.changes.cancel_intents(step.recipient_id, [step.intent_id], "goal_reached", now)

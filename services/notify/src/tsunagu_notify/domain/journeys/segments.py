@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tsunagu_notify.journeys.definitions import SegmentFilter
+from tsunagu_notify.domain.journeys.definitions import SegmentFilter
 
 
 def matches(segment: SegmentFilter | None, attributes: dict[str, Any], answers: dict[str, str]) -> bool:
@@ -21,17 +21,3 @@ def matches(segment: SegmentFilter | None, attributes: dict[str, Any], answers: 
         if question not in answers or (accepted and answers[question] not in accepted):
             return False
     return True
-
-
-def attribute_query(segment: SegmentFilter) -> dict[str, Any]:
-    """The database query on the attributes collection for the profile part of a segment."""
-    query: dict[str, Any] = {}
-    if segment.graduation_years:
-        query["graduation_year"] = {"$in": segment.graduation_years}
-    if segment.industries:
-        query["industries"] = {"$in": segment.industries}
-    if segment.schools:
-        query["school"] = {"$in": segment.schools}
-    if segment.locations:
-        query["location"] = {"$in": segment.locations}
-    return query

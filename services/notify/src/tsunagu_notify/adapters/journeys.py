@@ -7,7 +7,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from tsunagu_notify.journeys.planner import PlannedStep, StopOrder
+from tsunagu_notify.domain.journeys.definitions import SegmentFilter
+from tsunagu_notify.domain.journeys.planner import PlannedStep, StopOrder
 
 STEPS, ATTRIBUTES, ANSWERS = "journey_steps", "attributes", "survey_answers"
 _OPEN = ["pending", "claimed"]
@@ -105,3 +106,29 @@ class JourneyStore:
         await self.steps.update_many({"recipient_id": candidate_id}, {"$set": {"variables": {}}})
         await self.attributes.delete_one({"_id": candidate_id})
         await self.answers.delete_many({"candidate_id": candidate_id})
+
+    async def members(self, segment: SegmentFilter) -> list[str]:
+        """Candidate ids in the segment: profile attributes, then every survey criterion (AND)."""
+        ids: set[str] | None = None
+        query = _attribute_query(segment)
+        if query or not segment.survey:
+            ids = {d["_id"] async for d in self.attributes.find(query, {"_id": 1})}
+        for question, accepted in segment.survey.items():
+            answer_query = {"question_id": question, **({"answer": {"$in": accepted}} if accepted else {})}
+            answered = {d["candidate_id"] async for d in self.answers.find(answer_query, {"candidate_id": 1})}
+            ids = answered if ids is None else ids & answered
+        return sorted(ids or ())
+
+
+def _attribute_query(segment: SegmentFilter) -> dict[str, Any]:
+    """The database query on the attributes collection for the profile part of a segment."""
+    query: dict[str, Any] = {}
+    if segment.graduation_years:
+        query["graduation_year"] = {"$in": segment.graduation_years}
+    if segment.industries:
+        query["industries"] = {"$in": segment.industries}
+    if segment.schools:
+        query["school"] = {"$in": segment.schools}
+    if segment.locations:
+        query["location"] = {"$in": segment.locations}
+    return query

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tsunagu_notify.journeys.definitions import SequenceDefinition
-from tsunagu_notify.journeys.signals import JourneySignal
+from tsunagu_notify.domain.journeys.definitions import SequenceDefinition
+from tsunagu_notify.domain.journeys.signals import JourneySignal
 
 _STEP_INTENTS = uuid.UUID("a3c1f0d2-5e4b-4b8a-9c7d-2f6e1a0b3c94")
 # An overdue step later than this after its day is missed rather than sent late.

@@ -3,6 +3,7 @@ and notification intents (published on notify.intents through the outbox)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
@@ -10,16 +11,15 @@ from tsunagu_shared.events import (
     ContactPreferencesChanged, EventPublished, ProfileCreated, ProfileDeleted, ProfileUpdated, ReplyReceived,
     ScoutExpired, SelectionProgressUpdated,
 )
-from tsunagu_shared.kafka.consumer import TransientError
 from tsunagu_shared.outbox import OutboxRelay
 
+from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.domain.directory import after_preferences, answered, blocked, campaign_contact, left_unanswered
 from tsunagu_notify.domain.intents import intents_for
-from tsunagu_notify.domain.model import RecipientState
-from tsunagu_notify.journeys.signals import signal_for
-from tsunagu_notify.journeys.store import JourneyStore
+from tsunagu_notify.domain.recipient import RecipientChange
+from tsunagu_notify.domain.journeys.signals import signal_for
+from tsunagu_notify.adapters.journeys import JourneyStore
 
 # Profile attributes kept for segments (DESIGN §4 "segment delivery by profile attributes").
 SEGMENT_ATTRIBUTES = ("graduation_year", "school", "industries", "location")
@@ -27,24 +27,10 @@ SEGMENT_ATTRIBUTES = ("graduation_year", "school", "industries", "location")
 SOURCE = "tsunagu/notify"
 
 
-async def change_state(
-    store: NotifyStore, recipient_id: str, change: Callable[[RecipientState], RecipientState | None],
-    events: Callable[[RecipientState], tuple[Envelope, ...]] = lambda _: (),
-) -> RecipientState | None:
-    """Apply a pure change to her state with compare-and-set; None when nothing changed."""
-    for _ in range(20):
-        record = await store.load(recipient_id)
-        new_state = change(record.state)
-        if new_state is None or new_state == record.state:
-            return None
-        if await store.save(record, new_state, events=events(new_state)):
-            return new_state
-    raise TransientError(f"recipient {recipient_id} kept changing")
-
-
 @dataclass
 class IntakeHandlers:
     store: NotifyStore
+    changes: RecipientChanges
     relay: OutboxRelay
     clock: Clock
     journeys: JourneyStore
@@ -57,11 +43,17 @@ class IntakeHandlers:
         """A domain event of another service: keep the directory, then turn it into intents."""
         event = envelope.event()
         now = self.clock.now()
+
+        async def change(kind: str, **fields: Any) -> None:
+            # one change per event and kind: a redelivered event asks again, her owner applies it once
+            await self.changes.request(RecipientChange(change_id=f"{envelope.id}:{kind}", recipient_id=event.candidate_id,
+                                                       kind=kind, at=now, **fields))
+
         match event:
             case ContactPreferencesChanged():
-                await change_state(self.store, event.candidate_id, lambda s: after_preferences(s, event))
+                await change("preferences", preferences=event)
             case ProfileDeleted():
-                await self.store.erase(event.candidate_id, now)
+                await change("erased")
                 await self.journeys.erase(event.candidate_id, now)
                 if self.on_member_event is not None:
                     await self.on_member_event(event)
@@ -77,17 +69,17 @@ class IntakeHandlers:
                     "selection_stages": sorted({e.stage for e in event.entries}),
                     "selection_companies": sorted({e.company_name for e in event.entries})})
             case CompanyBlocked():
-                await change_state(self.store, event.candidate_id, lambda s: blocked(s, event.company_id))
+                await change("blocked", company_id=event.company_id)
             case ScoutExpired():
-                await change_state(self.store, event.candidate_id, lambda s: left_unanswered(s, event.company_id))
+                await change("left_unanswered", company_id=event.company_id)
             case CompanyStatusChanged():
                 await self.store.remember_name(f"company:{event.company_id}", event.name)
             case EventPublished():
                 await self.store.remember_name(f"event:{event.event_id}", event.title)
             case CampaignApplicantImported():
-                await change_state(self.store, event.candidate_id, lambda s: campaign_contact(s, event))
+                await change("campaign_contact", applicant=event)
             case ReplyReceived() | CampaignApplicantResponded():
-                await change_state(self.store, event.candidate_id, lambda s: answered(s, event.company_id))
+                await change("answered", company_id=event.company_id)
         await self._intents(envelope, event, now)
         signal = signal_for(event, source_id=envelope.id)
         if signal is not None and self.on_signal is not None:

@@ -1,0 +1,242 @@
+"""The Kafka side of the policy processor: her partition, her changelog, one transaction per batch.
+
+- One consumer of group `notify-policy` reads notify.intents and notify.recipient-changes
+  (read_committed). The range assignor gives partition p of both topics to the same member,
+  and every producer keys by recipient id, so the owner of p is the only writer of the people
+  hashed to p.
+- Each owned partition has its own transactional producer (`transactional.id` =
+  `<group>-<p>`). A new owner's producer starts with the same id, which fences the previous
+  owner: its open transaction is aborted and it can never commit again, so two workers that
+  briefly hold one person during a rebalance cannot both count against her caps.
+- Her state is restored on assignment from the compacted changelog notify.recipient-state
+  (read_committed, up to the end), after the fencing producer has started.
+- A batch commits its changelog records, effects, public events, new requests, dead letters
+  and the consumer offsets in one transaction: all of it, or none.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import EVENT_TYPES, DomainEvent, NotificationCancelled
+from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.topics import (
+    NOTIFY_INTENTS, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE, dlq_name, topic_name,
+)
+
+from tsunagu_notify.domain.recipient import Effect, OwnedRecipient, RecipientChange
+
+log = structlog.get_logger(__name__)
+
+GROUP = "notify-policy"
+VIEWS_GROUP = "notify-views"
+EFFECTS = TypeAdapter(Annotated[Effect, Field(discriminator="kind")])
+SOURCE = "tsunagu/notify"
+
+
+@dataclass
+class Batch:
+    """What one partition's batch commits together."""
+
+    partition: int
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    states: dict[str, OwnedRecipient] = field(default_factory=dict)
+    effects: list[Effect] = field(default_factory=list)
+    events: list[Envelope] = field(default_factory=list)
+    dead_letters: list[tuple[ConsumerRecord, list]] = field(default_factory=list)
+
+    def publish(self, event: DomainEvent, cause: Envelope | None = None) -> None:
+        self.events.append(cause.caused(event, source=SOURCE) if cause else Envelope.wrap(event, source=SOURCE))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.offsets or self.states or self.effects or self.events or self.dead_letters)
+
+
+class RecipientStream:
+    def __init__(self, settings: ServiceSettings) -> None:
+        prefix = settings.topic_prefix
+        self.group = f"{prefix}{GROUP}"
+        self.intents = topic_name(NOTIFY_INTENTS, prefix)
+        self.changes = topic_name(NOTIFY_RECIPIENT_CHANGES, prefix)
+        self.changelog = topic_name(NOTIFY_RECIPIENT_STATE, prefix)
+        self.effects = topic_name(NOTIFY_POLICY_EFFECTS, prefix)
+        self.dead_letters = dlq_name(GROUP, prefix)
+        self._prefix = prefix
+        self._options = settings.kafka_client_options()
+        self._bootstrap = settings.kafka_bootstrap
+        self._producers: dict[int, AIOKafkaProducer] = {}
+        self.consumer = AIOKafkaConsumer(
+            self.changes, self.intents, bootstrap_servers=self._bootstrap, group_id=self.group,
+            isolation_level="read_committed", enable_auto_commit=False, auto_offset_reset="earliest",
+            partition_assignment_strategy=(RangePartitionAssignor,), max_poll_interval_ms=600_000,
+            **self._options)
+
+    def listen(self, *, assigned: Callable[[set[int]], Awaitable[None]],
+               revoked: Callable[[set[int]], Awaitable[None]]) -> None:
+        """Subscribe, calling back with the partition numbers gained and lost at each rebalance."""
+
+        class Listener(ConsumerRebalanceListener):
+            async def on_partitions_revoked(self, partitions):
+                await revoked({tp.partition for tp in partitions})
+
+            async def on_partitions_assigned(self, partitions):
+                await assigned({tp.partition for tp in partitions})
+
+        self.consumer.subscribe([self.changes, self.intents], listener=Listener())
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+        await self.release(set(self._producers))
+
+    # --- ownership ---
+    async def own(self, partition: int) -> None:
+        """Become the only writer of this partition: fence whoever wrote it before."""
+        await self.release({partition})
+        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, transactional_id=f"{self.group}-{partition}",
+                                    enable_idempotence=True, acks="all", linger_ms=2, request_timeout_ms=15_000,
+                                    **self._options)
+        await producer.start()
+        self._producers[partition] = producer
+
+    async def release(self, partitions: Iterable[int]) -> None:
+        for partition in list(partitions):
+            producer = self._producers.pop(partition, None)
+            if producer is not None:
+                await asyncio.gather(producer.stop(), return_exceptions=True)
+
+    async def restore(self, partition: int) -> dict[str, OwnedRecipient]:
+        """Everyone of this partition as the changelog last committed them."""
+        reader = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, isolation_level="read_committed",
+                                  enable_auto_commit=False, **self._options)
+        await reader.start()
+        owned: dict[str, OwnedRecipient] = {}
+        try:
+            tp = TopicPartition(self.changelog, partition)
+            reader.assign([tp])
+            await reader.seek_to_beginning(tp)
+            end = (await reader.end_offsets([tp]))[tp]
+            while await reader.position(tp) < end:
+                for record in (await reader.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, []):
+                    if record.value is None:
+                        owned.pop(record.key.decode(), None)
+                    else:
+                        owned[record.key.decode()] = OwnedRecipient.model_validate_json(record.value)
+        finally:
+            await reader.stop()
+        return owned
+
+    # --- reading ---
+    async def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[ConsumerRecord]]:
+        return await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+
+    def is_change(self, record: ConsumerRecord) -> bool:
+        return record.topic == self.changes
+
+    def rewind(self, offsets: dict[TopicPartition, int]) -> None:
+        """Read these records again (their batch did not commit)."""
+        for tp, offset in offsets.items():
+            try:
+                self.consumer.seek(tp, offset)
+            except Exception:  # no longer ours: the next owner starts from the last commit
+                pass
+
+    # --- writing ---
+    async def commit(self, batch: Batch) -> None:
+        """Everything the batch produced and its offsets, in one transaction."""
+        producer = self._producers[batch.partition]
+        async with producer.transaction():
+            for recipient_id, owned in batch.states.items():
+                await producer.send(self.changelog, owned.model_dump_json().encode(), key=recipient_id.encode(),
+                                    partition=batch.partition)
+            for effect in batch.effects:
+                await producer.send(self.effects, effect.model_dump_json().encode(),
+                                    key=_recipient_of(effect).encode(), partition=batch.partition)
+            for envelope in batch.events:
+                topic = topic_name(EVENT_TYPES[envelope.type].topic, self._prefix)
+                await producer.send(topic, envelope.to_bytes(), key=envelope.subject.encode(),
+                                    headers=envelope.headers())
+            for record, headers in batch.dead_letters:
+                await producer.send(self.dead_letters, record.value or b"", key=record.key, headers=headers)
+            if batch.offsets:
+                await producer.send_offsets_to_transaction(batch.offsets, self.group)
+
+
+@dataclass
+class EffectBatch:
+    partition: TopicPartition
+    first: int
+    next: int
+    effects: list[Effect]
+
+
+class EffectFeed:
+    """notify.policy-effects as committed (read_committed), for the projector of the views."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        prefix = settings.topic_prefix
+        self.group = f"{prefix}{VIEWS_GROUP}"
+        self.consumer = AIOKafkaConsumer(
+            topic_name(NOTIFY_POLICY_EFFECTS, prefix), bootstrap_servers=settings.kafka_bootstrap,
+            group_id=self.group, isolation_level="read_committed", enable_auto_commit=False,
+            auto_offset_reset="earliest", **settings.kafka_client_options())
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+    async def poll(self, timeout_ms: int, max_records: int) -> list["EffectBatch"]:
+        polled = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        return [EffectBatch(tp, records[0].offset, records[-1].offset + 1,
+                            [EFFECTS.validate_json(r.value) for r in records])
+                for tp, records in polled.items() if records]
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await self.consumer.commit(offsets)
+
+    def rewind(self, offsets: dict[TopicPartition, int]) -> None:
+        for tp, offset in offsets.items():
+            try:
+                self.consumer.seek(tp, offset)
+            except Exception:  # no longer ours
+                pass
+
+
+class RecipientChanges:
+    """Asks the owner of her partition to change her state (webhooks, directory, LINE, erasure)."""
+
+    def __init__(self, publisher, settings: ServiceSettings) -> None:
+        self._publisher = publisher
+        self._topic = topic_name(NOTIFY_RECIPIENT_CHANGES, settings.topic_prefix)
+
+    async def request(self, change: RecipientChange) -> None:
+        """Acknowledged by the broker once this returns; applied by her owner shortly after."""
+        await self._publisher.publish_raw(self._topic, change.model_dump_json().encode(),
+                                          key=change.recipient_id.encode(), headers=[])
+
+    async def cancel_intents(self, recipient_id: str, intent_ids: list[str], reason: str, at: datetime) -> None:
+        """These intents must not go out (a journey's goal was reached): NotificationCancelled, in her order."""
+        event = NotificationCancelled(recipient_id=recipient_id, intent_ids=intent_ids, reason=reason, cancelled_at=at)
+        await self._publisher.publish(Envelope.wrap(event, source=SOURCE))
+
+
+def _recipient_of(effect: Effect) -> str:
+    if effect.kind == "state":
+        return effect.state.recipient_id
+    if effect.kind == "decision":
+        return effect.decision.recipient_id
+    return effect.recipient_id

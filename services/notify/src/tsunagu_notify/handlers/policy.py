@@ -1,0 +1,239 @@
+"""The policy processor: notify.intents and notify.recipient-changes in, one transaction per batch out.
+
+Her state lives in the memory of the worker that owns her partition (restored from the
+changelog when the partition is assigned). Each batch is decided record by record on
+staged copies, deferrals that fell due are decided with it, and the whole batch (changelog,
+effects, events, requests, offsets) is committed in one Kafka transaction; the staged states
+become the worker's only when that commit succeeded. A batch that failed is read again.
+"""
+
+import asyncio
+import heapq
+from datetime import datetime
+
+import structlog
+from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import NotificationCancelled, NotificationRequested
+from tsunagu_shared.kafka.consumer import CONSUMED, Refused, dead_letter_headers, screen
+
+from tsunagu_notify.adapters.recipient_stream import Batch, RecipientStream
+from tsunagu_notify.clock import Clock
+from tsunagu_notify.domain.intents import intent_from
+from tsunagu_notify.domain.policy_config import PolicyConfig
+from tsunagu_notify.domain.recipient import (
+    OwnedRecipient, Outcome, RecipientChange, StateChanged, apply_change, cancel, decide_intent,
+)
+
+log = structlog.get_logger(__name__)
+
+DECISIONS = Counter("tsunagu_notify_decisions_total", "Policy decisions committed", ["action", "reason"])
+
+
+class OwnedPartition:
+    """The people of one partition and their deferrals in due order."""
+
+    def __init__(self, people: dict[str, OwnedRecipient]) -> None:
+        self.people = people
+        self._timers: list[tuple[datetime, str, str]] = []
+        for person in people.values():
+            self.track(person)
+
+    def get(self, recipient_id: str) -> OwnedRecipient:
+        return self.people.get(recipient_id) or OwnedRecipient.new(recipient_id)
+
+    def track(self, person: OwnedRecipient) -> None:
+        for intent_id, deferral in person.deferrals.items():
+            heapq.heappush(self._timers, (deferral.due_at, person.recipient_id, intent_id))
+
+    def due(self, now: datetime) -> list[tuple[str, str]]:
+        """(recipient, intent) of deferrals due now; entries left by decided deferrals are dropped."""
+        found = []
+        while self._timers and self._timers[0][0] <= now:
+            due_at, recipient_id, intent_id = heapq.heappop(self._timers)
+            deferral = self.get(recipient_id).deferrals.get(intent_id)
+            if deferral is not None and deferral.due_at == due_at:
+                found.append((recipient_id, intent_id))
+        return found
+
+    def put_back(self, entries: list[tuple[str, str]]) -> None:
+        for recipient_id, intent_id in entries:
+            deferral = self.get(recipient_id).deferrals.get(intent_id)
+            if deferral is not None:
+                heapq.heappush(self._timers, (deferral.due_at, recipient_id, intent_id))
+
+    def next_due(self) -> datetime | None:
+        return self._timers[0][0] if self._timers else None
+
+
+class PolicyProcessor:
+    def __init__(self, *, stream: RecipientStream, clock: Clock, config: PolicyConfig, max_event_bytes: int,
+                 max_records: int = 500, poll_ms: int = 100) -> None:
+        self.stream, self.clock, self.config = stream, clock, config
+        self._max_event_bytes = max_event_bytes
+        self._max_records, self._poll_ms = max_records, poll_ms
+        self._owned: dict[int, OwnedPartition] = {}
+        self._restoring: set[int] = set()  # assigned, but not restored yet (the broker was away)
+        self._turn = asyncio.Lock()  # a rebalance waits for the batch under way
+        self._stopping = asyncio.Event()
+        self.started = asyncio.Event()
+
+    # --- lifecycle ---
+    async def start(self) -> None:
+        self.stream.listen(assigned=self._assigned, revoked=self._revoked)
+        await self.stream.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def close(self) -> None:
+        self._stopping.set()
+        async with self._turn:
+            await self.stream.stop()
+
+    async def _assigned(self, partitions: set[int]) -> None:
+        async with self._turn:
+            for partition in sorted(partitions - set(self._owned)):
+                await self._restore(partition)
+            log.info("policy_partitions_owned", partitions=sorted(self._owned), restoring=sorted(self._restoring))
+            self.started.set()
+
+    async def _revoked(self, partitions: set[int]) -> None:
+        async with self._turn:
+            for partition in partitions:
+                self._owned.pop(partition, None)
+                self._restoring.discard(partition)
+            await self.stream.release(partitions)
+
+    # --- the loop ---
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                polled = await self.stream.poll(self._poll_ms, self._max_records)
+            except KafkaError as exc:
+                log.warning("policy_poll_failed", error=str(exc))
+                await asyncio.sleep(0.5)
+                continue
+            async with self._turn:
+                for partition in sorted(self._restoring):
+                    await self._restore(partition)
+                by_partition: dict[int, list[tuple[TopicPartition, list[ConsumerRecord]]]] = {}
+                for tp, records in polled.items():
+                    if tp.partition in self._owned:
+                        by_partition.setdefault(tp.partition, []).append((tp, records))
+                    else:  # not restored yet: read again once it is
+                        self.stream.rewind({tp: records[0].offset})
+                for partition in list(self._owned):
+                    await self._decide_partition(partition, by_partition.get(partition, []))
+
+    async def _decide_partition(self, partition: int,
+                                polled: list[tuple[TopicPartition, list[ConsumerRecord]]]) -> None:
+        owned = self._owned[partition]
+        now = self.clock.now()
+        due = owned.due(now)
+        if not polled and not due:
+            return
+        batch, staged = Batch(partition=partition), {}
+        # changes first: a state change requested before this batch is read applies to its intents
+        for tp, records in sorted(polled, key=lambda item: not self.stream.is_change(item[1][0])):
+            for record in records:
+                self._handle_record(record, owned, staged, batch, now)
+            batch.offsets[tp] = records[-1].offset + 1
+        for recipient_id, intent_id in due:
+            person = staged.get(recipient_id) or owned.get(recipient_id)
+            deferral = person.deferrals.get(intent_id)
+            if deferral is not None:
+                self._collect(decide_intent(person, deferral.intent, now, self.config), staged, batch, None)
+        for recipient_id, person in staged.items():
+            before = owned.people.get(recipient_id)
+            if before is None or before.state != person.state:
+                batch.effects.append(StateChanged(state=person.state))
+        batch.states = staged
+        try:
+            await self.stream.commit(batch)
+        except (ProducerFenced, InvalidProducerEpoch):
+            # another worker owns this partition now; the rebalance will take it from us
+            log.warning("policy_partition_fenced", partition=partition)
+            self.stream.rewind({tp: records[0].offset for tp, records in polled})
+            self._owned.pop(partition, None)
+            await self.stream.release({partition})
+            return
+        except KafkaError as exc:
+            # nothing of it happened: read it again with a fresh producer and the state as last committed
+            log.warning("policy_batch_not_committed", partition=partition, error=str(exc))
+            self.stream.rewind({tp: records[0].offset for tp, records in polled})
+            self._owned.pop(partition, None)
+            self._restoring.add(partition)
+            await asyncio.sleep(0.5)
+            return
+        for person in staged.values():
+            owned.people[person.recipient_id] = person
+            owned.track(person)
+        for effect in batch.effects:
+            if effect.kind == "decision":
+                DECISIONS.labels(effect.decision.action.value, effect.decision.reason.value).inc()
+        for tp, records in polled:
+            CONSUMED.labels(self.stream.group, "processed").inc(len(records))
+
+    async def _restore(self, partition: int) -> bool:
+        """Own the partition (fencing its previous writer) and load its people; False on failure."""
+        try:
+            await self.stream.own(partition)
+            self._owned[partition] = OwnedPartition(await self.stream.restore(partition))
+            self._restoring.discard(partition)
+            return True
+        except KafkaError as exc:
+            log.warning("policy_partition_restore_failed", partition=partition, error=str(exc))
+            await self.stream.release({partition})
+            self._restoring.add(partition)
+            return False
+
+    def _handle_record(self, record: ConsumerRecord, owned: OwnedPartition, staged: dict[str, OwnedRecipient],
+                       batch: Batch, now: datetime) -> None:
+        if self.stream.is_change(record):
+            try:
+                change = RecipientChange.model_validate_json(record.value or b"")
+            except ValidationError as exc:
+                self._dead_letter(batch, record, Refused(f"undecodable: {exc}", "ValidationError"))
+                return
+            person = staged.get(change.recipient_id) or owned.get(change.recipient_id)
+            self._collect(apply_change(person, change, now), staged, batch, None)
+            return
+        screened = screen(record, self._max_event_bytes)
+        if isinstance(screened, Refused):
+            self._dead_letter(batch, record, screened)
+            return
+        event = screened.event()
+        if isinstance(event, NotificationRequested):
+            person = staged.get(event.recipient_id) or owned.get(event.recipient_id)
+            self._collect(decide_intent(person, intent_from(event), now, self.config), staged, batch, screened)
+        elif isinstance(event, NotificationCancelled):
+            person = staged.get(event.recipient_id) or owned.get(event.recipient_id)
+            self._collect(cancel(person, event.intent_ids, event.reason, now, self.config), staged, batch, screened)
+
+    def _collect(self, outcome: Outcome | None, staged: dict[str, OwnedRecipient], batch: Batch,
+                 cause: Envelope | None) -> None:
+        if outcome is None:
+            return
+        staged[outcome.owned.recipient_id] = outcome.owned
+        batch.effects.extend(outcome.effects)
+        for event in (*outcome.events, *outcome.requests):
+            batch.publish(event, cause)
+
+    def _dead_letter(self, batch: Batch, record: ConsumerRecord, refused: Refused) -> None:
+        headers = dead_letter_headers(record, group=self.stream.group, reason=refused.reason,
+                                      error_type=refused.error_type)
+        batch.dead_letters.append((record, headers))
+        CONSUMED.labels(self.stream.group, "dead_lettered").inc()
+        log.error("consumer_dead_lettered", group=self.stream.group, topic=record.topic, offset=record.offset,
+                  reason=refused.reason)
+
+    # --- for the views and tests ---
+    def next_due(self) -> datetime | None:
+        """The earliest deferral any owned partition is waiting for."""
+        dues = [d for p in self._owned.values() if (d := p.next_due()) is not None]
+        return min(dues, default=None)
