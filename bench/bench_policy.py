@@ -1,5 +1,9 @@
 """Policy engine: decisions per second in process (decide + apply_decision on a recipient with
-sends in her window), versus building the Decision object alone (the floor of any engine)."""
+sends in her window), versus building the Decision object alone (the floor of any engine).
+
+The two are measured in alternating slices of a quarter of a second, each rate over all its
+slices: on a shared machine the load changes within seconds, and measuring one for three seconds
+and then the other made their ratio swing by a factor of two between runs."""
 
 import time
 from datetime import timedelta
@@ -12,13 +16,18 @@ from tsunagu_notify.testing import an_intent, jst, reachable
 from common import Figure, env_int
 
 
-def _rate(step, seconds: float) -> float:
-    count, started = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - started) < seconds:
-        for _ in range(200):
-            step()
-        count += 200
-    return count / elapsed
+def _rates(steps, seconds: float, slice_seconds: float = 0.25) -> list[float]:
+    """Calls per second of each step, run in turns of `slice_seconds` for `seconds` in all."""
+    counts, spent = [0] * len(steps), [0.0] * len(steps)
+    while sum(spent) < seconds:
+        for index, step in enumerate(steps):
+            started = time.perf_counter()
+            while (elapsed := time.perf_counter() - started) < slice_seconds:
+                for _ in range(200):
+                    step()
+                counts[index] += 200
+            spent[index] += elapsed
+    return [count / elapsed for count, elapsed in zip(counts, spent)]
 
 
 async def run() -> list[Figure]:
@@ -41,7 +50,7 @@ async def run() -> list[Figure]:
         Decision(intent_id="i", recipient_id="cand-1", action=Action.SEND, reason=Reason.ALLOWED,
                  decided_at=now, attempt=0, channel="line", at=now)
 
-    floor = _rate(floor_step, seconds)
-    decisions = _rate(policy_step, seconds)
+    floor, decisions = _rates([floor_step, policy_step], 2 * seconds)
     return [Figure("policy engine", "decisions/s in process", "decisions/s", decisions, baseline=floor,
-                   baseline_name="Decision object construction only")]
+                   baseline_name="Decision object construction only", target=">= 100,000 decisions/s",
+                   meets_target=decisions >= 100_000)]

@@ -1,9 +1,13 @@
 """Time in the recipient's own zone: quiet hours (also across midnight) and calendar days."""
 
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+# Cached: the policy asks for her zone and her quiet hours on every decision. Bounded, because a
+# zone name comes from her profile (an unknown one falls back to Tokyo and is cached as such).
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -11,28 +15,40 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("Asia/Tokyo")
 
 
+@lru_cache(maxsize=256)
+def quiet_window(start: str, end: str) -> tuple[time, time]:
+    """The quiet window [start, end) as clock times ("21:00", "08:00")."""
+    return _clock(start), _clock(end)
+
+
 def _clock(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
 
-def in_quiet_hours(now: datetime, tz: str, start: str, end: str) -> bool:
-    """Whether `now` falls in the quiet window [start, end) of her local day."""
-    local = now.astimezone(zone(tz)).time()
-    begin, finish = _clock(start), _clock(end)
+def quiet_at(local: datetime, window: tuple[time, time]) -> bool:
+    """Whether a moment already in her zone falls in the quiet window of her local day."""
+    begin, finish = window
     if begin == finish:
         return False
+    clock = local.time()
     if begin < finish:
-        return begin <= local < finish
-    return local >= begin or local < finish  # the window crosses midnight
+        return begin <= clock < finish
+    return clock >= begin or clock < finish  # the window crosses midnight
+
+
+def in_quiet_hours(now: datetime, tz: str, start: str, end: str) -> bool:
+    """Whether `now` falls in the quiet window [start, end) of her local day."""
+    return quiet_at(now.astimezone(zone(tz)), quiet_window(start, end))
 
 
 def next_allowed(now: datetime, tz: str, start: str, end: str) -> datetime:
     """The first moment at or after `now` outside the quiet window."""
-    if not in_quiet_hours(now, tz, start, end):
-        return now
     local = now.astimezone(zone(tz))
-    finish = _clock(end)
+    window = quiet_window(start, end)
+    if not quiet_at(local, window):
+        return now
+    finish = window[1]
     candidate = local.replace(hour=finish.hour, minute=finish.minute, second=0, microsecond=0)
     if candidate <= local:
         candidate = (local + timedelta(days=1)).replace(hour=finish.hour, minute=finish.minute, second=0, microsecond=0)
@@ -41,15 +57,8 @@ def next_allowed(now: datetime, tz: str, start: str, end: str) -> datetime:
     return naive.replace(tzinfo=zone(tz)).astimezone(now.tzinfo)
 
 
-def local_day_start(moment: datetime, tz: str) -> datetime:
-    """Midnight of the calendar day of `moment`, in her zone."""
-    local = moment.astimezone(zone(tz))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=None).replace(
-        tzinfo=zone(tz)
-    )
-
-
-def add_local_days(midnight: datetime, days: int, tz: str) -> datetime:
-    """Midnight `days` calendar days later in her zone."""
-    naive = midnight.astimezone(zone(tz)).replace(tzinfo=None) + timedelta(days=days)
-    return naive.replace(tzinfo=zone(tz))
+def local_midnight(local: datetime, days: int = 0) -> datetime:
+    """Midnight of the calendar day of `local` (a moment already in her zone), moved by `days`
+    calendar days: in her zone, whatever the UTC offset that day (DST)."""
+    naive = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(days=days)
+    return naive.replace(tzinfo=local.tzinfo)

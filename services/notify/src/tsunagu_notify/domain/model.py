@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,42 @@ class Reason(StrEnum):
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+M = TypeVar("M", bound=Frozen)
+_new = object.__new__  # what cls.__new__ is for these models, without the metaclass's attribute lookup
+_set_dict = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def unchecked(cls: type[M], values: dict[str, Any], given: set[str]) -> M:
+    """An instance from values that already have their fields' types, without validating them again.
+
+    The policy's hot path builds its results from validated inputs; validation would only copy
+    them (and `model_construct` costs more than validating). `values` holds every field, in the
+    order the class declares them; `given` is what a constructor call would have named. The result
+    equals `cls(**given values)` and dumps the same (tests/unit/test_notify_policy_fast_paths.py)."""
+    model = _new(cls)
+    _set_dict(model, "__dict__", values)
+    _set_fields_set(model, given)
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
+
+
+def changed(model: M, **update: Any) -> M:
+    """`model.model_copy(update=...)` for the policy's hot path: the same shallow copy, minus its
+    generic bookkeeping (these models allow no extra fields and have no private attributes)."""
+    copy = _new(type(model))
+    values = model.__dict__.copy()
+    values.update(update)
+    _set_dict(copy, "__dict__", values)
+    _set_fields_set(copy, model.__pydantic_fields_set__ | update.keys())
+    _set_extra(copy, None)
+    _set_private(copy, None)
+    return copy
 
 
 class Intent(Frozen):
@@ -156,3 +192,10 @@ class Decision(Frozen):
     decided_at: datetime
     attempt: int = 0
     rules: dict[str, Any] = Field(default_factory=dict)
+
+
+# unchecked() and changed() skip what these models do not use; refuse a model that starts to.
+for _model in (Intent, ChannelStatus, SendRecord, DigestItem, OpenDigest, RecipientState, Decision):
+    if _model.__private_attributes__ or _model.__pydantic_post_init__ or _model.model_config.get("extra") == "allow":
+        raise TypeError(f"{_model.__name__}: unchecked()/changed() do not handle private attributes, "
+                        "post-init or extra fields")

@@ -7,8 +7,8 @@ pure: the handler loads the state, calls them and stores the result atomically.
 
 from datetime import datetime
 
-from tsunagu_notify.domain.caps import cap_blocks, channel_cap_free_at, silent_companies
-from tsunagu_notify.domain.local_time import in_quiet_hours, next_allowed
+from tsunagu_notify.domain.caps import cap_free_at, channel_cap_free_at, outreach_history, silent_companies
+from tsunagu_notify.domain.local_time import next_allowed, quiet_at, quiet_window, zone
 from tsunagu_notify.domain.model import (
     Action,
     Channel,
@@ -20,104 +20,167 @@ from tsunagu_notify.domain.model import (
     Reason,
     RecipientState,
     SendRecord,
+    changed,
+    unchecked,
 )
-from tsunagu_notify.domain.policy_config import PolicyConfig
+from tsunagu_notify.domain.policy_config import PolicyConfig, PreparedPolicy, prepared
 
 CONFIRMATION_TEMPLATE = "opt_out_confirmation"
 _HOLDER_REASONS = (Reason.QUIET_HOURS, Reason.MIN_GAP, Reason.PLATFORM_CAP)
+# Members named on every decision, as module constants: Python 3.11 finds an enum member through
+# EnumType.__getattr__, several times slower than a global.
+SEND, DEFER, DIGEST, SUPPRESS = Action.SEND, Action.DEFER, Action.DIGEST, Action.SUPPRESS
+ALLOWED, ESCALATED, DIGEST_DUE, CONFIRMATION = Reason.ALLOWED, Reason.ESCALATED, Reason.DIGEST_DUE, Reason.CONFIRMATION
+# The fields a Decision is built with on each path (the rest keep their defaults).
+_DECIDED = ("intent_id", "recipient_id", "action", "reason", "decided_at", "attempt")
+_SENT = frozenset((*_DECIDED, "channel", "at"))
+_DEFERRED = frozenset((*_DECIDED, "until"))
+_DIGESTED = frozenset((*_DECIDED, "into", "detail"))
+_OTHER = frozenset(_DECIDED)
+_RECORDED = frozenset(("at", "channel", "category", "company_ids"))
 
 
 def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyConfig) -> Decision:
     """Apply every rule of §4 to one intent; the most restrictive rule wins."""
+    # Fields are read from the models' __dict__: each attribute read of a pydantic model goes
+    # through its __getattr__ hook, and deciding reads a few dozen of them.
+    ask, her = intent.__dict__, state.__dict__
+    if not her["known"]:
+        return _decision(ask, now, SUPPRESS, Reason.UNKNOWN_RECIPIENT)
+    company = ask["company_id"]
+    if company and company in her["blocked_companies"]:
+        return _decision(ask, now, SUPPRESS, Reason.BLOCKED)
+    if ask["template"] == CONFIRMATION_TEMPLATE:
+        return _confirmation(ask, state, now)
+    not_before = ask["not_before"]
+    if not_before and now < not_before:
+        return _decision(ask, now, DEFER, Reason.NOT_BEFORE, until=not_before)
 
-    def outcome(action: Action, reason: Reason, **fields) -> Decision:
-        return Decision(
-            intent_id=intent.intent_id, recipient_id=intent.recipient_id, action=action, reason=reason,
-            decided_at=now, attempt=intent.attempt, **fields,
-        )
-
-    if not state.known:
-        return outcome(Action.SUPPRESS, Reason.UNKNOWN_RECIPIENT)
-    if intent.company_id and intent.company_id in state.blocked_companies:
-        return outcome(Action.SUPPRESS, Reason.BLOCKED)
-    if intent.template == CONFIRMATION_TEMPLATE:
-        return _confirmation(intent, state, now, outcome)
-    if intent.not_before and now < intent.not_before:
-        return outcome(Action.DEFER, Reason.NOT_BEFORE, until=intent.not_before)
-
-    order = channel_order(intent, state, config)
-    usable = [c for c in order if state.channel(c).usable]
-    if not usable:
-        opted_out = any(state.channel(c).opted_out_at for c in order)
-        return outcome(Action.SUPPRESS, Reason.OPTED_OUT if opted_out else Reason.NO_CONSENT)
-
-    if intent.category == "outreach":
-        blocked = _outreach_limits(intent, state, now, config)
-        if blocked is not None:
-            reason, until = blocked
-            if until is None:
-                return outcome(Action.SUPPRESS, reason)
-            return _postpone(intent, state, now, config, outcome, reason, until)
-
-    open_channels = [c for c in usable if intent.category == "critical" or channel_cap_free_at(c, state, now, config) is None]
-    if not open_channels:
-        until = min(channel_cap_free_at(c, state, now, config) for c in usable)
-        return _postpone(intent, state, now, config, outcome, Reason.CHANNEL_CAP, until)
-
-    if intent.category != "critical" and in_quiet_hours(now, state.time_zone, *_quiet(state, config)):
-        return _postpone(intent, state, now, config, outcome, Reason.QUIET_HOURS, now)
-    if intent.category == "outreach":
-        last = _last_outreach(state)
-        if last is not None and now < last + config.min_gap:
-            return _postpone(intent, state, now, config, outcome, Reason.MIN_GAP, last + config.min_gap)
-
-    channel = open_channels[0]
-    if _holds_digest(intent, state):
-        reason = Reason.DIGEST_DUE
+    policy = prepared(config)
+    requested = ask["channel"]
+    order = (requested,) if requested else policy.channel_order(her["preferred_channel"])
+    channels = her["channels"]
+    # Her first usable channel; the ones after it are looked at only if its caps are full.
+    for channel in order:
+        status = channels.get(channel)
+        if status is not None and status.usable:
+            break
     else:
-        reason = Reason.ALLOWED if channel == order[0] else Reason.ESCALATED
-    return outcome(Action.SEND, reason, channel=channel, at=now)
+        opted_out = any(state.channel(c).opted_out_at for c in order)
+        return _decision(ask, now, SUPPRESS, Reason.OPTED_OUT if opted_out else Reason.NO_CONSENT)
+
+    category = ask["category"]
+    if category != "critical":  # critical passes caps, quiet hours and the gap; it is counted on the channel
+        # Her zone once per decision: calendar-day caps and quiet hours both read it.
+        local = now.astimezone(zone(her["time_zone"]))
+        sends = her["sends"]
+        outreach = None
+        if category == "outreach":
+            outreach, from_company = outreach_history(sends, company)
+            blocked = _outreach_limits(ask, her, now, local, outreach, from_company, policy)
+            if blocked is not None:
+                reason, until = blocked
+                if until is None:
+                    return _decision(ask, now, SUPPRESS, reason)
+                return _postpone(ask, her, now, policy, reason, until)
+
+        if channel in policy.channel_caps:
+            free_at = channel_cap_free_at(channel, sends, now, local, policy)
+            if free_at is not None:
+                channel, free_at = _next_open_channel(order, channel, free_at, channels, sends, now, local, policy)
+                if channel is None:
+                    return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, free_at)
+
+        start, end = her["quiet_hours_start"], her["quiet_hours_end"]
+        window = policy.quiet_hours if not (start or end) else None
+        if window is None:
+            window = quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
+        if quiet_at(local, window):
+            return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now)
+        if outreach:
+            gap_ends = max(outreach) + policy.min_gap
+            if now < gap_ends:
+                return _postpone(ask, her, now, policy, Reason.MIN_GAP, gap_ends)
+
+    digest = her["open_digest"]
+    if digest is not None and digest.holder_intent_id == ask["intent_id"]:
+        reason = DIGEST_DUE
+    else:
+        reason = ALLOWED if channel == order[0] else ESCALATED
+    return _decision(ask, now, SEND, reason, channel, now)
+
+
+def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: datetime, channels: dict,
+                       sends: tuple[SendRecord, ...], now: datetime, local: datetime, policy: PreparedPolicy):
+    """The first usable channel after `full` (her first usable one, whose caps are full) whose caps
+    allow one more contact: (channel, None); or (None, the earliest time one of them frees)."""
+    frees_at = [full_until]
+    for channel in order[order.index(full) + 1:]:
+        status = channels.get(channel)
+        if status is None or not status.usable:
+            continue
+        free_at = channel_cap_free_at(channel, sends, now, local, policy) if channel in policy.channel_caps else None
+        if free_at is None:
+            return channel, None
+        frees_at.append(free_at)
+    return None, min(frees_at)
+
+
+def _decision(ask: dict, now: datetime, action: Action, reason: Reason, channel: Channel | None = None,
+              at: datetime | None = None, *, until: datetime | None = None, into: str | None = None,
+              detail: str | None = None) -> Decision:
+    """The Decision for an intent (its fields), built from values that are already valid (`unchecked`).
+    A send passes its channel and time by position (cheaper than by keyword, on the hottest path)."""
+    if channel is not None:
+        given = _SENT
+    elif until is not None:
+        given = _DEFERRED
+    elif into is not None:
+        given = _DIGESTED
+    else:
+        given = _OTHER
+    return unchecked(Decision, {
+        "intent_id": ask["intent_id"], "recipient_id": ask["recipient_id"], "action": action, "reason": reason,
+        "channel": channel, "at": at, "until": until, "into": into, "detail": "" if detail is None else detail,
+        "decided_at": now, "attempt": ask["attempt"], "rules": {},
+    }, set(given))
 
 
 def channel_order(intent: Intent, state: RecipientState, config: PolicyConfig) -> list[Channel]:
     """The requested channel alone, or her preferred one first and then the escalation order."""
     if intent.channel:
         return [intent.channel]
-    first = [state.preferred_channel] if state.preferred_channel else []
-    return first + [c for c in config.escalation_order if c not in first]
-
-
-def _quiet(state: RecipientState, config: PolicyConfig) -> tuple[str, str]:
-    return (state.quiet_hours_start or config.quiet_hours_start, state.quiet_hours_end or config.quiet_hours_end)
-
-
-def _last_outreach(state: RecipientState) -> datetime | None:
-    times = [s.at for s in state.sends if s.category == "outreach"]
-    return max(times) if times else None
+    return list(prepared(config).channel_order(state.preferred_channel))
 
 
 def _holds_digest(intent: Intent, state: RecipientState) -> bool:
     return state.open_digest is not None and state.open_digest.holder_intent_id == intent.intent_id
 
 
-def _outreach_limits(intent: Intent, state: RecipientState, now: datetime, config: PolicyConfig):
+def _outreach_limits(ask: dict, her: dict, now: datetime, local: datetime, outreach: list[datetime],
+                     from_company: list[datetime], policy: PreparedPolicy):
     """Backoff and the platform / company caps: (reason, defer-until or None to suppress) or None."""
-    company = intent.company_id
-    if intent.automatic and company and state.unanswered.get(company, 0) >= config.backoff_after_unanswered:
+    company = ask["company_id"]
+    unanswered = her["unanswered"]
+    if ask["automatic"] and company and unanswered.get(company, 0) >= policy.backoff_after_unanswered:
         return Reason.BACKOFF, None
-    shrink = config.budget_shrink_per_silent_company * silent_companies(state, config)
+    shrink = policy.budget_shrink_per_silent_company * silent_companies(unanswered, policy) if unanswered else 0
     deferrals = []
     # Every rule is checked: a suppressing rule wins over a deferring one (most restrictive wins),
     # so outreach over a company's cap never waits in a digest and goes out later.
-    for rule in config.caps:
-        if rule.scope == "channel":
+    for cap in policy.outreach_caps:
+        if cap.platform:
+            times, limit = outreach, max(1, cap.limit - shrink) if shrink else cap.limit
+        elif company:
+            times, limit = from_company, cap.limit
+        else:
             continue
-        if rule.scope == "company" and not company:
+        if len(times) < limit:  # not even her whole history fills it
             continue
-        free_at = cap_blocks(rule, state, now, company=company, shrink=shrink if rule.scope == "platform" else 0)
+        free_at = cap_free_at(cap, times, now, local, limit)
         if free_at is not None:
-            reason = Reason.PLATFORM_CAP if rule.scope == "platform" else Reason.COMPANY_CAP
-            if rule.on_exceed != "defer":
+            reason = Reason.PLATFORM_CAP if cap.platform else Reason.COMPANY_CAP
+            if not cap.defers:
                 return reason, None
             deferrals.append((free_at, reason))
     if deferrals:
@@ -126,45 +189,48 @@ def _outreach_limits(intent: Intent, state: RecipientState, now: datetime, confi
     return None
 
 
-def _postpone(intent, state, now, config, outcome, reason: Reason, until: datetime) -> Decision:
+def _postpone(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, reason: Reason,
+              until: datetime) -> Decision:
     """Defer to the first allowed moment at or after `until`, or merge into her open digest."""
     until = max(until, now)
-    if intent.category != "critical":
-        until = next_allowed(until, state.time_zone, *_quiet(state, config))
-    digest = state.open_digest
-    if intent.category == "outreach" and digest is not None and digest.holder_intent_id != intent.intent_id:
-        return outcome(Action.DIGEST, Reason.DIGESTED, into=digest.holder_intent_id, detail=reason.value)
-    return outcome(Action.DEFER, reason, until=until)
+    if ask["category"] != "critical":
+        until = next_allowed(until, her["time_zone"], her["quiet_hours_start"] or policy.quiet_hours_start,
+                             her["quiet_hours_end"] or policy.quiet_hours_end)
+    digest = her["open_digest"]
+    if ask["category"] == "outreach" and digest is not None and digest.holder_intent_id != ask["intent_id"]:
+        return _decision(ask, now, DIGEST, Reason.DIGESTED, into=digest.holder_intent_id, detail=reason.value)
+    return _decision(ask, now, DEFER, reason, until=until)
 
 
-def _confirmation(intent: Intent, state: RecipientState, now: datetime, outcome) -> Decision:
+def _confirmation(ask: dict, state: RecipientState, now: datetime) -> Decision:
     """The one confirmation after an opt-out, on the channel she left; never a second one."""
-    channel = intent.channel
+    channel = ask["channel"]
     status = state.channel(channel) if channel else ChannelStatus()
     if channel and status.opted_out_at and status.address and not status.confirmation_sent:
-        return outcome(Action.SEND, Reason.CONFIRMATION, channel=channel, at=now)
-    return outcome(Action.SUPPRESS, Reason.DUPLICATE if status.confirmation_sent else Reason.OPTED_OUT)
+        return _decision(ask, now, SEND, CONFIRMATION, channel, now)
+    return _decision(ask, now, SUPPRESS, Reason.DUPLICATE if status.confirmation_sent else Reason.OPTED_OUT)
 
 
 def apply_decision(
     state: RecipientState, intent: Intent, decision: Decision, config: PolicyConfig
 ) -> RecipientState:
     """The recipient state after a decision: counted sends, non-response streaks, digest."""
-    if decision.action == Action.SEND:
-        return _after_send(state, intent, decision, config)
-    if decision.action == Action.DEFER and intent.category == "outreach" and decision.reason in _HOLDER_REASONS:
+    decided = decision.__dict__  # see decide()
+    action = decided["action"]
+    if action == SEND:
+        return _after_send(state, intent, decided, config)
+    if action == DEFER and intent.category == "outreach" and decision.reason in _HOLDER_REASONS:
         if state.open_digest is None:
-            return state.model_copy(update={"open_digest": OpenDigest(holder_intent_id=intent.intent_id)})
-    if decision.action == Action.DIGEST and state.open_digest is not None:
+            return changed(state, open_digest=OpenDigest(holder_intent_id=intent.intent_id))
+    if action == DIGEST and state.open_digest is not None:
         item = DigestItem(
             intent_id=intent.intent_id, company_id=intent.company_id, template=intent.template,
             variables=intent.variables, channel=intent.channel, automatic=intent.automatic,
             requested_at=intent.requested_at, attempt=intent.attempt,
         )
-        digest = state.open_digest.model_copy(update={"items": (*state.open_digest.items, item)})
-        return state.model_copy(update={"open_digest": digest})
-    if decision.action == Action.SUPPRESS and _holds_digest(intent, state):
-        return state.model_copy(update={"open_digest": digest_after_holder(state.open_digest)})
+        return changed(state, open_digest=changed(state.open_digest, items=(*state.open_digest.items, item)))
+    if action == SUPPRESS and _holds_digest(intent, state):
+        return changed(state, open_digest=digest_after_holder(state.open_digest))
     return state
 
 
@@ -194,26 +260,33 @@ def handed_over(intent: Intent, decision: Decision, state: RecipientState) -> Di
     return digest.holder_item if decision.rules.get("digest_handed_to") == digest.holder_intent_id else None
 
 
-def _after_send(state: RecipientState, intent: Intent, decision: Decision, config: PolicyConfig) -> RecipientState:
-    channel = decision.channel
+def _after_send(state: RecipientState, intent: Intent, decided: dict, config: PolicyConfig) -> RecipientState:
+    ask, her = intent.__dict__, state.__dict__
+    channel = decided["channel"]
     assert channel is not None
-    if decision.reason == Reason.CONFIRMATION:
-        status = state.channel(channel).model_copy(update={"confirmation_sent": True})
-        return state.model_copy(update={"channels": {**state.channels, channel: status}})
-    companies = [intent.company_id] if intent.company_id else []
-    digest = state.open_digest if _holds_digest(intent, state) else None
-    if digest is not None:
+    if decided["reason"] == CONFIRMATION:
+        status = changed(state.channel(channel), confirmation_sent=True)
+        return changed(state, channels={**her["channels"], channel: status})
+    company = ask["company_id"]
+    digest = her["open_digest"]
+    if digest is not None and digest.holder_intent_id != ask["intent_id"]:
+        digest = None  # not hers to deliver
+    if digest is None:
+        company_ids = (company,) if company else ()
+    else:
+        companies = [company] if company else []
         companies += [i.company_id for i in digest.items if i.company_id]
-    record = SendRecord(
-        at=decision.decided_at, channel=channel, category=intent.category, company_ids=tuple(dict.fromkeys(companies))
-    )
-    horizon = decision.decided_at - config.longest_window
-    sends = tuple(s for s in state.sends if s.at >= horizon) + (record,)
-    unanswered = dict(state.unanswered)
-    if intent.category == "outreach":
-        for company in record.company_ids:
+        company_ids = tuple(dict.fromkeys(companies))
+    at = decided["decided_at"]
+    record = unchecked(SendRecord, {"at": at, "channel": channel, "category": ask["category"],
+                                    "company_ids": company_ids}, set(_RECORDED))
+    # Older sends than the longest cap window count for nothing any more.
+    horizon = at - prepared(config).longest_window
+    sends = (*[s for s in her["sends"] if s.at >= horizon], record)
+    unanswered = dict(her["unanswered"])
+    if ask["category"] == "outreach":
+        for company in company_ids:
             unanswered[company] = unanswered.get(company, 0) + 1
-    update = {"sends": sends, "unanswered": unanswered}
     if digest is not None:
-        update["open_digest"] = None
-    return state.model_copy(update=update)
+        return changed(state, sends=sends, unanswered=unanswered, open_digest=None)
+    return changed(state, sends=sends, unanswered=unanswered)

@@ -5,10 +5,11 @@ one table per environment); nothing here reads files or the environment.
 """
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tsunagu_notify.domain.local_time import quiet_window
 from tsunagu_notify.domain.model import Channel
 
 Scope = Literal["platform", "company", "channel"]
@@ -65,3 +66,72 @@ class PolicyConfig(BaseModel):
     @property
     def longest_window(self) -> timedelta:
         return timedelta(days=max((c.days for c in self.caps), default=1) + 1)
+
+
+class Cap(NamedTuple):
+    """A cap rule as deciding reads it (a tuple: unpacked in the loop, no model attribute lookups)."""
+
+    rolling: bool
+    span: timedelta  # the length of a rolling window
+    days: int
+    limit: int
+    platform: bool
+    defers: bool
+
+    @classmethod
+    def of(cls, rule: CapRule) -> "Cap":
+        return cls(rule.window == "rolling", timedelta(days=rule.days), rule.days, rule.limit,
+                   rule.scope == "platform", rule.on_exceed == "defer")
+
+
+class PreparedPolicy:
+    """What `decide` looks up in a config, computed once per config instead of once per decision."""
+
+    __slots__ = ("outreach_caps", "channel_caps", "min_gap", "longest_window", "quiet_hours_start",
+                 "quiet_hours_end", "quiet_hours", "backoff_after_unanswered", "budget_shrink_per_silent_company",
+                 "escalation_order", "orders")
+
+    def __init__(self, config: PolicyConfig) -> None:
+        # In config order: the outreach rules' deferrals are compared in that order.
+        self.outreach_caps = tuple(Cap.of(rule) for rule in config.caps if rule.scope != "channel")
+        self.channel_caps: dict[Channel, tuple[Cap, ...]] = {}
+        for rule in config.caps:
+            if rule.scope == "channel":
+                self.channel_caps[rule.channel] = (*self.channel_caps.get(rule.channel, ()), Cap.of(rule))
+        self.min_gap = config.min_gap
+        self.longest_window = config.longest_window
+        self.quiet_hours_start = config.quiet_hours_start
+        self.quiet_hours_end = config.quiet_hours_end
+        try:  # for whoever set none; a malformed one fails when a decision first needs it, as it did
+            self.quiet_hours = quiet_window(config.quiet_hours_start, config.quiet_hours_end)
+        except ValueError:
+            self.quiet_hours = None
+        self.backoff_after_unanswered = config.backoff_after_unanswered
+        self.budget_shrink_per_silent_company = config.budget_shrink_per_silent_company
+        self.escalation_order = config.escalation_order
+        # Channels to try, by her preferred channel (filled as preferences are met).
+        self.orders: dict[Channel | None, tuple[Channel, ...]] = {}
+
+    def channel_order(self, preferred: Channel | None) -> tuple[Channel, ...]:
+        """Her preferred channel first, then the escalation order."""
+        order = self.orders.get(preferred)
+        if order is None:
+            first = (preferred,) if preferred else ()
+            order = self.orders[preferred] = first + tuple(c for c in self.escalation_order if c not in first)
+        return order
+
+
+# By identity: a frozen config is never changed, and a process holds a handful of them. The entry
+# keeps its config alive so that its id is not reused by another one while it is cached.
+_prepared: dict[int, tuple[PolicyConfig, PreparedPolicy]] = {}
+
+
+def prepared(config: PolicyConfig) -> PreparedPolicy:
+    entry = _prepared.get(id(config))
+    if entry is not None and entry[0] is config:
+        return entry[1]
+    if len(_prepared) >= 64:
+        _prepared.clear()
+    policy = PreparedPolicy(config)
+    _prepared[id(config)] = (config, policy)
+    return policy
