@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from tsunagu_shared.envelope import Envelope, UnknownEventType
-from tsunagu_shared.events import EVENT_TYPES
+from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.processed import ProcessedEvents
 
@@ -56,8 +56,8 @@ class Refused:
     error_type: str
 
 
-def screen(record: ConsumerRecord, max_event_bytes: int) -> "Envelope | Refused":
-    """The record's envelope, validated against its contract, or why it is refused."""
+def screen(record: ConsumerRecord, max_event_bytes: int) -> "tuple[Envelope, DomainEvent] | Refused":
+    """The record's envelope and its event, validated against its contract, or why it is refused."""
     size = len(record.value or b"")
     if size > max_event_bytes:
         return Refused(f"oversized: {size} bytes > {max_event_bytes}", "Oversized")
@@ -67,10 +67,10 @@ def screen(record: ConsumerRecord, max_event_bytes: int) -> "Envelope | Refused"
         if known is not None and envelope.schema_version != known:
             return Refused(f"unsupported schema version {envelope.schema_version} of {envelope.type} "
                            f"(this consumer knows v{known})", "UnsupportedSchemaVersion")
-        envelope.event()  # validate the data against its contract before any handler sees it
+        event = envelope.event()  # validated against its contract before any handler sees it
     except (ValidationError, UnknownEventType, ValueError) as exc:
         return Refused(f"undecodable: {exc}", type(exc).__name__)
-    return envelope
+    return envelope, event
 
 
 def dead_letter_headers(record: ConsumerRecord, *, group: str, reason: str, error_type: str) -> list:
@@ -207,7 +207,7 @@ class EventConsumer:
         if isinstance(screened, Refused):
             await self._dead_letter(record, screened.reason, screened.error_type)
             return
-        envelope = screened
+        envelope, _ = screened
         if await self._with_retry(lambda: self._processed.seen(envelope.id)):
             CONSUMED.labels(self.group, "duplicate").inc()
             return

@@ -17,7 +17,7 @@ from tsunagu_shared.events import (
 )
 
 from tsunagu_notify.domain import directory
-from tsunagu_notify.domain.model import Action, Channel, Decision, Frozen, Intent, Reason, RecipientState
+from tsunagu_notify.domain.model import Action, Channel, Decision, Frozen, Intent, Reason, RecipientState, changed
 from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE, apply_decision, decide, handed_over, note_handover
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import UnknownTemplate, template
@@ -178,7 +178,7 @@ def decide_intent(owned: OwnedRecipient, intent: Intent, now: datetime, config: 
     decided.pop(intent.intent_id, None)
     decided[intent.intent_id] = decision.attempt
     decided = _newest(decided, DECIDED_KEPT)
-    next_owned = owned.model_copy(update={"state": after, "decided": decided, "deferrals": deferrals})
+    next_owned = changed(owned, state=after, decided=decided, deferrals=deferrals)
     return Outcome(next_owned, decision, events=_decision_events(decision), effects=effects)
 
 

@@ -249,13 +249,13 @@ class PolicyProcessor:
         if isinstance(screened, Refused):
             self._dead_letter(batch, record, screened)
             return
-        event = screened.event()
+        envelope, event = screened
         if isinstance(event, NotificationRequested):
             person = staged.get(event.recipient_id) or owned.get(event.recipient_id)
-            self._collect(decide_intent(person, intent_from(event), now, self.config), staged, batch, screened)
+            self._collect(decide_intent(person, intent_from(event), now, self.config), staged, batch, envelope)
         elif isinstance(event, NotificationCancelled):
             person = staged.get(event.recipient_id) or owned.get(event.recipient_id)
-            self._collect(cancel(person, event.intent_ids, event.reason, now, self.config), staged, batch, screened)
+            self._collect(cancel(person, event.intent_ids, event.reason, now, self.config), staged, batch, envelope)
 
     def _collect(self, outcome: Outcome | None, staged: dict[str, OwnedRecipient], batch: Batch,
                  cause: Envelope | None) -> None:
