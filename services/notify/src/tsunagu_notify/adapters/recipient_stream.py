@@ -38,6 +38,10 @@ from tsunagu_notify.domain.recipient import Effect, OwnedRecipient, RecipientCha
 log = structlog.get_logger(__name__)
 
 GROUP = "notify-policy"
+# A transaction that adds a partition right after the previous one committed is refused with
+# CONCURRENT_TRANSACTIONS until the broker has written the commit markers (milliseconds); the
+# producer retries after this backoff (aiokafka's default 100 ms would be added to most batches).
+_TXN_RETRY_BACKOFF_MS = 10
 VIEWS_GROUP = "notify-views"
 EFFECTS = TypeAdapter(Annotated[Effect, Field(discriminator="kind")])
 SOURCE = "tsunagu/notify"
@@ -107,7 +111,8 @@ class RecipientStream:
         await self.release({partition})
         producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, transactional_id=f"{self.group}-{partition}",
                                     enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=15_000,
-                                    max_batch_size=1024 * 1024, **self._options)
+                                    max_batch_size=1024 * 1024, retry_backoff_ms=_TXN_RETRY_BACKOFF_MS,
+                                    **self._options)
         await producer.start()
         self._producers[partition] = producer
 
