@@ -1,4 +1,4 @@
-"""The contact policy, rule by rule (DESIGN §4), as a pure function."""
+"""The contact policy, rule by rule (docs/notify.md, "The policy"), as a pure function."""
 
 from datetime import timedelta
 

@@ -19,7 +19,7 @@ class Action(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a decision came out as it did (DESIGN §4 reason codes)."""
+    """Why a decision came out as it did (the reason codes of docs/notify.md)."""
 
     ALLOWED = "allowed"
     ESCALATED = "escalated"

@@ -1,4 +1,4 @@
-"""The contact policy (DESIGN §4): a pure function of (intent, recipient state, clock).
+"""The contact policy (docs/notify.md, "The policy"): a pure function of (intent, recipient state, clock).
 
 `decide` answers send / defer / digest / suppress with a reason code; `apply_decision`
 gives the recipient state after the decision (counters, digest, confirmation). Both are

@@ -2,7 +2,7 @@
 
 Every email and SMS must name the company, the person, the platform as operator, say how to
 refuse further messages and give a contact point (Japan's Act on Specified Electronic Mail,
-DESIGN §4 rule 8). The renderer checks the rendered text, not the template's intentions:
+docs/notify.md, templates). The renderer checks the rendered text, not the template's intentions:
 a template or a variable set that loses one of them is refused.
 """
 

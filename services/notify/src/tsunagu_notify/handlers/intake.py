@@ -21,7 +21,7 @@ from tsunagu_notify.domain.recipient import RecipientChange
 from tsunagu_notify.domain.journeys.signals import signal_for
 from tsunagu_notify.adapters.journeys import JourneyStore
 
-# Profile attributes kept for segments (DESIGN §4 "segment delivery by profile attributes").
+# Profile attributes kept for segment sends by profile attributes (docs/notify.md).
 SEGMENT_ATTRIBUTES = ("graduation_year", "school", "industries", "location")
 
 SOURCE = "tsunagu/notify"

@@ -13,7 +13,7 @@ class SmsChannel:
     def __init__(self, *, account_sid: str, auth_token: str, from_number: str, base_url: str) -> None:
         self._http = AsyncTwilioHttpClient(timeout=10)
         self._client = Client(account_sid, auth_token, http_client=self._http)
-        # edge/region cannot redirect the SDK; the domain's base_url can (DESIGN §6).
+        # edge/region cannot redirect the SDK; the domain's base_url can.
         self._client.api.base_url = base_url.rstrip("/")
         self._from = from_number
 
