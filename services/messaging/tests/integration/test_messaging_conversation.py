@@ -44,6 +44,12 @@ async def test_messages_attachments_receipts_and_archive(stack):
     assert too_long.status_code == 400 and too_long.json()["detail"].startswith("body:")
     download = await stack.client.get(f"/threads/{tid}/attachments/{attachment_id}", headers=hanako)
     assert download.content == PDF and download.headers["content-type"] == "application/pdf"
+    # A Japanese file name downloads under its own name (RFC 6266/5987), with an ASCII fallback.
+    resume = await upload("履歴書.pdf", PDF, "application/pdf", who=hanako)
+    assert resume.status_code == 201, resume.text
+    named = await stack.client.get(f"/threads/{tid}/attachments/{resume.json()['attachment_id']}", headers=acme)
+    assert named.status_code == 200 and named.content == PDF
+    assert "filename*=UTF-8''%E5%B1%A5%E6%AD%B4%E6%9B%B8.pdf" in named.headers["content-disposition"]
 
     # Unread counts and read receipts.
     await stack.client.post(f"/threads/{tid}/messages", headers=acme, json={"body": "Any questions?"})

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
+from tsunagu_shared.files import attachment_disposition
 
 from tsunagu_messaging.domain.threads import NotYourMove, refuse_student_start
 from tsunagu_messaging.entrypoints.schemas import (
@@ -125,7 +126,7 @@ async def download_attachment(thread_id: str, attachment_id: str, user: CurrentP
     """The bytes of an attachment, to the parties of its thread only."""
     metadata, data = await handlers.download(user, thread_id, attachment_id)
     return Response(data, media_type=metadata["content_type"], headers={
-        "Content-Disposition": f'attachment; filename="{metadata["filename"]}"',
+        "Content-Disposition": attachment_disposition(metadata["filename"]),
         "X-Content-Type-Options": "nosniff"})
 
 

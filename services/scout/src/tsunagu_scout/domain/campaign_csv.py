@@ -10,6 +10,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from tsunagu_shared.files import spreadsheet_safe
+
 FIELDS = ("name", "email", "phone", "candidate_id")
 EXPORT_COLUMNS = ("tsunagu_candidate_id", "tsunagu_status", "tsunagu_share_url", "tsunagu_responded_at")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -168,20 +170,21 @@ def _applicant(row: int, get: dict[str, str], known: set[str]) -> tuple[Applican
 def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dict]) -> str:
     """The campaign for the ATS: the original columns (free ones verbatim) plus status and share URL.
 
-    Each applicant dict has the fields, `free`, `candidate_id`, `status`, `share_url`, `responded_at`."""
+    Each applicant dict has the fields, `free`, `candidate_id`, `status`, `share_url`, `responded_at`.
+    A cell a spreadsheet would run as a formula is written with a leading ' (`spreadsheet_safe`)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*headers, *EXPORT_COLUMNS])
+    writer.writerow([spreadsheet_safe(h) for h in [*headers, *EXPORT_COLUMNS]])
     field_of = {h: f for f, h in columns.items()}
     for applicant in applicants:
         original = [
             (applicant.get(field_of[h]) or "") if h in field_of else applicant["free"].get(h, "") for h in headers
         ]
-        writer.writerow([
+        writer.writerow([spreadsheet_safe(cell) for cell in (
             *original,
             applicant["candidate_id"],
             applicant["status"],
             applicant["share_url"],
             applicant.get("responded_at") or "",
-        ])
+        )])
     return out.getvalue()

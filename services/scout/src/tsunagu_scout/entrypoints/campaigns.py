@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from tsunagu_shared.auth import CandidateUser
+from tsunagu_shared.files import attachment_disposition
 
 from tsunagu_scout.entrypoints.deps import ActiveRecruiter, ContainerDep
 from tsunagu_scout.handlers.errors import Invalid
@@ -60,7 +61,7 @@ async def export_campaign(
         raise Invalid(f"encoding: a value cannot be written in Shift_JIS ({exc.object[exc.start:exc.end]!r}); "
                       "export as utf-8") from None
     return Response(body, media_type=f"text/csv; charset={encoding}",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": attachment_disposition(filename)})
 
 
 @router.post("/campaign-responses/{share_token}")
