@@ -47,19 +47,23 @@ class OwnedPartition:
     def get(self, recipient_id: str) -> OwnedRecipient:
         return self.people.get(recipient_id) or OwnedRecipient.new(recipient_id)
 
-    def track(self, person: OwnedRecipient) -> None:
+    def track(self, person: OwnedRecipient, before: OwnedRecipient | None = None) -> None:
+        """Time her deferrals that are new or moved since `before`."""
+        known = before.deferrals if before is not None else {}
         for intent_id, deferral in person.deferrals.items():
-            heapq.heappush(self._timers, (deferral.due_at, person.recipient_id, intent_id))
+            earlier = known.get(intent_id)
+            if earlier != deferral:
+                heapq.heappush(self._timers, (deferral.due_at, person.recipient_id, intent_id))
 
     def due(self, now: datetime) -> list[tuple[str, str]]:
-        """(recipient, intent) of deferrals due now; entries left by decided deferrals are dropped."""
-        found = []
+        """(recipient, intent) of deferrals due now, once each; entries of decided ones are dropped."""
+        found: dict[tuple[str, str], None] = {}
         while self._timers and self._timers[0][0] <= now:
             due_at, recipient_id, intent_id = heapq.heappop(self._timers)
             deferral = self.get(recipient_id).deferrals.get(intent_id)
             if deferral is not None and deferral.due_at == due_at:
-                found.append((recipient_id, intent_id))
-        return found
+                found[(recipient_id, intent_id)] = None
+        return list(found)
 
     def next_due(self) -> datetime | None:
         return self._timers[0][0] if self._timers else None
@@ -178,7 +182,8 @@ class PolicyProcessor:
         for recipient_id, intent_id in due:
             person = staged.get(recipient_id) or owned.get(recipient_id)
             deferral = person.deferrals.get(intent_id)
-            if deferral is not None:
+            # deciding it in this batch may have deferred it again, to later
+            if deferral is not None and deferral.due_at <= now:
                 self._collect(decide_intent(person, deferral.intent, now, self.config), staged, batch, None)
 
     async def _commit_open(self, partitions: set[int]) -> None:
@@ -214,8 +219,9 @@ class PolicyProcessor:
             await asyncio.sleep(0.5)
             return
         for person in batch.states.values():
+            before = owned.people.get(person.recipient_id)
             owned.people[person.recipient_id] = person
-            owned.track(person)
+            owned.track(person, before)
         for effect in batch.effects:
             if effect.kind == "decision":
                 DECISIONS.labels(effect.decision.action.value, effect.decision.reason.value).inc()
