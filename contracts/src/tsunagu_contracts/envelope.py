@@ -1,4 +1,4 @@
-"""The one envelope every event travels in (DESIGN §5).
+"""The one envelope every event travels in (docs/architecture.md, events).
 
 Kafka records use CloudEvents' structured mode: the value is the JSON envelope
 with content type `application/cloudevents+json`. CloudEvents attribute names

@@ -1,6 +1,6 @@
 """The topic registry: every topic Tsunagu uses, and who writes it.
 
-Topics are per aggregate family (DESIGN §5), keyed by aggregate id. Every
+Topics are per aggregate family, keyed by aggregate id. Every
 consumer group has its own dead-letter topic, `<group>.dlq`.
 """
 

@@ -294,7 +294,7 @@ def timeline(
 
 @app.command()
 def demo() -> None:
-    """Play the demo story (DESIGN.md §7) against the running stack and print its timeline and summary."""
+    """Play the demo story against the running stack and print its timeline and summary."""
     from tsunagu_tools.demo import run
 
     run()

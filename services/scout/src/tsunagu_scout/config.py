@@ -7,7 +7,7 @@ class ScoutSettings(ServiceSettings):
     service_name: str = "scout"
     http_port: int = 8002
 
-    # Scouts (DESIGN §3)
+    # Scouts
     scout_ttl_days: int = 30
     decline_cooldown_days: int = 180
     no_reply_cooldown_days: int = 90

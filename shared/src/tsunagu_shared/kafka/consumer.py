@@ -1,4 +1,4 @@
-"""The consumer loop every service uses (DESIGN §5).
+"""The consumer loop every service uses (docs/architecture.md).
 
 - Offsets are committed only after a record was processed (or dead-lettered).
 - Event ids already processed by this group are skipped (redelivery is harmless).

@@ -1,4 +1,4 @@
-"""The transactional outbox without multi-document transactions (DESIGN §5).
+"""The transactional outbox without multi-document transactions (docs/architecture.md).
 
 An event is stored inside the very document whose change it describes, in the
 same single-document write: `_outbox.<event id>` holds the envelope and

@@ -1,4 +1,4 @@
-"""`make demo`: the story of DESIGN.md §7 against the running stack (see story.play_story)."""
+"""`make demo`: the demo story against the running stack (see story.play_story)."""
 
 from tsunagu_tools.demo.story import play_story
 from tsunagu_tools.demo.summary import Summary

@@ -1,4 +1,4 @@
-"""The chapters of the demo story (DESIGN §7), each through the public HTTP APIs only."""
+"""The chapters of the demo story, each through the public HTTP APIs only."""
 
 import csv
 import io

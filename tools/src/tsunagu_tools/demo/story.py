@@ -1,4 +1,4 @@
-"""The demo story of DESIGN §7, played against a running stack through its public HTTP APIs."""
+"""The demo story, played against a running stack through its public HTTP APIs."""
 
 import sys
 from collections import Counter
@@ -38,7 +38,7 @@ async def play_story(urls: StackUrls, tokens: Tokens, out: IO[str] = sys.stdout,
 
 
 async def _play(api: Api, tokens: Tokens, tl: Timeline, cast: Cast, summary: Summary) -> None:
-    tl.say("Tsunagu demo — the story of DESIGN.md §7 on the running stack")
+    tl.say("Tsunagu demo — the story on the running stack")
     tl.say("Everyone acts through the public HTTP APIs with tokens from the development identity provider")
     tl.say("(JWTs signed with this stack's secret); notify's clock is moved through PUT /admin/clock.")
     clock = NotifyClock(api, tokens, tl)

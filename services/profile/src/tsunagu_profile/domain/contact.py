@@ -37,7 +37,7 @@ Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 
 class ChannelConsent(BaseModel):
-    """A consent record: nothing goes out on a channel without one (DESIGN §4.1)."""
+    """A consent record: nothing goes out on a channel without one (docs/notify.md)."""
 
     consented: bool
     consented_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""Who may see a profile (DESIGN §3). Pure: the caller's role and what we know of her company.
+"""Who may see a profile. Pure: the caller's role and what we know of her company.
 
 - the student herself: her own profile only;
 - a recruiter: only while her company is an active participant and she is not a

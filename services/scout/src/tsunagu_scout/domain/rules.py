@@ -1,4 +1,4 @@
-"""The scout rules of DESIGN §3 as pure functions (no I/O)."""
+"""The scout rules as pure functions (no I/O)."""
 
 import re
 import unicodedata
