@@ -89,6 +89,8 @@ def stack_env() -> dict[str, str]:
         "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 1}",
         "TSUNAGU_LINE_BASE_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 2}",
         "TSUNAGU_EMULATOR_CONTROL_URL": f"http://127.0.0.1:{EMULATOR_PORT_BASE}",
+        # the emulated identity provider recruiters sign in with (the console, and tokens the services verify)
+        "TSUNAGU_OIDC_ISSUER": f"http://127.0.0.1:{EMULATOR_PORT_BASE + 3}",
         **{f"TSUNAGU_{s.upper()}_URL": f"http://127.0.0.1:{PORT_BASE + i + 1}" for i, s in enumerate(SERVICES)},
         # where providers (emulated or real) post their webhooks: notify
         "TSUNAGU_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT_BASE + 5}",
@@ -154,7 +156,8 @@ def processes() -> dict[str, Process]:
     # the thin recruiter console: one page, proxying /api/<service>/ to the services above
     table["console"] = Process(
         "console", [str(VENV_PY), "-m", "tsunagu_console"], PORT_BASE,
-        health_url=f"http://127.0.0.1:{PORT_BASE}/healthz", env={"TSUNAGU_CONSOLE_PORT": str(PORT_BASE)},
+        health_url=f"http://127.0.0.1:{PORT_BASE}/healthz", env={"TSUNAGU_CONSOLE_PORT": str(PORT_BASE),
+                                                             "TSUNAGU_CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{PORT_BASE}"},
     )
     return table
 

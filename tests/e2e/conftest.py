@@ -35,7 +35,7 @@ def emulator_port_base() -> int:
     """A base port whose +0, +1, +2 and +5 are all free (the emulators' layout)."""
     for _ in range(50):
         base = free_port()
-        if base < 60000 and all(_bindable(base + d) for d in (0, 1, 2, 5)):
+        if base < 60000 and all(_bindable(base + d) for d in (0, 1, 2, 3, 5)):
             return base
     raise RuntimeError("no free port range for the emulators")
 
@@ -105,6 +105,7 @@ def _stack_env(prefix: str, ports: dict[str, int], emulators: int, workdir: Path
         "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{emulators + 1}",
         "TSUNAGU_LINE_BASE_URL": f"http://127.0.0.1:{emulators + 2}",
         "TSUNAGU_SMTP_PORT": str(emulators + 5),
+        "TSUNAGU_OIDC_ISSUER": f"http://127.0.0.1:{emulators + 3}",
         "TSUNAGU_PUBLIC_BASE_URL": urls["notify"],
         "TSUNAGU_ATTACHMENT_DIR": str(workdir / "attachments"),
         "TSUNAGU_PHOTO_FOLDER": str(workdir / "photos"),
@@ -123,6 +124,7 @@ def e2e_stack():
     emulators = emulator_port_base()
     env = _stack_env(prefix, ports, emulators, workdir)
     env["TSUNAGU_CONSOLE_URL"] = f"http://127.0.0.1:{ports['console']}"
+    env["TSUNAGU_CONSOLE_PUBLIC_URL"] = env["TSUNAGU_CONSOLE_URL"]
     stack = E2EStack(env=env, urls={**{s: env[f"TSUNAGU_{s.upper()}_URL"] for s in SERVICES},
                                     "console": env["TSUNAGU_CONSOLE_URL"],
                                     "emulator_control": env["TSUNAGU_EMULATOR_CONTROL_URL"]})
@@ -136,7 +138,8 @@ def e2e_stack():
         stack.procs.append(Proc(service, [py, "-m", f"tsunagu_{service}"], own,
                                 f"http://127.0.0.1:{ports[service]}/readyz", workdir / f"{service}.log"))
     stack.procs.append(Proc("console", [py, "-m", "tsunagu_console"],
-                            {**env, "TSUNAGU_CONSOLE_PORT": str(ports["console"])},
+                            {**env, "TSUNAGU_CONSOLE_PORT": str(ports["console"]),
+                             "TSUNAGU_MONGO_DB": f"{prefix.strip('.')}_console"},
                             f"http://127.0.0.1:{ports['console']}/healthz", workdir / "console.log"))
     try:
         for proc in stack.procs:

@@ -9,6 +9,7 @@ from aiosmtpd.smtp import SMTP
 
 from tsunagu_emulators.control import control_app
 from tsunagu_emulators.line_api import line_app
+from tsunagu_emulators.oidc import Provider, oidc_app
 from tsunagu_emulators.recorder import Recorder
 from tsunagu_emulators.smtp import RecordingHandler
 from tsunagu_emulators.twilio_api import twilio_app
@@ -23,16 +24,18 @@ class EmulatorPorts:
     twilio: int
     line: int
     smtp: int
+    oidc: int = 0
 
     @classmethod
     def from_base(cls, base: int) -> "EmulatorPorts":
-        return cls(control=base, twilio=base + 1, line=base + 2, smtp=base + 5)
+        return cls(control=base, twilio=base + 1, line=base + 2, smtp=base + 5, oidc=base + 3)
 
 
 @dataclass
 class Emulators:
     ports: EmulatorPorts
     recorder: Recorder
+    identity_provider: Provider
     host: str = "127.0.0.1"
     _runners: list[web.AppRunner] = field(default_factory=list)
     _smtp: asyncio.base_events.Server | None = None
@@ -44,6 +47,10 @@ class Emulators:
     @property
     def line_base_url(self) -> str:
         return f"http://{self.host}:{self.ports.line}"
+
+    @property
+    def oidc_issuer(self) -> str:
+        return f"http://{self.host}:{self.ports.oidc}"
 
     async def stop(self) -> None:
         if self._smtp is not None:
@@ -65,11 +72,14 @@ async def start_emulators(
 
     A port of 0 picks a free one; the chosen ports are in the returned `ports`."""
     recorder = recorder or Recorder()
-    emulators = Emulators(ports=ports, recorder=recorder, host=host)
+    # the issuer names the port, known once bound (a port of 0 picks one)
+    provider = Provider(issuer="")
+    emulators = Emulators(ports=ports, recorder=recorder, identity_provider=provider, host=host)
     apps = {
         "control": control_app(recorder, twilio_auth_token=twilio_auth_token, line_channel_secret=line_channel_secret),
         "twilio": twilio_app(recorder, auth_token=twilio_auth_token),
         "line": line_app(recorder),
+        "oidc": oidc_app(provider),
     }
     chosen = {}
     for name, app in apps.items():
@@ -84,6 +94,7 @@ async def start_emulators(
     emulators._smtp = await loop.create_server(lambda: SMTP(handler, hostname="emulator"), host, ports.smtp)
     chosen["smtp"] = emulators._smtp.sockets[0].getsockname()[1]
     emulators.ports = EmulatorPorts(**chosen)
+    provider.issuer = emulators.oidc_issuer
     return emulators
 
 

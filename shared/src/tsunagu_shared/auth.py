@@ -2,8 +2,10 @@
 
 Roles: candidate (a student, subject = candidate id), recruiter (subject =
 recruiter id, with company_id), admin, and service (another Tsunagu service).
-Tokens are HS256, signed with the shared secret from settings; issuer and
-audience are checked, and so is expiry.
+Two kinds of token are accepted, both with issuer, audience and expiry checked:
+RS256/ES256 tokens of the identity provider people sign in with (tsunagu_shared.identity),
+and HS256 tokens signed with the shared secret from settings, which production accepts
+only for the roles in `shared_secret_roles` (service-to-service calls).
 """
 
 from datetime import datetime, timedelta, timezone
@@ -14,6 +16,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from tsunagu_shared.identity import ASYMMETRIC, IdentityError, provider_keys
 from tsunagu_shared.settings import ServiceSettings
 
 Role = Literal["candidate", "recruiter", "admin", "service"]
@@ -71,13 +74,43 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
         raise InvalidToken("token expired") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("invalid token") from exc
-    if claims["role"] not in ROLES:
+    return principal_of(claims)
+
+
+def principal_of(claims: dict) -> Principal:
+    """The caller a verified token names; InvalidToken when a claim is missing or of the wrong type."""
+    for claim in ("sub", "role", "company_id", "name"):
+        if claims.get(claim) is not None and not isinstance(claims[claim], str):
+            raise InvalidToken(f"token claim {claim} must be a string")
+    if claims.get("role") not in ROLES:
         raise InvalidToken("unknown role")
     if claims["role"] == "recruiter" and not claims.get("company_id"):
         raise InvalidToken("recruiter token without company_id")
     return Principal(
         subject=claims["sub"], role=claims["role"], company_id=claims.get("company_id"), name=claims.get("name")
     )
+
+
+async def authenticate(settings: ServiceSettings, token: str, holder: object) -> Principal:
+    """The caller of a bearer token of either kind; `holder` (the app's state) caches the provider's keys."""
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("invalid token") from exc
+    if algorithm in ASYMMETRIC:
+        keys = provider_keys(holder, settings)
+        if keys is None:
+            raise InvalidToken("tokens of an identity provider are not accepted here")
+        try:
+            claims = await keys.verify(token, audience=settings.jwt_audience,
+                                       required=("sub", "role", "exp", "iss", "aud"))
+        except IdentityError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return principal_of(claims)
+    principal = decode_token(settings, token)
+    if principal.role not in settings.shared_secret_roles:
+        raise InvalidToken(f"a {principal.role} signs in through the identity provider here")
+    return principal
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -87,14 +120,14 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_principal(
+async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """The authenticated caller; 401 when the token is missing, expired or forged."""
     if credentials is None:
         raise _unauthorized("missing bearer token")
     try:
-        return decode_token(request.app.state.settings, credentials.credentials)
+        return await authenticate(request.app.state.settings, credentials.credentials, request.app.state)
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
 

@@ -43,6 +43,16 @@ class ServiceSettings(BaseSettings):
     jwt_secret: str = Field(default="dev-only-secret-change-me-32-bytes!!", min_length=32)
     jwt_issuer: str = "tsunagu"
     jwt_audience: str = "tsunagu"
+    # The identity provider whose RS256/ES256 tokens people sign in with (OpenID Connect issuer URL);
+    # None accepts only the shared-secret tokens, which production keeps for service-to-service calls.
+    oidc_issuer: str | None = None
+    # Taken from the issuer's discovery document when unset.
+    oidc_jwks_url: str | None = None
+    oidc_jwks_cache_seconds: float = 300.0
+    # A key id not in the cache fetches the keys again, at most this often (forged ids cannot flood the provider).
+    oidc_jwks_min_refresh_seconds: float = 10.0
+    # Roles whose shared-secret (HS256) tokens are accepted; production keeps only ["service"].
+    shared_secret_roles: list[str] = ["candidate", "recruiter", "admin", "service"]
 
     outbox_poll_seconds: float = 0.5
     # A marker's event id that never appeared in its document is dropped this long after it was
