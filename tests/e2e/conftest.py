@@ -144,7 +144,8 @@ def e2e_stack():
     try:
         for proc in stack.procs:
             proc.start()
-        deadline = time.monotonic() + 180  # 2 shared cores: a cold start of seven processes is slow
+        # 2 shared cores: a cold start of seven processes is slow (a busier machine may allow more)
+        deadline = time.monotonic() + float(os.environ.get("TSUNAGU_E2E_START_SECONDS", "180"))
         for proc in stack.procs:
             proc.wait_ready(deadline)
         yield stack

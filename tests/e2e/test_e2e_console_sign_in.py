@@ -46,7 +46,7 @@ async def test_a_recruiter_signs_in_through_the_identity_provider_and_never_hold
     async with httpx.AsyncClient() as client:
         await seed_companies(Api(urls, client), tokens, cast)
 
-    async with httpx.AsyncClient(base_url=e2e_stack.url("console")) as console:
+    async with httpx.AsyncClient(base_url=e2e_stack.url("console"), timeout=30) as console:
         options = (await console.get("/sign-in/options")).json()
         assert options["identity_provider"] is True
         assert (await console.get("/session")).status_code == 401
@@ -86,8 +86,8 @@ async def test_a_recruiter_signs_in_through_the_identity_provider_and_never_hold
 
 
 async def test_an_answer_from_a_sign_in_started_in_another_browser_is_refused(e2e_stack):
-    async with httpx.AsyncClient(base_url=e2e_stack.url("console")) as mine, \
-            httpx.AsyncClient(base_url=e2e_stack.url("console")) as attacker:
+    async with httpx.AsyncClient(base_url=e2e_stack.url("console"), timeout=30) as mine, \
+            httpx.AsyncClient(base_url=e2e_stack.url("console"), timeout=30) as attacker:
         # the attacker starts a sign-in and lures her to his callback URL (login CSRF)
         await attacker.get("/sign-in")
         start = await attacker.get("/sign-in")
