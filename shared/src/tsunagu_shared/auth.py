@@ -3,7 +3,10 @@
 Roles: candidate (a student, subject = candidate id), recruiter (subject =
 recruiter id, with company_id), admin, and service (another Tsunagu service).
 Tokens are HS256, signed with the shared secret from settings; issuer and
-audience are checked, and so is expiry.
+audience are checked, and so is expiry. A claim of the wrong type (a number where
+a string belongs) is an invalid token (401), like a forged one. A recruiter's
+standing (her company suspended, she deactivated) is asked of the service's
+view on every request (tsunagu_shared.standing): 403 while it refuses her.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -71,6 +74,9 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
         raise InvalidToken("token expired") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("invalid token") from exc
+    for claim in ("sub", "role", "company_id", "name"):
+        if claim in claims and not isinstance(claims[claim], str):
+            raise InvalidToken(f"token claim {claim} must be a string")
     if claims["role"] not in ROLES:
         raise InvalidToken("unknown role")
     if claims["role"] == "recruiter" and not claims.get("company_id"):
@@ -87,16 +93,23 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_principal(
+async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """The authenticated caller; 401 when the token is missing, expired or forged."""
+    """The authenticated caller; 401 when the token is missing, expired or forged, 403 for a
+    recruiter whose company is suspended or who was deactivated (the service's standing view)."""
     if credentials is None:
         raise _unauthorized("missing bearer token")
     try:
-        return decode_token(request.app.state.settings, credentials.credentials)
+        principal = decode_token(request.app.state.settings, credentials.credentials)
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
+    standing = getattr(getattr(request.app.state, "container", None), "standing", None)
+    if principal.role == "recruiter" and standing is not None:
+        refused = await standing.refusal(principal)
+        if refused:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refused)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
