@@ -358,3 +358,12 @@ async def test_a_claim_of_the_wrong_type_is_401(world, service):
              "notify": "/recipients/cand-1/decisions"}[service]
     answer = await world.clients[service].get(probe, headers=world.headers("bad_claim"))
     assert answer.status_code == 401 and "company_id" in answer.json()["detail"], answer.text
+
+
+async def test_a_company_id_in_use_answers_409_naming_it(world):
+    """A client-chosen key that is taken is refused, never overwritten or dropped."""
+    again = await world.clients["scout"].post("/admin/companies", headers=world.headers("admin"), json={
+        "company_id": "co-a", "name": "Another", "plan": {"name": "standard"}})
+    assert again.status_code == 409 and again.json()["detail"].startswith("company_id:"), again.text
+    company = await world.clients["scout"].get("/admin/companies/co-a", headers=world.headers("admin"))
+    assert company.json()["name"] == "co-a 株式会社"

@@ -87,10 +87,10 @@ class StandingView:
             return
         event = envelope.event()
         if isinstance(event, CompanyStatusChanged):
-            await _keep_newest(self._companies, event.company_id,
+            await keep_newest(self._companies, event.company_id,
                                {"status": event.status, "change": event.change}, event.changed_at)
         elif isinstance(event, RecruiterChanged):
-            await _keep_newest(self._recruiters, recruiter_key(event.company_id, event.recruiter_id),
+            await keep_newest(self._recruiters, recruiter_key(event.company_id, event.recruiter_id),
                                {"active": event.active}, event.changed_at)
 
     async def standing(self, *, company_id: str, recruiter_id: str) -> Standing:
@@ -109,7 +109,8 @@ class StandingView:
         return refusal(principal, standing)
 
 
-async def _keep_newest(collection, key: str, fields: dict, changed_at: datetime) -> None:
+async def keep_newest(collection, key: str, fields: dict, changed_at: datetime) -> None:
+    """Set `fields` on the document `key` unless it holds a newer change (by `changed_at`)."""
     newer = {"$or": [{"changed_at": {"$lte": changed_at}}, {"changed_at": {"$exists": False}}]}
     try:
         await collection.update_one({"_id": key, **newer}, {"$set": {**fields, "changed_at": changed_at}}, upsert=True)

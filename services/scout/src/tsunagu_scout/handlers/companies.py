@@ -42,7 +42,7 @@ class CompanyHandlers:
         try:
             await self.companies.add(company, self._status_event(company, "joined"))
         except CompanyAlreadyExists:
-            raise Conflict(f"company {company.company_id} already exists") from None
+            raise Conflict(f"company_id: company {company.company_id} already exists") from None
         self.relay.wake()
         return company
 
