@@ -5,7 +5,10 @@ recruiter id, with company_id), admin, and service (another Tsunagu service).
 Two kinds of token are accepted, both with issuer, audience and expiry checked:
 RS256/ES256 tokens of the identity provider people sign in with (tsunagu_shared.identity),
 and HS256 tokens signed with the shared secret from settings, which production accepts
-only for the roles in `shared_secret_roles` (service-to-service calls).
+only for the roles in `shared_secret_roles` (service-to-service calls). A claim of the
+wrong type (a number where a string belongs) is an invalid token (401), like a forged one.
+A recruiter's standing (her company suspended, she deactivated) is asked of the service's
+view on every request (tsunagu_shared.standing): 403 while it refuses her.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -80,7 +83,7 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
 def principal_of(claims: dict) -> Principal:
     """The caller a verified token names; InvalidToken when a claim is missing or of the wrong type."""
     for claim in ("sub", "role", "company_id", "name"):
-        if claims.get(claim) is not None and not isinstance(claims[claim], str):
+        if claim in claims and not isinstance(claims[claim], str):
             raise InvalidToken(f"token claim {claim} must be a string")
     if claims.get("role") not in ROLES:
         raise InvalidToken("unknown role")
@@ -123,13 +126,20 @@ def _unauthorized(detail: str) -> HTTPException:
 async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """The authenticated caller; 401 when the token is missing, expired or forged."""
+    """The authenticated caller; 401 when the token is missing, expired or forged, 403 for a
+    recruiter whose company is suspended or who was deactivated (the service's standing view)."""
     if credentials is None:
         raise _unauthorized("missing bearer token")
     try:
-        return await authenticate(request.app.state.settings, credentials.credentials, request.app.state)
+        principal = await authenticate(request.app.state.settings, credentials.credentials, request.app.state)
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
+    standing = getattr(getattr(request.app.state, "container", None), "standing", None)
+    if principal.role == "recruiter" and standing is not None:
+        refused = await standing.refusal(principal)
+        if refused:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refused)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -52,7 +52,8 @@ CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
     "profile-search": (PROFILE_EVENTS,),
     "scout": (PROFILE_EVENTS, MESSAGING_EVENTS),
     "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
-    "events": (PROFILE_EVENTS,),
+    # scout.events: company and recruiter standing for the auth layer (tsunagu_shared.standing)
+    "events": (PROFILE_EVENTS, SCOUT_EVENTS),
     "notify": (PROFILE_EVENTS, SCOUT_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
     # notify's policy stage: one person's intents and state changes, in order, on one worker
     "notify-policy": (NOTIFY_INTENTS, NOTIFY_RECIPIENT_CHANGES),

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_events.adapters.events_repository import EVENTS, LEDGER, MongoEventRepository
@@ -23,6 +24,7 @@ OUTBOX_COLLECTIONS = [EVENTS, LEDGER, CHECK_INS, MATCHES]
 class Container:
     infra: Infrastructure
     handlers: EventsHandlers
+    standing: StandingView
 
 
 async def bootstrap(settings: EventsSettings) -> Container:
@@ -33,5 +35,7 @@ async def bootstrap(settings: EventsSettings) -> Container:
     for repository in (events, registrations, interests):
         await repository.ensure_indexes()
     handlers = EventsHandlers(events=events, registrations=registrations, interests=interests, relay=infra.relay)
-    infra.add_consumer(group="events", topics=list(CONSUMER_GROUPS["events"]), handle=handlers.on_event)
-    return Container(infra=infra, handlers=handlers)
+    standing = StandingView(infra.db)
+    infra.add_consumer(group="events", topics=list(CONSUMER_GROUPS["events"]),
+                       handle=standing.feeding(handlers.on_event))
+    return Container(infra=infra, handlers=handlers, standing=standing)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_messaging.adapters.directory import MongoDirectory
@@ -28,6 +29,7 @@ class Container:
     conversation: Conversation
     scheduling: Scheduling
     consumed: ConsumedEvents
+    standing: StandingView
 
 
 async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | None = None,
@@ -49,5 +51,8 @@ async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | Non
     consumed = ConsumedEvents(threads=threads, messages=messages, attachments=attachments, interviews=interviews,
                               offers=offers, store=store, directory=directory)
     infra.every(settings.offer_lapse_poll_seconds, scheduling.lapse_due_offers, name="offers_lapsed")
-    infra.add_consumer(group="messaging", topics=list(CONSUMER_GROUPS["messaging"]), handle=consumed.on_event)
-    return Container(infra=infra, conversation=conversation, scheduling=scheduling, consumed=consumed)
+    standing = StandingView(infra.db)
+    infra.add_consumer(group="messaging", topics=list(CONSUMER_GROUPS["messaging"]),
+                       handle=standing.feeding(consumed.on_event))
+    return Container(infra=infra, conversation=conversation, scheduling=scheduling, consumed=consumed,
+                     standing=standing)

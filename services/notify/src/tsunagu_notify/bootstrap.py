@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_notify.adapters.channels.base import Channel
@@ -109,6 +110,7 @@ class Container:
     engine: JourneyEngine
     line: LineAccounts
     segments: SegmentSends
+    standing: StandingView
 
 
 def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
@@ -145,11 +147,12 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                             on_signal=engine.on_signal, on_member_event=line.on_event)
     signals = ProviderSignals(store=store, changes=changes, deliveries=queue, relay=base.relay, clock=clock,
                               on_signal=engine.on_signal, account_link=line.account_link)
-    base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=intake.on_event)
+    standing = StandingView(base.db)
+    base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
     infra = NotifyInfrastructure(base=base, store=store, loops=[delivery], streams=[policy, projector],
                                  channels={**channels, "line_account": line_api}, indexed=[journeys])
     return Container(infra=infra, store=store, intake=intake, policy=policy, changes=changes, signals=signals,
                      delivery=delivery,
                      tokens=tokens, clock=clock, journeys=journeys, engine=engine, line=line,
-                     segments=SegmentSends(journeys=journeys, store=store, relay=base.relay))
+                     segments=SegmentSends(journeys=journeys, store=store, relay=base.relay), standing=standing)

@@ -102,11 +102,13 @@ async def seed_attributes(notify: NotifyHarness) -> None:
 async def test_segment_send_respects_every_cap():
     async with NotifyHarness(start=NOW, topic_partitions=6, before_start=seed_state) as notify:
         await seed_attributes(notify)
+        # the company's registered name, as its CompanyStatusChanged would have left it
+        await notify.app.state.container.store.remember_name(f"company:{COMPANY}", "セグメント株式会社")
         people = PEOPLE
         started = time.monotonic()
         answer = await notify.client.post("/segment-sends", headers=notify.headers(), json={
             "segment": {"graduation_years": [2027]}, "message": "説明会のご案内", "company_id": COMPANY,
-            "company_name": "セグメント株式会社", "send_id": "seg-scale-1"})
+            "send_id": "seg-scale-1"})
         assert answer.status_code == 202, answer.text
         assert answer.json()["requested"] == CANDIDATES
         decisions = notify.app.state.container.store.decisions

@@ -6,6 +6,7 @@ import structlog
 
 from tsunagu_shared import search
 from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_profile.adapters.blocks import MongoCompanyBlocks
@@ -26,6 +27,7 @@ class Container:
     infra: Infrastructure
     handlers: ProfileHandlers
     projection: ProfileProjection
+    standing: StandingView
 
 
 def open_projection(infra: Infrastructure, settings: ProfileSettings) -> ProfileProjection:
@@ -54,7 +56,9 @@ async def bootstrap(settings: ProfileSettings) -> Container:
         search_index=projection.search,
         projection=projection,
     )
-    infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]), handle=handlers.on_event)
+    standing = StandingView(infra.db)
+    infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]),
+                       handle=standing.feeding(handlers.on_event))
     infra.add_consumer(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
                        handle=projection.on_profile_event)
-    return Container(infra=infra, handlers=handlers, projection=projection)
+    return Container(infra=infra, handlers=handlers, projection=projection, standing=standing)

@@ -46,7 +46,7 @@ MATRIX = [
     ("POST", "/profiles/me", {"json": {"display_name": "X"}}, dict(own=409, other=409, rec=403, gone=403, svc=403, anon=401)),
     ("PUT", "/profiles/me/selection-progress", {"json": {"entries": []}},
      dict(own=200, other=200, rec=403, gone=403, svc=403, anon=401)),
-    ("GET", "/profiles/personality-test", {}, dict(own=200, other=200, rec=200, gone=200, svc=200, anon=401)),
+    ("GET", "/profiles/personality-test", {}, dict(own=200, other=200, rec=200, gone=403, svc=200, anon=401)),
     ("POST", "/profiles/me/personality-test", {"json": {"answers": ANSWERS}},
      dict(own=200, other=200, rec=403, gone=403, svc=403, anon=401)),
     ("GET", "/profiles/me/photo", {}, dict(own=200, other=404, rec=403, gone=403, svc=403, anon=401)),

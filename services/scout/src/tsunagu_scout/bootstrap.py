@@ -38,6 +38,11 @@ class Container:
     events: EventHandlers
     indexes: Callable
 
+    @property
+    def standing(self) -> CompanyHandlers:
+        """Scout owns the facts: the auth layer asks its companies directly, without lag."""
+        return self.companies
+
     async def start_background(self) -> None:
         """Indexes (the Kafka side and the periodic tasks are started by infra)."""
         await self.indexes()

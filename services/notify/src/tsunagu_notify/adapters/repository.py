@@ -17,8 +17,8 @@ from tsunagu_shared.outbox import new_document, outbox_collection
 
 from tsunagu_notify.domain.model import RecipientState
 
-RECIPIENTS, DECISIONS, SCHEDULED, DELIVERIES, INTENTS, RECEIPTS, CATALOG = (
-    "recipients", "decisions", "scheduled", "deliveries", "intents", "webhook_receipts", "catalog",
+RECIPIENTS, DECISIONS, SCHEDULED, DELIVERIES, INTENTS, RECEIPTS, CATALOG, SEGMENT_SENDS = (
+    "recipients", "decisions", "scheduled", "deliveries", "intents", "webhook_receipts", "catalog", "segment_sends",
 )
 OUTBOX_COLLECTIONS = [DELIVERIES, INTENTS]
 
@@ -40,6 +40,7 @@ class NotifyStore:
         self.intents = outbox_collection(db, INTENTS)
         self.receipts = db[RECEIPTS]
         self.catalog = db[CATALOG]
+        self.segment_sends = db[SEGMENT_SENDS]
 
     async def ensure_indexes(self) -> None:
         await self.decisions.create_index([("recipient_id", ASCENDING), ("decided_at", DESCENDING)])
@@ -88,6 +89,17 @@ class NotifyStore:
             return True
         except DuplicateKeyError:
             return False
+
+    # --- segment sends: whose each send id is ---
+    async def claim_send(self, send_id: str, fingerprint: str, now: datetime) -> bool:
+        """Keep this send id for this send; False when it already names another send (another
+        company's, or other people or words), True for the first request and its retries."""
+        try:
+            await self.segment_sends.insert_one({"_id": send_id, "fingerprint": fingerprint, "at": now})
+            return True
+        except DuplicateKeyError:
+            doc = await self.segment_sends.find_one({"_id": send_id}, {"fingerprint": 1})
+            return bool(doc) and doc.get("fingerprint") == fingerprint
 
     # --- names other events lack (company names, event titles) ---
     async def remember_name(self, key: str, name: str) -> None:

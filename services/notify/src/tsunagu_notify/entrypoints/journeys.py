@@ -11,6 +11,7 @@ from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
 
 from tsunagu_notify.entrypoints.access import herself_or_admin
 from tsunagu_notify.domain.journeys.definitions import SegmentFilter
+from tsunagu_notify.handlers.segment_sends import SendIdTaken, SenderUnknown
 
 router = APIRouter(tags=["journeys"])
 
@@ -44,8 +45,12 @@ class SegmentSendCreate(BaseModel):
     message: str = Field(min_length=1, max_length=1000)
     # Admins may send for a company or for the platform; a recruiter always sends for her own company.
     company_id: str | None = None
-    company_name: str = Field("Tsunagu", min_length=1, max_length=100)
-    send_id: str | None = Field(None, max_length=64, description="idempotency key; a repeat adds nobody twice")
+    company_name: str | None = Field(
+        None, min_length=1, max_length=100,
+        description="the sender's name of a platform send (admins, no company_id; default Tsunagu). A company's "
+                    "send always carries its registered name: setting this with a company answers 422")
+    send_id: str | None = Field(None, max_length=64, description="idempotency key; a repeat of the same send adds "
+                                "nobody twice, the id of another send answers 409")
 
 
 class SegmentSendPublic(BaseModel):
@@ -71,7 +76,8 @@ async def answer_survey(recipient_id: str, question_id: str, body: SurveyAnswer,
 @router.post("/segment-sends", response_model=SegmentSendPublic, status_code=status.HTTP_202_ACCEPTED)
 async def send_to_segment(body: SegmentSendCreate, principal: CurrentPrincipal, container: Container):
     """Send one message to a segment (admins and recruiters): one intent per person, each through the policy
-    (caps, quiet hours, opt-outs). Recruiters send only as their own company."""
+    (caps, quiet hours, opt-outs). Recruiters send only as their own company, under its registered name.
+    409 when `send_id` already names another send, or notify has not yet heard of the company."""
     if principal.role == "recruiter":
         if body.company_id not in (None, principal.company_id):
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="company_id: not your company")
@@ -80,8 +86,19 @@ async def send_to_segment(body: SegmentSendCreate, principal: CurrentPrincipal, 
         company_id = body.company_id
     else:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {principal.role} may not send to segments")
+    if company_id is not None and body.company_name is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "company_name"], "type": "value_error",
+            "msg": "a company's send carries its registered name; company_name names only a platform send"}])
     send_id = body.send_id or str(uuid.uuid4())
-    requested = await container.segments.send(send_id=send_id, segment=body.segment, company_id=company_id,
-                                              company_name=body.company_name, message=body.message,
-                                              now=container.clock.now())
+    try:
+        requested = await container.segments.send(send_id=send_id, segment=body.segment, company_id=company_id,
+                                                  platform_name=body.company_name or "Tsunagu", message=body.message,
+                                                  now=container.clock.now())
+    except SendIdTaken:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"send_id: {send_id} already names another send; choose another id") from None
+    except SenderUnknown:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"company_id: notify has not yet heard of company "
+                            f"{company_id} (its registered name); try again shortly") from None
     return SegmentSendPublic(send_id=send_id, requested=requested)

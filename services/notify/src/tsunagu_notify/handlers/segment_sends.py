@@ -1,8 +1,13 @@
 """Segment delivery: one message to everyone in a segment, fanned out as one intent per person.
 
 Each intent is an ordinary NotificationRequested (deterministic id per send and person,
-so a retried request adds nobody twice) and passes the policy like any other outreach."""
+so a retried request adds nobody twice) and passes the policy like any other outreach.
+The sender a student sees is the company's registered name (from CompanyStatusChanged),
+never a name the caller writes; a send id names one send only (another company's, or other
+people or words under the same id: SendIdTaken)."""
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +24,14 @@ _SEGMENT_INTENTS = uuid.UUID("c2b7e4a1-9d3f-4e6b-8a51-7f0d2c9e4b18")
 SOURCE = "tsunagu/notify"
 
 
+class SendIdTaken(Exception):
+    """The send id is already the key of another send."""
+
+
+class SenderUnknown(Exception):
+    """notify has not heard the company's registered name yet (its CompanyStatusChanged)."""
+
+
 def segment_intent_id(send_id: str, recipient_id: str) -> str:
     return str(uuid.uuid5(_SEGMENT_INTENTS, f"{send_id}|{recipient_id}"))
 
@@ -29,9 +42,19 @@ class SegmentSends:
     store: NotifyStore
     relay: OutboxRelay
 
-    async def send(self, *, send_id: str, segment: SegmentFilter, company_id: str | None, company_name: str,
+    async def send(self, *, send_id: str, segment: SegmentFilter, company_id: str | None, platform_name: str,
                    message: str, now: datetime) -> int:
-        """Request one `segment_message` intent per member; the number of people it was requested for."""
+        """Request one `segment_message` intent per member; the number of people it was requested for.
+        A company's send carries its registered name; `platform_name` signs a platform send (no company)."""
+        company_name = platform_name
+        if company_id is not None:
+            company_name = await self.store.name_of(f"company:{company_id}")
+            if company_name is None:
+                raise SenderUnknown(company_id)
+        fingerprint = hashlib.sha256(json.dumps(
+            [company_id, segment.model_dump(mode="json"), message], sort_keys=True).encode()).hexdigest()
+        if not await self.store.claim_send(send_id, fingerprint, now):
+            raise SendIdTaken(send_id)
         recipients = await self.journeys.members(segment)
         for start in range(0, len(recipients), 500):
             batch = []

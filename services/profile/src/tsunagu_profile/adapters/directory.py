@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+
+from tsunagu_shared.standing import keep_newest
 
 from tsunagu_profile.domain.visibility import RecruiterStanding
 
@@ -30,13 +31,13 @@ class MongoCompanyDirectory:
         self._recruiters = db[RECRUITERS]
 
     async def record_company(self, *, company_id: str, name: str, status: str, changed_at: datetime) -> None:
-        await _upsert_if_newer(self._companies, company_id, {"name": name, "status": status}, changed_at)
+        await keep_newest(self._companies, company_id, {"name": name, "status": status}, changed_at)
 
     async def record_recruiter(
         self, *, recruiter_id: str, company_id: str, active: bool, changed_at: datetime
     ) -> None:
         fields = {"company_id": company_id, "active": active}
-        await _upsert_if_newer(self._recruiters, recruiter_id, fields, changed_at)
+        await keep_newest(self._recruiters, recruiter_id, fields, changed_at)
 
     async def standing(self, *, recruiter_id: str, company_id: str) -> RecruiterStanding:
         # side by side: every search and profile read waits for both
@@ -51,10 +52,3 @@ class MongoCompanyDirectory:
             recruiter_company_id=recruiter.get("company_id") if recruiter else None,
         )
 
-
-async def _upsert_if_newer(collection, key: str, fields: dict, changed_at: datetime) -> None:
-    newer = {"$or": [{"changed_at": {"$lte": changed_at}}, {"changed_at": {"$exists": False}}]}
-    try:
-        await collection.update_one({"_id": key, **newer}, {"$set": {**fields, "changed_at": changed_at}}, upsert=True)
-    except DuplicateKeyError:
-        pass  # a newer change is already recorded

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
+from tsunagu_shared.auth import Principal
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyStatusChanged, RecruiterChanged
 from tsunagu_shared.outbox import OutboxRelay
+from tsunagu_shared.standing import Standing, refusal
 
 from tsunagu_scout.adapters.companies import CompanyAlreadyExists, MongoCompanies
 from tsunagu_scout.domain.model import Company, Plan, Recruiter, Template
@@ -40,7 +42,7 @@ class CompanyHandlers:
         try:
             await self.companies.add(company, self._status_event(company, "joined"))
         except CompanyAlreadyExists:
-            raise Conflict(f"company {company.company_id} already exists") from None
+            raise Conflict(f"company_id: company {company.company_id} already exists") from None
         self.relay.wake()
         return company
 
@@ -88,6 +90,15 @@ class CompanyHandlers:
         if company is None or recruiter is None:
             raise Forbidden("you are not an active recruiter of a participating company")
         return company, recruiter
+
+    async def refusal(self, principal: Principal) -> str | None:
+        """The shared auth layer's question (tsunagu_shared.standing), answered from scout's own companies."""
+        company = await self.companies.get(principal.company_id or "")
+        if company is None:
+            return None  # the recruiter routes refuse her anyway: no company to act for
+        recruiter = company.recruiters.get(principal.subject)
+        return refusal(principal, Standing(company_status=company.status,
+                                           recruiter_active=recruiter.active if recruiter else None))
 
     async def add_template(self, company: Company, *, name: str, body: str) -> Template:
         template = Template(template_id=f"tpl_{uuid4().hex[:12]}", company_id=company.company_id, name=name,
