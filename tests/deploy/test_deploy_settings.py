@@ -9,6 +9,7 @@ import sys
 from typing import get_args
 
 import pytest
+from pydantic import ValidationError
 
 from tsunagu_shared.settings_contract import ADDRESS, REQUIRED, SECRET, env_name, kinds
 
@@ -126,3 +127,26 @@ def test_deploy_settings_doc_lists_every_setting_as_the_classes_define_it(kube):
     for cls in SETTINGS.values():
         for name in cls.model_fields:
             assert f"`{env_name(name)}`" in text, name
+
+
+@pytest.mark.parametrize("service, named", [
+    ("notify", ["TSUNAGU_UNSUBSCRIBE_SECRET", "TSUNAGU_EMAIL_WEBHOOK_SECRET", "TSUNAGU_TWILIO_AUTH_TOKEN",
+                "TSUNAGU_LINE_CHANNEL_SECRET", "TSUNAGU_PUBLIC_BASE_URL", "TSUNAGU_SMTP_HOST", "TSUNAGU_SMTP_TLS",
+                "TSUNAGU_SMTP_FROM_ADDRESS", "TSUNAGU_TWILIO_FROM"]),
+    ("messaging", ["TSUNAGU_PROFILE_URL", "TSUNAGU_THREAD_BASE_URL"]),
+    ("scout", ["TSUNAGU_SHARE_BASE_URL"]),
+    ("profile", ["TSUNAGU_OPENSEARCH_URL"]),
+    ("events", ["TSUNAGU_JWT_SECRET", "TSUNAGU_MONGO_URL", "TSUNAGU_KAFKA_BOOTSTRAP"]),
+])
+def test_deploy_each_service_refuses_its_development_defaults_in_production(service, named):
+    with pytest.raises(ValidationError) as caught:
+        SETTINGS[service].model_validate({"environment": "production"})
+    missing = [name for name in named if name not in str(caught.value)]
+    assert not missing, str(caught.value)
+
+
+def test_deploy_notify_refuses_a_policy_file_without_a_production_table(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[local]\nmin_gap_minutes = 1\n")
+    with pytest.raises(ValidationError, match=r"TSUNAGU_POLICY_FILE: the policy file has no \[production\] table"):
+        NotifySettings.model_validate({"environment": "production", "policy_file": str(policy)})

@@ -71,7 +71,7 @@ class NotifySettings(ServiceSettings):
             problems.append("TSUNAGU_SMTP_USERNAME, TSUNAGU_SMTP_PASSWORD: set both or neither")
         try:
             self.policy()
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:  # no production table, a bad table, an unreadable file
             problems.append(f"TSUNAGU_POLICY_FILE: {exc}")
         return problems
 
