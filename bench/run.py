@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 BENCHMARKS = {"policy": "bench_policy", "decisions": "bench_decisions", "notify": "bench_notify", "profile": "bench_profile",
-              "search": "bench_search", "csv": "bench_csv", "memory": "bench_memory"}
+              "search": "bench_search", "csv": "bench_csv", "memory": "bench_memory", "blobs": "bench_blobs"}
 
 
 def machine() -> dict:

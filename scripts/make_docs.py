@@ -3,6 +3,7 @@
 - docs/asyncapi.yaml, from the event models, and beside it the JSON Schemas it refers to:
   docs/schemas/envelope.v1.json and docs/schemas/events/<Type>.v<N>.json
 - docs/openapi/<service>.json, from each service's FastAPI app
+- the settings tables of docs/settings.md, from each service's settings class
 - contracts/src/tsunagu_contracts/schemas/<Type>.v<N>.json, the event schema snapshots:
   refreshed when the model changed compatibly (an added optional field); a breaking
   change is refused here and needs a new schema version of the event.
@@ -19,6 +20,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from docs_render import render_asyncapi, render_openapi, render_published_schemas, SERVICES  # noqa: E402
 from tsunagu_shared.contracts import breaking_changes, event_schema, render_json, snapshot_path  # noqa: E402
 from tsunagu_shared.events import EVENT_TYPES  # noqa: E402
+import settings_doc  # noqa: E402
 
 
 def main() -> None:
@@ -34,6 +36,8 @@ def main() -> None:
         (ROOT / "docs" / path).write_text(text)
     for service in SERVICES:
         (ROOT / f"docs/openapi/{service}.json").write_text(render_openapi(service))
+    settings_md = ROOT / "docs/settings.md"
+    settings_md.write_text(settings_doc.updated(settings_md.read_text()))
     written, refused = 0, []
     for model in EVENT_TYPES.values():
         path, current = snapshot_path(model), event_schema(model)

@@ -95,7 +95,7 @@ class Stack:
 
 @asynccontextmanager
 async def messaging_stack(tmp_path, **overrides) -> AsyncIterator[Stack]:
-    settings = isolated_settings(MessagingSettings, attachment_dir=str(tmp_path / "attachments"), **overrides)
+    settings = isolated_settings(MessagingSettings, **overrides)
     app = create_app(settings)
     publisher = EventPublisher(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
     async with running_service(app) as client:

@@ -1,6 +1,6 @@
 """The FastAPI application every service is built from.
 
-It adds what each service must have: /healthz, /readyz (database and Kafka),
+It adds what each service must have: /healthz, /readyz (what the pod's work needs),
 /metrics (Prometheus), JSON request logs, 503 when the database is away, and
 `X-Robots-Tag: noindex` on every response (nothing of Tsunagu is indexed).
 """
@@ -71,11 +71,14 @@ def _operations_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        """Readiness: the database and Kafka both answer (503 with the reason otherwise)."""
+        """Readiness: every dependency is reported; the pod is ready when those its work needs answer
+        (`needs`: the database; Kafka too for a consuming pod), 503 with the reason otherwise."""
         infra: Infrastructure = request.app.state.container.infra
         checks = await infra.readiness()
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+        needs = infra.readiness_needs()
+        ready = all(checks[name] == "ok" for name in needs)
+        body = {"status": "ready" if ready else "unavailable", "checks": checks, "needs": list(needs)}
+        return JSONResponse(body, 200 if ready else 503)
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

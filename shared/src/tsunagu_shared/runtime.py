@@ -4,7 +4,9 @@ and consumers, started and stopped together.
 The HTTP API never waits for Kafka: writes go to the database with their
 outbox, so the API serves while the broker is away. The Kafka side starts in
 the background and keeps retrying until the broker answers; /readyz reports
-each dependency.
+each dependency, and is ready when those the pod's work needs answer: the
+database for an HTTP pod, the database and Kafka for a pod whose work is
+consuming (`consumes_for_readiness`).
 """
 
 import asyncio
@@ -43,6 +45,9 @@ class Infrastructure:
     _periodic: list[Periodic] = field(default_factory=list)
     _periodic_tasks: list[asyncio.Task] = field(default_factory=list)
     kafka_started: asyncio.Event = field(default_factory=asyncio.Event)
+    # A pod whose work is consuming (notify) is not ready without Kafka; an HTTP pod is: its writes
+    # need only the database, and the outbox publishes them once the broker is back.
+    consumes_for_readiness: bool = False
     _closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @classmethod
@@ -145,6 +150,10 @@ class Infrastructure:
         await self.mongo.close()
         for close in self._closers:
             await close()
+
+    def readiness_needs(self) -> tuple[str, ...]:
+        """The checks of readiness() that must be "ok" for the pod to take traffic."""
+        return ("database", "kafka") if self.consumes_for_readiness else ("database",)
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency: "ok" or why not."""

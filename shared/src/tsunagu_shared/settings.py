@@ -4,44 +4,52 @@ Each service subclasses ServiceSettings and sets its own defaults (name, port,
 database). Nothing here is instantiated at import time.
 """
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tsunagu_shared.settings_contract import (
+    ADDRESS, PRODUCTION, REQUIRED, SECRET, ProductionSettingsRefused, production_problems,
+)
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TSUNAGU_", extra="ignore")
 
-    service_name: str = "tsunagu"
-    environment: str = "local"
-    http_host: str = "127.0.0.1"
+    service_name: str = "tsunagu"  # names its Kafka client, consumer groups and default database
+    environment: str = "local"  # `production` turns on the contract of docs/settings.md; names notify's policy table
+    http_host: str = "127.0.0.1"  # 0.0.0.0 in a container
     http_port: int = 8000
     log_level: str = "INFO"
 
-    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_bootstrap: Annotated[str, ADDRESS] = "127.0.0.1:19092"
     # PLAINTEXT locally; SASL_SSL with SCRAM-SHA-512 against the production (Strimzi) cluster.
     kafka_security_protocol: str = "PLAINTEXT"
-    kafka_sasl_mechanism: str | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = None
+    kafka_sasl_mechanism: str | None = None  # SCRAM-SHA-512 against Strimzi
+    kafka_sasl_username: str | None = None  # the KafkaUser, named after the service
+    kafka_sasl_password: Annotated[str | None, SECRET] = None
     # PEM file of the CA that signed the brokers' certificates (SSL, SASL_SSL); None trusts the system's CAs.
     kafka_ssl_cafile: str | None = None
     # Create missing topics at start (development); off in production, where KafkaTopic resources own them.
-    kafka_create_topics: bool = True
+    kafka_create_topics: Annotated[bool, REQUIRED] = True
     # Partitions of the topics created at start; None takes the registry's (tests use fewer).
     topic_partitions: int | None = None
     # Prepended to every topic name, so two stacks (or two test runs) can share a broker.
     topic_prefix: str = ""
-    mongo_url: str = "mongodb://127.0.0.1:27027/"
-    mongo_db: str = ""
+    # carries the database user's password: a Secret in production
+    mongo_url: Annotated[str, SECRET, ADDRESS] = "mongodb://127.0.0.1:27027/"
+    mongo_db: str = ""  # empty: tsunagu_<service>
     # The read side (search and lists): OpenSearch; index names carry the prefix, as topics do.
     opensearch_url: str = "http://127.0.0.1:19200"
     search_index_prefix: str = ""
     # one node locally: no replicas; production sets what its cluster holds
     search_replicas: int = 0
-    search_timeout_seconds: float = 5.0
+    search_timeout_seconds: float = 5.0  # a slower search answers 503
 
-    jwt_secret: str = Field(default="dev-only-secret-change-me-32-bytes!!", min_length=32)
-    jwt_issuer: str = "tsunagu"
+    # HS256 key of the tokens, at least 32 bytes
+    jwt_secret: Annotated[str, SECRET] = Field(default="dev-only-secret-change-me-32-bytes!!", min_length=32)
+    jwt_issuer: str = "tsunagu"  # `iss` and `aud` every token must carry
     jwt_audience: str = "tsunagu"
     # The identity provider whose RS256/ES256 tokens people sign in with (OpenID Connect issuer URL);
     # None accepts only the shared-secret tokens, which production keeps for service-to-service calls.
@@ -54,13 +62,29 @@ class ServiceSettings(BaseSettings):
     # Roles whose shared-secret (HS256) tokens are accepted; production keeps only ["service"].
     shared_secret_roles: list[str] = ["candidate", "recruiter", "admin", "service"]
 
-    outbox_poll_seconds: float = 0.5
+    outbox_poll_seconds: float = 0.5  # how often the outbox relay looks for events to publish
     # A marker's event id that never appeared in its document is dropped this long after it was
     # marked (a write that never happened); longer than any write can take.
     outbox_stale_marker_seconds: float = 300.0
-    consumer_max_attempts: int = 3
+    consumer_max_attempts: int = 3  # then the event goes to the group's dead-letter topic
     # Larger events are dead-lettered unread (an event carries ids and changed fields, never files).
     max_event_bytes: int = 256 * 1024
+
+    @model_validator(mode="after")
+    def _production_contract(self) -> "ServiceSettings":
+        """In production, refuse development secrets and local addresses (docs/settings.md)."""
+        if self.environment == PRODUCTION:
+            problems = self.production_problems()
+            if problems:
+                raise ProductionSettingsRefused(problems)
+        return self
+
+    def production_problems(self) -> list[str]:
+        """Why these settings cannot run in production (empty: they can). Services add their own rules."""
+        problems = production_problems(self)
+        if self.kafka_sasl_mechanism and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            problems.append("TSUNAGU_KAFKA_SASL_USERNAME, TSUNAGU_KAFKA_SASL_PASSWORD: required with a SASL mechanism")
+        return problems
 
     def kafka_client_options(self) -> dict:
         """Connection options for every aiokafka client (producer, consumer, admin)."""

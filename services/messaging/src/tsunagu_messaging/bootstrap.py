@@ -17,7 +17,7 @@ from tsunagu_messaging.adapters.records import (
     MongoOfferRepository,
     MongoQuestionRepository,
 )
-from tsunagu_messaging.adapters.storage import AttachmentStore, LocalFolderStore
+from tsunagu_messaging.adapters.storage import AttachmentStore, database_store
 from tsunagu_messaging.adapters.threads import MESSAGES, MongoMessageRepository, MongoThreadRepository
 from tsunagu_messaging.config import MessagingSettings
 from tsunagu_messaging.handlers import ConsumedEvents, Conversation, Scheduling
@@ -40,7 +40,7 @@ async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | Non
     attachments, directory = MongoAttachmentRepository(infra.db), MongoDirectory(infra.db)
     for repository in (threads, messages, interviews, offers):
         await repository.ensure_indexes()
-    store = store or LocalFolderStore(settings.attachment_dir)
+    store = store or database_store(infra.db)
     profile = profile or HttpProfileClient(settings, base_url=settings.profile_url,
                                            timeout=settings.profile_timeout_seconds)
     conversation = Conversation(threads=threads, messages=messages, attachments=attachments,

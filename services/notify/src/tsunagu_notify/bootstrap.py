@@ -91,6 +91,9 @@ class NotifyInfrastructure:
             await channel.close()
         await self.base.stop()
 
+    def readiness_needs(self) -> tuple[str, ...]:
+        return self.base.readiness_needs()
+
     async def readiness(self) -> dict[str, str]:
         return await self.base.readiness()
 
@@ -115,7 +118,7 @@ class Container:
 
 def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
     return {
-        "email": EmailChannel(host=settings.smtp_host, port=settings.smtp_port),
+        "email": EmailChannel.from_settings(settings),
         "sms": SmsChannel(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
                           from_number=settings.twilio_from, base_url=settings.twilio_base_url),
         "line": LineChannel(base_url=settings.line_base_url, access_token=settings.line_channel_access_token),
@@ -127,6 +130,7 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     clock = clock or (ShiftedClock() if settings.clock_control else SystemClock())
     config = settings.policy()
     base = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
+    base.consumes_for_readiness = True  # its work is the processor, the projector and the intake
     store, queue = NotifyStore(base.db), DeliveryQueue(base.db)
     channels = channels or provider_channels(settings)
     tokens = UnsubscribeTokens(settings.unsubscribe_secret)

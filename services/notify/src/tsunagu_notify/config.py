@@ -1,13 +1,20 @@
 """Settings of the notify service (environment, prefix TSUNAGU_) and the policy file."""
 
 import tomllib
+from importlib import resources
 from pathlib import Path
+from typing import Annotated, Literal
 
 from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.settings_contract import ADDRESS, DEVELOPMENT_ONLY, REQUIRED, SECRET
 
 from tsunagu_notify.domain.policy_config import PolicyConfig
 
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "policy.toml"
+
+def shipped_policy() -> dict:
+    """The policy file shipped with the service (package data, read from the installed package):
+    environment name -> its table."""
+    return tomllib.loads(resources.files("tsunagu_notify").joinpath("policy.toml").read_text(encoding="utf-8"))
 
 
 class NotifySettings(ServiceSettings):
@@ -15,25 +22,36 @@ class NotifySettings(ServiceSettings):
     http_port: int = 8005
 
     # Where providers live; scripts/stack.py points these at the emulators.
-    smtp_host: str = "127.0.0.1"
+    smtp_host: Annotated[str, ADDRESS] = "127.0.0.1"
     smtp_port: int = 8025
-    twilio_base_url: str = "https://api.twilio.com"
-    twilio_account_sid: str = "ACemulator"
-    twilio_auth_token: str = "emulator-twilio-auth-token"
-    twilio_from: str = "+815000000000"
-    line_base_url: str = "https://api.line.me"
-    line_channel_access_token: str = "emulator-line-token"
-    line_channel_secret: str = "emulator-line-channel-secret"
+    # Login to the relay when a username is set. `smtp_tls`: "starttls" (upgrade, required),
+    # "implicit" (TLS from the first byte, port 465), "none", or "auto" (STARTTLS when the server
+    # offers it: development's emulator does not). Production requires starttls or implicit.
+    smtp_username: Annotated[str | None, SECRET] = None
+    smtp_password: Annotated[str | None, SECRET] = None
+    smtp_tls: Literal["auto", "starttls", "implicit", "none"] = "auto"
+    # PEM file of the CA of the relay's certificate (a private relay); None trusts the system's CAs.
+    smtp_ca_file: str | None = None
+    smtp_from_address: Annotated[str, ADDRESS] = "notify@tsunagu.example"
+    smtp_unsubscribe_mailto: Annotated[str, ADDRESS] = "unsubscribe@tsunagu.example"
+    twilio_base_url: Annotated[str, ADDRESS] = "https://api.twilio.com"
+    twilio_account_sid: Annotated[str, SECRET] = "ACemulator"
+    twilio_auth_token: Annotated[str, SECRET] = "emulator-twilio-auth-token"
+    twilio_from: Annotated[str, REQUIRED] = "+815000000000"
+    line_base_url: Annotated[str, ADDRESS] = "https://api.line.me"
+    line_channel_access_token: Annotated[str, SECRET] = "emulator-line-token"
+    line_channel_secret: Annotated[str, SECRET] = "emulator-line-channel-secret"
     # Secret shared with the mail relay that posts bounces, and the key of unsubscribe links.
-    email_webhook_secret: str = "dev-only-email-webhook-secret"
-    unsubscribe_secret: str = "dev-only-unsubscribe-secret"
+    email_webhook_secret: Annotated[str, SECRET] = "dev-only-email-webhook-secret"
+    unsubscribe_secret: Annotated[str, SECRET] = "dev-only-unsubscribe-secret"
     # How providers reach our webhooks (signatures are computed over this URL).
-    public_base_url: str = "http://127.0.0.1:8005"
+    public_base_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8005"
 
     # Demo and test stacks only: admins may move the clock (PUT /admin/clock).
-    clock_control: bool = False
+    clock_control: Annotated[bool, DEVELOPMENT_ONLY] = False
 
-    policy_file: str = str(DEFAULT_POLICY_FILE)
+    # An operator's policy file instead of the one shipped in the package (same layout).
+    policy_file: str | None = None
     scheduler_poll_seconds: float = 1.0
     delivery_poll_seconds: float = 0.3
     delivery_lease_seconds: float = 30.0
@@ -45,10 +63,22 @@ class NotifySettings(ServiceSettings):
     # Deliveries sent at the same time by this process's channel worker.
     delivery_senders: int = 8
 
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.smtp_tls not in ("starttls", "implicit"):
+            problems.append("TSUNAGU_SMTP_TLS: production sends over TLS (starttls or implicit)")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            problems.append("TSUNAGU_SMTP_USERNAME, TSUNAGU_SMTP_PASSWORD: set both or neither")
+        try:
+            self.policy()
+        except (ValueError, OSError) as exc:  # no production table, a bad table, an unreadable file
+            problems.append(f"TSUNAGU_POLICY_FILE: {exc}")
+        return problems
+
     def policy(self) -> PolicyConfig:
-        """The policy of this environment: defaults, overridden by its table in the policy file."""
-        path = Path(self.policy_file)
-        if not path.is_file():
-            return PolicyConfig()
-        tables = tomllib.loads(path.read_text())
+        """The policy of this environment: defaults, overridden by its table in the policy file.
+        Production runs only on a table written for it: a missing one is an error, not the defaults."""
+        tables = tomllib.loads(Path(self.policy_file).read_text()) if self.policy_file else shipped_policy()
+        if self.environment == "production" and self.environment not in tables:
+            raise ValueError(f"the policy file has no [{self.environment}] table")
         return PolicyConfig.model_validate(tables.get(self.environment, {}))

@@ -11,7 +11,7 @@ from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_profile.adapters.blocks import MongoCompanyBlocks
 from tsunagu_profile.adapters.directory import MongoCompanyDirectory
-from tsunagu_profile.adapters.photos import LocalPhotoStore
+from tsunagu_profile.adapters.photos import database_store
 from tsunagu_profile.adapters.repository import PROFILES, MongoProfileRepository
 from tsunagu_profile.adapters.search_index import PROFILES_INDEX, ProfileSearchIndex
 from tsunagu_profile.config import ProfileSettings
@@ -49,7 +49,7 @@ async def bootstrap(settings: ProfileSettings) -> Container:
     handlers = ProfileHandlers(
         profiles=projection.profiles,
         directory=MongoCompanyDirectory(infra.db),
-        photos=LocalPhotoStore(settings.photo_folder),
+        photos=database_store(infra.db),
         relay=infra.relay,
         photo_max_bytes=settings.photo_max_bytes,
         blocks=projection.blocks,

@@ -27,10 +27,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 class ProfileStack:
     settings: ProfileSettings
     client: httpx.AsyncClient
-    photo_folder: Path
     scout_events: EventPublisher
     container: Any = None
     png: bytes = PNG
+
+    async def stored_photo(self, candidate_id: str) -> bytes | None:
+        """Her photo's bytes as the database holds them (the service's own store)."""
+        return await self.container.handlers.photos.get(candidate_id)
 
     def candidate(self, candidate_id: str) -> dict[str, str]:
         return bearer(self.settings, role="candidate", subject=candidate_id)
@@ -103,13 +106,12 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 2
 
 @pytest.fixture
 async def stack(tmp_path):
-    settings = isolated_settings(ProfileSettings, photo_folder=tmp_path / "photos")
+    settings = isolated_settings(ProfileSettings)
     publisher = EventPublisher(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
     app = create_app(settings)
     async with running_service(app) as client:
         await publisher.start()
         try:
-            yield ProfileStack(settings=settings, client=client, photo_folder=tmp_path / "photos",
-                               scout_events=publisher, container=app.state.container)
+            yield ProfileStack(settings=settings, client=client, scout_events=publisher, container=app.state.container)
         finally:
             await publisher.stop()

@@ -18,13 +18,13 @@ async def test_deletion_erases_profile_photo_and_contact_data(stack):
              {"json": {"entries": [{"company_name": "Acme Corp", "stage": "offer", "date": "2025-06-01"}]}}),
         ]:
             assert (await stack.client.request(method, path, headers=me, **kwargs)).status_code == 200
-        assert len(list(stack.photo_folder.iterdir())) == 1
+        assert await stack.stored_photo("cand-del") == stack.png
         assert (await stack.client.delete("/profiles/me", headers=me)).status_code == 204
         deleted = await reader.wait_for_types("ProfileDeleted")
     assert deleted[-1].event().candidate_id == "cand-del"
     assert "Hanako" not in deleted[-1].to_bytes().decode()
 
-    assert list(stack.photo_folder.iterdir()) == []
+    assert await stack.stored_photo("cand-del") is None
     assert (await stack.client.get("/profiles/me", headers=me)).status_code == 404
     mongo = AsyncMongoClient(stack.settings.mongo_url, tz_aware=True)
     try:

@@ -103,8 +103,7 @@ async def test_the_index_is_rebuilt_from_the_store(stack):
 
 
 async def test_without_its_search_engine_the_service_writes_and_search_answers_503(tmp_path):
-    settings = isolated_settings(ProfileSettings, photo_folder=tmp_path / "photos",
-                                 opensearch_url=f"http://127.0.0.1:{free_port()}")
+    settings = isolated_settings(ProfileSettings, opensearch_url=f"http://127.0.0.1:{free_port()}")
     async with running_service(create_app(settings)) as client:
         created = await client.post("/profiles/me", json={"display_name": "Aoi"},
                                     headers=bearer(settings, role="candidate", subject="aoi"))

@@ -1,6 +1,9 @@
 """Settings of the scout service (environment, prefix TSUNAGU_)."""
 
+from typing import Annotated
+
 from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.settings_contract import ADDRESS
 
 
 class ScoutSettings(ServiceSettings):
@@ -20,7 +23,7 @@ class ScoutSettings(ServiceSettings):
     scout_request_period_days: int = 30
 
     # ATS CSV campaigns
-    share_base_url: str = "https://tsunagu.example/c"
+    share_base_url: Annotated[str, ADDRESS] = "https://tsunagu.example/c"
     campaign_chunk_rows: int = 1000
     campaign_chunk_max_bytes: int = 4_000_000  # a database document holds at most 16 MB
     campaign_stale_seconds: float = 60.0  # a running import not written for this long is resumed elsewhere

@@ -169,7 +169,10 @@ class Conversation:
         metadata = await self.attachments.get(attachment_id)
         if metadata is None or metadata["thread_id"] != thread_id:
             raise NotFound(f"no attachment {attachment_id} in this thread")
-        return metadata, await self.store.get(attachment_id)
+        data = await self.store.get(attachment_id)
+        if data is None:  # erased with her profile between the two reads
+            raise NotFound(f"no attachment {attachment_id} in this thread")
+        return metadata, data
 
     async def ask_contact_preference(self, principal: Principal, thread_id: str) -> dict[str, Any]:
         """The company asks the student how she prefers to be contacted."""

@@ -1,6 +1,6 @@
 """The knobs of the contact policy, with their documented defaults (docs/notify.md).
 
-Per environment they are overridden from one TOML file (services/notify/policy.toml,
+Per environment they are overridden from one TOML file (services/notify/src/tsunagu_notify/policy.toml,
 one table per environment); nothing here reads files or the environment.
 """
 

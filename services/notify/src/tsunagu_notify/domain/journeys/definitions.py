@@ -2,14 +2,13 @@
 
 import tomllib
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tsunagu_notify.domain.model import Category, Channel
 
-DEFINITIONS_FILE = Path(__file__).with_name("sequences.toml")
 
 
 class SegmentFilter(BaseModel):
@@ -72,5 +71,5 @@ def parse(text: str) -> tuple[SequenceDefinition, ...]:
 
 @cache
 def sequences() -> tuple[SequenceDefinition, ...]:
-    """The sequences shipped with the service."""
-    return parse(DEFINITIONS_FILE.read_text())
+    """The sequences shipped with the service (package data: read from the installed package, not a path)."""
+    return parse(resources.files(__package__).joinpath("sequences.toml").read_text(encoding="utf-8"))
