@@ -28,6 +28,7 @@ from tsunagu_console.sign_in import IdentityProviderClient, SignInError
 from tsunagu_shared.auth import issue_token
 from tsunagu_shared.identity import provider_keys
 from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.settings_contract import ADDRESS, SECRET
 
 STATIC = Path(__file__).parent / "static"
 SERVICES = ("profile", "scout", "messaging", "events", "notify")
@@ -44,17 +45,17 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
     console_port: int = 8000
-    profile_url: str = "http://127.0.0.1:8001"
-    scout_url: str = "http://127.0.0.1:8002"
-    messaging_url: str = "http://127.0.0.1:8003"
-    events_url: str = "http://127.0.0.1:8004"
-    notify_url: str = "http://127.0.0.1:8005"
+    profile_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8001"
+    scout_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8002"
+    messaging_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8003"
+    events_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8004"
+    notify_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8005"
     proxy_timeout_seconds: float = 15.0
     # where recruiters reach the console: the identity provider sends them back to <this>/sign-in/callback
-    console_public_url: str = "http://127.0.0.1:8000"
+    console_public_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8000"
     # the console's registration at the identity provider (a confidential client)
     oidc_client_id: str = "tsunagu-console"
-    oidc_client_secret: str = "emulator-oidc-client-secret"
+    oidc_client_secret: Annotated[str, SECRET] = "emulator-oidc-client-secret"
     # a session ends with its access token, and after this at the latest
     session_seconds: int = 8 * 3600
 

@@ -4,9 +4,10 @@ Each service subclasses ServiceSettings and sets its own defaults (name, port,
 database). Nothing here is instantiated at import time.
 """
 
+import json
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tsunagu_shared.settings_contract import (
@@ -53,14 +54,14 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "tsunagu"
     # The identity provider whose RS256/ES256 tokens people sign in with (OpenID Connect issuer URL);
     # None accepts only the shared-secret tokens, which production keeps for service-to-service calls.
-    oidc_issuer: str | None = None
+    oidc_issuer: Annotated[str | None, ADDRESS] = None
     # Taken from the issuer's discovery document when unset.
-    oidc_jwks_url: str | None = None
+    oidc_jwks_url: Annotated[str | None, ADDRESS] = None
     oidc_jwks_cache_seconds: float = 300.0
     # A key id not in the cache fetches the keys again, at most this often (forged ids cannot flood the provider).
     oidc_jwks_min_refresh_seconds: float = 10.0
     # Roles whose shared-secret (HS256) tokens are accepted; production keeps only ["service"].
-    shared_secret_roles: list[str] = ["candidate", "recruiter", "admin", "service"]
+    shared_secret_roles: Annotated[list[str], REQUIRED] = ["candidate", "recruiter", "admin", "service"]
 
     outbox_poll_seconds: float = 0.5  # how often the outbox relay looks for events to publish
     # A marker's event id that never appeared in its document is dropped this long after it was
@@ -69,6 +70,15 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 3  # then the event goes to the group's dead-letter topic
     # Larger events are dead-lettered unread (an event carries ids and changed fields, never files).
     max_event_bytes: int = 256 * 1024
+
+    @field_validator("shared_secret_roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        """A list, or the text of one: JSON (`["service"]`) or comma-separated (`service,admin`)."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [r.strip() for r in text.split(",") if r.strip()]
+        return value
 
     @model_validator(mode="after")
     def _production_contract(self) -> "ServiceSettings":
