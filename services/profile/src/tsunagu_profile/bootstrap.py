@@ -19,6 +19,9 @@ from tsunagu_profile.projection import ProfileProjection
 
 
 log = structlog.get_logger(__name__)
+# What group `profile` acts on (scout.events, notify.deliveries); the rest is passed over.
+HANDLED_EVENTS = frozenset({"CompanyStatusChanged", "RecruiterChanged", "CompanyBlocked", "ContactOptedOut",
+                            "ContactOptedIn"})
 
 
 @dataclass
@@ -54,7 +57,8 @@ async def bootstrap(settings: ProfileSettings) -> Container:
         search_index=projection.search,
         projection=projection,
     )
-    infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]), handle=handlers.on_event)
+    infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]), handle=handlers.on_event,
+                       types=HANDLED_EVENTS)
     infra.add_consumer(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
                        handle=projection.on_profile_event)
     return Container(infra=infra, handlers=handlers, projection=projection)

@@ -41,7 +41,9 @@ async def test_malformed_rows_import_nothing_unless_partial(stack):
     assert job["status"] == "rejected" and job["rows_imported"] == 0
     assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "name"), (4, "email")]
     export = await stack.client.get(f"/campaigns/{job['campaign_id']}/export", headers=stack.recruiter("acme"))
-    assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1  # header only
+    listed = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))  # the rejected rows, to fix
+    assert [(r["ATS ID"], r["tsunagu_status"], r["tsunagu_rejected_reason"]) for r in listed] == [
+        ("A-2", "rejected", "name: name is empty"), ("A-3", "rejected", "email: not an email address: 'jiro-at-example'")]
 
     partial = await finished(stack, "acme", await upload(stack, "acme", BAD, mode="partial"))
     assert (partial["status"], partial["rows_imported"], partial["rows_failed"]) == ("completed", 1, 2)
