@@ -17,6 +17,12 @@ from tsunagu_tools.stack import Api, StackUrls, Tokens, eventually
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+async def api(e2e_stack):
+    async with httpx.AsyncClient() as client:
+        yield Api(StackUrls.from_env(e2e_stack.env), client)
+
+
 async def both_views(api: Api, tokens: Tokens, person_id: str, channel: str, *, consented: bool, source: str,
                      what: str) -> tuple[dict, dict]:
     """Wait until profile's consent record and notify's enforcement agree on `channel`."""
@@ -35,6 +41,15 @@ async def both_views(api: Api, tokens: Tokens, person_id: str, channel: str, *, 
     return await eventually(agreed, what=what, timeout=45)
 
 
+async def registered(api: Api, tokens: Tokens, person, channel: str) -> None:
+    """She signs up with consent to `channel` (LINE: and links her account) and notify knows her."""
+    await register_student(api, tokens, person)
+    if channel == "line":
+        await link_line(api, tokens, person)
+    await both_views(api, tokens, person.candidate_id, channel, consented=True, source="demo signup",
+                     what=f"notify to know {person.name}")
+
+
 async def inbound_sms(api: Api, phone: str, body: str) -> str:
     """An SMS she sends, through the Twilio emulator's signed inbound webhook: notify's answer."""
     answer = await api.emulator("POST", "/simulate/inbound-sms", json={
@@ -44,53 +59,44 @@ async def inbound_sms(api: Api, phone: str, body: str) -> str:
     return json.loads(answer["body"])["status"]
 
 
-async def test_stop_and_start_by_sms_change_the_one_consent_record(e2e_stack):
-    urls, tokens, cast = StackUrls.from_env(e2e_stack.env), Tokens(), new_cast()
-    ken = cast.person("ken")
-    async with httpx.AsyncClient() as client:
-        api = Api(urls, client)
-        await register_student(api, tokens, ken)
-        await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="demo signup",
-                         what="notify to know Ken")
+async def test_stop_and_start_by_sms_change_the_one_consent_record(api):
+    tokens, ken = Tokens(), new_cast().person("ken")
+    await registered(api, tokens, ken, "sms")
 
-        # Every simulated SMS is a message of its own: the STOP after a first SMS is not a "duplicate".
-        assert await inbound_sms(api, ken.phone, "こんにちは") == "ignored"
-        assert await inbound_sms(api, ken.phone, "STOP") == "opted_out"
-        record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=False, source="sms_stop",
-                                            what="STOP in profile and notify")
-        assert enforced["opt_out_source"] == "sms_stop"
+    # Every simulated SMS is a message of its own: the STOP after a first SMS is not a "duplicate".
+    assert await inbound_sms(api, ken.phone, "こんにちは") == "ignored"
+    assert await inbound_sms(api, ken.phone, "STOP") == "opted_out"
+    record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=False, source="sms_stop",
+                                        what="STOP in profile and notify")
+    assert enforced["opt_out_source"] == "sms_stop"
 
-        # Nobody but she consents again: an admin (or a service) is refused, naming the channel.
-        refused = await api.call("PATCH", "profile", f"/profiles/{ken.candidate_id}/contact-preferences",
-                                 token=tokens.service(), expect=(422,), json={"channels": {"sms": {"consented": True}}})
-        assert "only she can consent" in str(refused.json()["detail"])
+    # Nobody but she consents again: an admin (or a service) is refused, naming the channel.
+    refused = await api.call("PATCH", "profile", f"/profiles/{ken.candidate_id}/contact-preferences",
+                             token=tokens.service(), expect=(422,), json={"channels": {"sms": {"consented": True}}})
+    assert "only she can consent" in str(refused.json()["detail"])
 
-        # START in Japanese (再開) by SMS is her explicit consent again.
-        assert await inbound_sms(api, ken.phone, "再開") == "opted_in"
-        record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="sms_start",
-                                            what="再開 in profile and notify")
-        assert enforced["opted_out_at"] is None and enforced["consent_source"] == "sms_start"
+    # START in Japanese (再開) by SMS is her explicit consent again.
+    assert await inbound_sms(api, ken.phone, "再開") == "opted_in"
+    record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="sms_start",
+                                        what="再開 in profile and notify")
+    assert enforced["opted_out_at"] is None and enforced["consent_source"] == "sms_start"
 
-        # Stopped again (停止), then she re-subscribes herself on her profile.
-        assert await inbound_sms(api, ken.phone, "停止") == "opted_out"
-        await both_views(api, tokens, ken.candidate_id, "sms", consented=False, source="sms_stop",
-                         what="停止 in profile and notify")
-        await api.call("PATCH", "profile", "/profiles/me/contact-preferences", token=tokens.candidate(ken.candidate_id),
-                       json={"channels": {"sms": {"consented": True}}})
-        record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="student",
-                                            what="her own re-consent in notify")
-        assert enforced["opted_out_at"] is None
+    # Stopped again (停止), then she re-subscribes herself on her profile.
+    assert await inbound_sms(api, ken.phone, "停止") == "opted_out"
+    await both_views(api, tokens, ken.candidate_id, "sms", consented=False, source="sms_stop",
+                     what="停止 in profile and notify")
+    await api.call("PATCH", "profile", "/profiles/me/contact-preferences", token=tokens.candidate(ken.candidate_id),
+                   json={"channels": {"sms": {"consented": True}}})
+    record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="student",
+                                        what="her own re-consent in notify")
+    assert enforced["opted_out_at"] is None
 
 
-async def test_the_unsubscribe_link_shows_a_page_then_opts_her_out_once(e2e_stack):
-    urls, tokens, cast = StackUrls.from_env(e2e_stack.env), Tokens(), new_cast()
-    aoi = cast.person("aoi")
+async def test_the_unsubscribe_link_shows_a_page_then_opts_her_out_once(api):
+    tokens, aoi = Tokens(), new_cast().person("aoi")
     link = "/unsubscribe/" + UnsubscribeTokens(NotifySettings().unsubscribe_secret).issue(aoi.candidate_id, "email")
-    async with httpx.AsyncClient(base_url=urls.service("notify")) as web, httpx.AsyncClient() as client:
-        api = Api(urls, client)
-        await register_student(api, tokens, aoi)
-        await both_views(api, tokens, aoi.candidate_id, "email", consented=True, source="demo signup",
-                         what="notify to know Aoi")
+    async with httpx.AsyncClient(base_url=api.urls.service("notify")) as web:
+        await registered(api, tokens, aoi, "email")
 
         # Clicked in her mail client: a page in her language, with one button; opening it changes nothing.
         for _ in range(2):
@@ -126,19 +132,13 @@ async def test_the_unsubscribe_link_shows_a_page_then_opts_her_out_once(e2e_stac
         assert (await web.post(link[:-4] + "beef")).status_code == 403
 
 
-async def test_a_line_unfollow_and_follow_change_her_line_consent_in_profile(e2e_stack):
-    urls, tokens, cast = StackUrls.from_env(e2e_stack.env), Tokens(), new_cast()
-    hana = cast.person("hana")
-    async with httpx.AsyncClient() as client:
-        api = Api(urls, client)
-        await register_student(api, tokens, hana)
-        await link_line(api, tokens, hana)
-        await both_views(api, tokens, hana.candidate_id, "line", consented=True, source="demo signup",
-                         what="her LINE linked")
-        for kind, consented, source in (("unfollow", False, "line_unfollow"), ("follow", True, "line_follow")):
-            await api.emulator("POST", "/simulate/line-webhook", json={
-                "url": f"{urls.service('notify')}/webhooks/line",
-                "events": [{"type": kind, "webhookEventId": f"{kind}-{hana.candidate_id}", "timestamp": 0,
-                            "source": {"type": "user", "userId": hana.line_user_id}}]})
-            await both_views(api, tokens, hana.candidate_id, "line", consented=consented, source=source,
-                             what=f"LINE {kind} in profile and notify")
+async def test_a_line_unfollow_and_follow_change_her_line_consent_in_profile(api):
+    tokens, hana = Tokens(), new_cast().person("hana")
+    await registered(api, tokens, hana, "line")
+    for kind, consented, source in (("unfollow", False, "line_unfollow"), ("follow", True, "line_follow")):
+        await api.emulator("POST", "/simulate/line-webhook", json={
+            "url": f"{api.urls.service('notify')}/webhooks/line",
+            "events": [{"type": kind, "webhookEventId": f"{kind}-{hana.candidate_id}", "timestamp": 0,
+                        "source": {"type": "user", "userId": hana.line_user_id}}]})
+        await both_views(api, tokens, hana.candidate_id, "line", consented=consented, source=source,
+                         what=f"LINE {kind} in profile and notify")
