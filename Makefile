@@ -3,7 +3,9 @@
 
 PY := .cache/venv/bin/python
 
-demo: install
+# demo and up skip the deployment checks' tools (only `make test` needs them)
+demo:
+	TSUNAGU_INSTALL_DEPLOY_TOOLS=0 bash scripts/install.sh
 	python3 scripts/stack.py up all
 	eval "$$(python3 scripts/stack.py env)" && $(PY) -m tsunagu_tools.demo
 
@@ -13,7 +15,8 @@ test:
 install:
 	bash scripts/install.sh
 
-up: install
+up:
+	TSUNAGU_INSTALL_DEPLOY_TOOLS=0 bash scripts/install.sh
 	python3 scripts/stack.py up all
 
 down:

@@ -88,6 +88,8 @@ async def _seed(settings: ProfileSettings, stored: int, indexed: int) -> tuple[f
             await db[PROFILES].insert_many([_stored(_profile(n, now, rng)) for n in range(start, min(stored, start + 1000))])
         await db["companies"].insert_one({"_id": COMPANY, "status": "active", "name": "Bench",
                                           "changed_at": now})
+        await db["recruiters"].insert_one({"_id": "bench-rec", "company_id": COMPANY, "active": True,
+                                           "changed_at": now})
     finally:
         await client.close()
     started = time.perf_counter()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, into git-ignored .cache/: the Python virtualenv with
 # every package of the repo (editable), the Kafka jars, the FerretDB binary and the
-# node packages (scripts/install_node.sh).
+# node packages (scripts/install_node.sh); the deployment checks' tools unless
+# TSUNAGU_INSTALL_DEPLOY_TOOLS=0.
 # A second run only checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 python3 scripts/stack.py install
-for extra in scripts/install_deploy_tools.sh scripts/install_browser.sh scripts/install_node.sh; do
+# The deployment checks' tools (kustomize, kube-score, built with Go) only serve tests/deploy:
+# `make demo` and `make up` skip them (TSUNAGU_INSTALL_DEPLOY_TOOLS=0), `make test` builds them.
+extras=(scripts/install_browser.sh scripts/install_node.sh)
+if [ "${TSUNAGU_INSTALL_DEPLOY_TOOLS:-1}" != 0 ]; then extras=(scripts/install_deploy_tools.sh "${extras[@]}"); fi
+for extra in "${extras[@]}"; do
   if [ -f "$extra" ]; then bash "$extra"; fi
 done

@@ -10,14 +10,14 @@ from tsunagu_shared.kafka import EventConsumer, EventPublisher, PermanentError, 
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.processed import ProcessedEvents
 from tsunagu_shared.samples import build
-from tsunagu_shared.events import ScoutSent
+from tsunagu_shared.events import CompanyBlocked, ScoutSent
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap, mongo_url, unique_prefix
 from tsunagu_shared.topics import SCOUT_EVENTS, dlq_name, topic_name
 
 
 class Harness:
-    def __init__(self, handle, *, partitions: int = 2, key_concurrency: int = 1):
-        self.partitions, self.key_concurrency = partitions, key_concurrency
+    def __init__(self, handle, *, partitions: int = 2, key_concurrency: int = 1, types=None):
+        self.partitions, self.key_concurrency, self.types = partitions, key_concurrency, types
         self.prefix = unique_prefix()
         self.topic = topic_name(SCOUT_EVENTS, self.prefix)
         self.dlq = dlq_name("probe", self.prefix)
@@ -38,6 +38,7 @@ class Harness:
             bootstrap=kafka_bootstrap(), group=f"{self.prefix}{kafka_group}", topics=[self.topic], dlq_topic=self.dlq,
             handle=self.handle, processed=ProcessedEvents(self.mongo[f"{self.prefix.strip('.')}_probe"], "probe"),
             publisher=self.publisher, max_attempts=2, backoff_seconds=0.05, key_concurrency=self.key_concurrency,
+            types=self.types,
         )
 
     async def __aexit__(self, *exc):
@@ -221,3 +222,20 @@ async def test_an_interrupted_key_is_read_again_from_its_unfinished_record_and_o
         assert not h.task.done()
     assert [s for s in handled if s.startswith("hana")] == ["hana-0", "hana-1", "hana-1", "hana-2"]  # again, in order
     assert [s for s in handled if s.startswith("yuki")] == ["yuki-0", "yuki-1", "yuki-2"]  # replayed ones skipped
+
+
+async def test_a_group_that_names_its_event_types_passes_over_the_others_without_a_processed_mark():
+    handled: list[str] = []
+
+    async def handle(envelope: Envelope) -> None:
+        handled.append(envelope.type)
+
+    async with Harness(handle, partitions=1, types=frozenset({"CompanyBlocked"})) as harness:  # in order
+        other = Envelope.wrap(build(ScoutSent), source="tests")
+        wanted = Envelope.wrap(build(CompanyBlocked), source="tests")
+        await harness.publisher.publish(other)
+        await harness.publisher.publish(wanted)
+        await wait_until(lambda: handled == ["CompanyBlocked"])
+        processed = harness.mongo[f"{harness.prefix.strip('.')}_probe"]
+        marks = [d["_id"] async for d in processed["processed_events.probe"].find({})]
+        assert wanted.id in str(marks) and other.id not in str(marks)

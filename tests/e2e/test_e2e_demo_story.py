@@ -15,6 +15,11 @@ async def test_the_demo_story_runs_to_the_end_and_its_summary_matches_the_story(
     summary = await play_story(StackUrls.from_env(e2e_stack.env), Tokens(), out)
     text = out.getvalue()
 
+    # A lazy scout is refused, saying what is missing; the story says where it leaves notify's clock.
+    assert summary.lazy_scout_refused and "generic sentence" in summary.lazy_scout_refused
+    assert "what_in_her_profile" in summary.lazy_scout_refused and "refused:" in text
+    assert summary.notify_clock_left_at and f"left at {summary.notify_clock_left_at}" in text
+
     # Recruiter A's scout: exactly one LINE push to her, naming the company and the recruiter.
     assert summary.scout_a_line_pushes == 1
     assert "さくらロボティクスの佐藤 美咲さんからスカウトが届きました" in text

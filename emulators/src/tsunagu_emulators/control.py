@@ -1,6 +1,7 @@
 """The control API: what was sent, inject faults, reset, and simulate inbound webhooks."""
 
 import json
+import uuid
 from dataclasses import asdict
 
 import aiohttp
@@ -50,9 +51,12 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
         return web.json_response({"status": "reset"})
 
     async def inbound_sms(request: web.Request) -> web.Response:
-        """Simulate a reply SMS: {"url", "from", "to", "body"} posted to url, signed like Twilio."""
+        """Simulate a reply SMS: {"url", "from", "to", "body"} posted to url, signed like Twilio. Each one
+        gets a message id of its own, as Twilio gives it (a receiver deduplicates by it); "sid" sets it,
+        to replay one message on purpose."""
         body = await request.json()
-        params = {"MessageSid": body.get("sid", "SMinbound"), "From": body["from"], "To": body.get("to", ""),
+        sid = body.get("sid") or "SM" + uuid.uuid4().hex
+        params = {"MessageSid": sid, "From": body["from"], "To": body.get("to", ""),
                   "Body": body["body"], "AccountSid": body.get("account_sid", "ACemulator")}
         headers = {"X-Twilio-Signature": sign_twilio(twilio_auth_token, body["url"], params)}
         return await _forward(body["url"], data=params, headers=headers)

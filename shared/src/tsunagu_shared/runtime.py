@@ -82,11 +82,12 @@ class Infrastructure:
     def topic(self, topic: Topic) -> str:
         return topic_name(topic, self.settings.topic_prefix)
 
-    def add_consumer(self, *, group: str, topics: list[Topic], handle: Handler, key_concurrency: int = 1
-                     ) -> EventConsumer:
+    def add_consumer(self, *, group: str, topics: list[Topic], handle: Handler, key_concurrency: int = 1,
+                     types: frozenset[str] | None = None) -> EventConsumer:
         """Register a consumer group; it starts with the Kafka side of the service. With
         `key_concurrency` > 1, records of different keys are handled side by side (for handlers
-        whose order matters only per key)."""
+        whose order matters only per key). `types`: the event types the handler acts on; records of
+        other types are passed over without reading or writing the processed-event store."""
         prefix = self.settings.topic_prefix
         consumer = EventConsumer(
             bootstrap=self.settings.kafka_bootstrap,
@@ -100,6 +101,7 @@ class Infrastructure:
             max_event_bytes=self.settings.max_event_bytes,
             options=self.settings.kafka_client_options(),
             key_concurrency=key_concurrency,
+            types=types,
         )
         self.consumers.append(consumer)
         return consumer

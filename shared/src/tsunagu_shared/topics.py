@@ -47,10 +47,11 @@ ALL_TOPICS: tuple[Topic, ...] = (
 
 # Consumer groups, one per consuming component; each has a dead-letter topic.
 CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
-    "profile": (SCOUT_EVENTS,),
+    # profile: the company directory and blocks; consent given or withdrawn on a channel (notify)
+    "profile": (SCOUT_EVENTS, NOTIFY_DELIVERIES),
     # profile's projector: its own events into the profiles search index
     "profile-search": (PROFILE_EVENTS,),
-    "scout": (PROFILE_EVENTS, MESSAGING_EVENTS),
+    "scout": (PROFILE_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
     "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
     # scout.events: company and recruiter standing for the auth layer (tsunagu_shared.standing)
     "events": (PROFILE_EVENTS, SCOUT_EVENTS),

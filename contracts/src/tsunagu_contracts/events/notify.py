@@ -87,6 +87,19 @@ class ContactOptedOut(DomainEvent):
     opted_out_at: datetime
 
 
+@event(NOTIFY_DELIVERIES, "recipient_id")
+class ContactOptedIn(DomainEvent):
+    """She asked on the channel itself to be reached there again (START by SMS, a LINE follow).
+
+    START, UNSTOP, 再開 or 開始 by SMS, or a follow of the LINE official account: her fresh, explicit
+    consent, which profile records on her consent record for that channel."""
+
+    recipient_id: str
+    channel: Channel
+    source: Literal["sms_start", "line_follow"]
+    opted_in_at: datetime
+
+
 @event(NOTIFY_INTENTS, "recipient_id")
 class NotificationCancelled(DomainEvent):
     """Intents requested earlier that must no longer be sent (e.g. reminders of a cancelled registration).

@@ -22,6 +22,12 @@ class ProfileCreated(DomainEvent):
     industries: list[str] = []
     location: str | None = None
     created_at: datetime
+    # What a scout's reason may refer to (recruiters see these on her profile too).
+    faculty: str | None = None
+    self_pr: str | None = None
+    job_types: list[str] = []
+    # ISO 639 codes of the languages she gave.
+    languages: list[str] = []
 
 
 @event(PROFILE_EVENTS, "candidate_id")

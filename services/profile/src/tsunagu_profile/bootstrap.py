@@ -20,6 +20,9 @@ from tsunagu_profile.projection import ProfileProjection
 
 
 log = structlog.get_logger(__name__)
+# What group `profile` acts on (scout.events, notify.deliveries); the rest is passed over.
+HANDLED_EVENTS = frozenset({"CompanyStatusChanged", "RecruiterChanged", "CompanyBlocked", "ContactOptedOut",
+                            "ContactOptedIn"})
 
 
 @dataclass
@@ -58,7 +61,7 @@ async def bootstrap(settings: ProfileSettings) -> Container:
     )
     standing = StandingView(infra.db)
     infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]),
-                       handle=standing.feeding(handlers.on_event))
+                       handle=standing.feeding(handlers.on_event), types=HANDLED_EVENTS)
     infra.add_consumer(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
                        handle=projection.on_profile_event)
     return Container(infra=infra, handlers=handlers, projection=projection, standing=standing)

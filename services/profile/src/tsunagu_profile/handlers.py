@@ -9,6 +9,8 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     CompanyBlocked,
     CompanyStatusChanged,
+    ContactOptedIn,
+    ContactOptedOut,
     ContactPreferencesChanged,
     ProfileCreated,
     ProfileDeleted,
@@ -27,13 +29,15 @@ from tsunagu_profile.adapters.repository import ConcurrentUpdate, ProfileReposit
 from tsunagu_profile.adapters.search_index import ProfileSearchIndex
 from tsunagu_profile.domain import personality
 from tsunagu_profile.domain.changes import CONTACT_FIELDS, apply_update, public_changes
-from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate, change_contact_preferences
+from tsunagu_profile.domain.contact import (
+    ContactPreferences, ContactPreferencesUpdate, change_contact_preferences, record_channel_signal,
+)
 from tsunagu_profile.domain.model import (
     Photo, PersonalityResult, Profile, ProfileCreate, ProfileRecruiterView, ProfileUpdate, SelectionProgress,
 )
 from tsunagu_profile.domain.photo import check_photo
 from tsunagu_profile.domain.search import Cursor, SearchFilters
-from tsunagu_profile.domain.visibility import Access, recruiter_access
+from tsunagu_profile.domain.visibility import Access, profile_access, recruiter_access
 from tsunagu_profile.projection import ProfileProjection
 
 SOURCE = "tsunagu/profile"
@@ -82,6 +86,8 @@ class ProfileHandlers:
         created = ProfileCreated(
             candidate_id=candidate_id, display_name=profile.display_name, graduation_year=profile.graduation_year,
             school=profile.school, industries=profile.industries, location=profile.location, created_at=now,
+            faculty=profile.faculty, self_pr=profile.self_pr, job_types=profile.job_types,
+            languages=[language.language for language in profile.languages],
         )
         await self.profiles.add(profile, _wrap(created), _contact_event(profile, now))
         self.relay.wake()
@@ -181,7 +187,8 @@ class ProfileHandlers:
 
         def change(profile: Profile, now: datetime):
             contact = change_contact_preferences(
-                profile.contact, change_request, email=profile.email, phone=profile.phone, now=now, source=source
+                profile.contact, change_request, email=profile.email, phone=profile.phone, now=now, source=source,
+                by_her=own,
             )
             if contact == profile.contact:
                 return None
@@ -218,9 +225,13 @@ class ProfileHandlers:
         standing = await self.directory.standing(recruiter_id=caller.subject, company_id=caller.company_id or "")
         return recruiter_access(caller.company_id or "", standing)
 
+    async def hidden_from(self, candidate_id: str, company_id: str) -> bool:
+        """Did she block this company? Then its recruiters cannot read her profile (404, as if absent)."""
+        return profile_access(company_id, await self.blocks.of(candidate_id)) is Access.BLOCKED
+
     async def on_event(self, envelope: Envelope) -> None:
         """Events from the scout service: which companies participate, who their recruiters are,
-        and which companies a student blocked."""
+        and which companies a student blocked; from notify: consent given or withdrawn on a channel."""
         event = envelope.event()
         if isinstance(event, CompanyStatusChanged):
             await self.directory.record_company(
@@ -234,6 +245,30 @@ class ProfileHandlers:
         elif isinstance(event, CompanyBlocked):
             await self.blocks.record(candidate_id=event.candidate_id, company_id=event.company_id)
             await self.projection.project(event.candidate_id)
+        elif isinstance(event, ContactOptedOut):
+            await self.channel_signal(event.recipient_id, event.channel, consented=False, at=event.opted_out_at,
+                                      source=event.source)
+        elif isinstance(event, ContactOptedIn):
+            await self.channel_signal(event.recipient_id, event.channel, consented=True, at=event.opted_in_at,
+                                      source=event.source)
+
+    async def channel_signal(self, candidate_id: str, channel: str, *, consented: bool, at: datetime,
+                             source: str) -> None:
+        """notify reports consent given or withdrawn on a channel (STOP/START, unsubscribe, LINE): her one
+        consent record follows, and ContactPreferencesChanged tells notify the record. (An ATS applicant
+        without a profile has no record here.)"""
+
+        def change(profile: Profile, now: datetime):
+            contact = record_channel_signal(profile.contact, channel, consented=consented, at=at, source=source)
+            if contact == profile.contact:
+                return None
+            updated = profile.model_copy(update={"contact": contact, "updated_at": now})
+            return updated, [_contact_event(updated, now)]
+
+        try:
+            await self._write(candidate_id, change)
+        except ProfileNotFound:
+            pass
 
     async def _write(self, candidate_id: str, change: Change) -> Profile:
         for _ in range(WRITE_ATTEMPTS):

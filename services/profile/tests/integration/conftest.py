@@ -47,11 +47,14 @@ class ProfileStack:
     def reader(self) -> TopicReader:
         return TopicReader(topic_name(PROFILE_EVENTS, self.settings.topic_prefix))
 
-    async def company(self, company_id: str, *, status: str, change: str) -> None:
-        """Publish what the scout service publishes when a company joins or leaves."""
+    async def company(self, company_id: str, *, status: str, change: str, recruiters: tuple[str, ...] = ()) -> None:
+        """Publish what the scout service publishes when a company joins or leaves (and registers recruiters:
+        profile refuses a recruiter id its company never registered)."""
         event = CompanyStatusChanged(company_id=company_id, name=f"Company {company_id}", status=status,
                                      change=change, changed_at=datetime.now(timezone.utc))
         await self.scout_events.publish(Envelope.wrap(event, source="tsunagu/scout"))
+        for recruiter_id in recruiters:
+            await self.recruiter_changed(recruiter_id, company_id, active=True)
 
     async def recruiter_changed(self, recruiter_id: str, company_id: str, *, active: bool) -> None:
         event = RecruiterChanged(recruiter_id=recruiter_id, company_id=company_id, display_name="Sato",
@@ -66,7 +69,7 @@ class ProfileStack:
 
     async def joined(self, company_id: str) -> dict[str, str]:
         """A recruiter of `company_id` once the company joined (as the scout service announces it)."""
-        await self.company(company_id, status="active", change="joined")
+        await self.company(company_id, status="active", change="joined", recruiters=(f"rec-{company_id}",))
         rec = self.recruiter(f"rec-{company_id}", company_id)
 
         async def allowed() -> bool:

@@ -14,8 +14,8 @@ async def _prepare(stack):
                                     files={"photo": ("a.png", stack.png, "image/png")})
     assert upload.status_code == 200, upload.text
     await stack.create("cand-b")
-    for company in ("co-on", "co-off"):
-        await stack.company(company, status="active", change="joined")
+    for company, recruiter in (("co-on", "rec-on"), ("co-off", "rec-off")):
+        await stack.company(company, status="active", change="joined", recruiters=(recruiter,))
     off = stack.recruiter("rec-off", "co-off")
     await stack.eventually(lambda: _search_ok(stack, off), what="co-off joined")
     await stack.company("co-off", status="inactive", change="left")
@@ -95,7 +95,7 @@ async def test_recruiters_never_see_contact_points(stack):
 
 async def test_a_recruiter_removed_by_her_company_loses_access(stack):
     await stack.create("cand-a")
-    await stack.company("co-on", status="active", change="joined")
+    await stack.company("co-on", status="active", change="joined", recruiters=("rec-1",))
     rec = stack.recruiter("rec-1", "co-on")
     await stack.eventually(lambda: _search_ok(stack, rec), what="company joined")
     await stack.recruiter_changed("rec-1", "co-on", active=False)

@@ -9,7 +9,7 @@ async def test_recruiter_of_a_company_that_leaves_is_refused_afterwards(stack):
     rec = stack.recruiter("rec-1", "co-1")
     assert await stack.search_status(rec) == 403, "an unknown company sees nothing"
 
-    await stack.company("co-1", status="active", change="joined")
+    await stack.company("co-1", status="active", change="joined", recruiters=("rec-1",))
     await stack.eventually(lambda: _status_is(stack, rec, 200), what="company joined")
 
     async def found() -> bool:  # search reads the index, which the projector fills

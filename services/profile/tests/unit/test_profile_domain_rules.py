@@ -1,18 +1,22 @@
 """Pure rules of the profile: field validation, updates, contact consent, photos, personality, visibility."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
 
 from tsunagu_profile.domain.changes import apply_update, public_changes
-from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate, change_contact_preferences
+from tsunagu_profile.domain.contact import (
+    ChannelConsent, ContactPreferences, ContactPreferencesUpdate, change_contact_preferences, record_channel_signal,
+)
 from tsunagu_profile.domain.errors import InvalidField
 from tsunagu_profile.domain.model import Profile, ProfileCreate, ProfileUpdate, SelectionProgress
 from tsunagu_profile.domain.personality import questionnaire, score
 from tsunagu_profile.domain.photo import PhotoTooLarge, UnsupportedPhotoType, check_photo, sniff_image_type
 from tsunagu_profile.domain.search import Cursor
-from tsunagu_profile.domain.visibility import Access, RecruiterStanding, candidate_access, recruiter_access
+from tsunagu_profile.domain.visibility import (
+    Access, RecruiterStanding, candidate_access, profile_access, recruiter_access,
+)
 
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -157,8 +161,12 @@ def test_incomplete_or_out_of_scale_answers_are_refused(answers, loc):
 
 
 def test_visibility_rules():
-    active = RecruiterStanding(company_active=True)
+    active = RecruiterStanding(company_active=True, recruiter_known=True, recruiter_active=True,
+                               recruiter_company_id="co")
     assert recruiter_access("co", active) is Access.ALLOWED
+    unregistered = RecruiterStanding(company_active=True)
+    assert recruiter_access("co", unregistered) is Access.RECRUITER_NOT_REGISTERED
+    assert profile_access("co", ["other", "co"]) is Access.BLOCKED and profile_access("co", ["other"]) is Access.ALLOWED
     assert recruiter_access("co", RecruiterStanding(company_active=False)) is Access.COMPANY_NOT_ACTIVE
     removed = RecruiterStanding(company_active=True, recruiter_known=True, recruiter_active=False,
                                 recruiter_company_id="co")
@@ -175,3 +183,29 @@ def test_cursor_round_trips_and_refuses_forgeries():
     for token, sort in (("garbage!", "newest"), (cursor.encode(), "last_active")):
         with pytest.raises(InvalidField):
             Cursor.decode(token, sort=sort)
+
+
+def test_consent_signals_from_the_channels_change_the_one_record():
+    consented = ContactPreferences(channels={"sms": ChannelConsent(consented=True, consented_at=NOW, source="student")},
+                                   preferred_channel="sms")
+    stop_at = NOW + timedelta(hours=1)
+    stopped = record_channel_signal(consented, "sms", consented=False, at=stop_at, source="sms_stop")
+    assert stopped.channels["sms"] == ChannelConsent(consented=False, consented_at=stop_at, source="sms_stop")
+    assert stopped.preferred_channel is None
+    assert record_channel_signal(stopped, "sms", consented=False, at=stop_at, source="sms_stop") == stopped
+    started = record_channel_signal(stopped, "sms", consented=True, at=stop_at + timedelta(hours=1),
+                                    source="sms_start")
+    assert started.channels["sms"].consented and started.channels["sms"].source == "sms_start"
+    # A signal older than her last change of the record (she consented again since) changes nothing.
+    assert record_channel_signal(started, "sms", consented=False, at=stop_at, source="sms_stop") == started
+
+
+def test_only_she_consents_again_to_a_channel_she_left():
+    left = ContactPreferences(channels={"sms": ChannelConsent(consented=False, consented_at=NOW, source="sms_stop")})
+    again = ContactPreferencesUpdate(channels={"sms": {"consented": True}})
+    with pytest.raises(InvalidField) as refused:
+        change_contact_preferences(left, again, email=None, phone="+819012345678", now=NOW, source="admin:x",
+                                   by_her=False)
+    assert refused.value.loc == ("body", "channels", "sms")
+    hers = change_contact_preferences(left, again, email=None, phone="+819012345678", now=NOW, source="student")
+    assert hers.channels["sms"].consented and hers.channels["sms"].source == "student"

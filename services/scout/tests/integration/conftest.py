@@ -57,7 +57,9 @@ class ScoutStack:
         return created.json()
 
     async def student_known(self, candidate_id: str, **facts) -> None:
-        """Feed scout's real event handler a ProfileCreated (the broker path is tested on its own)."""
+        """Feed scout's real event handler a ProfileCreated (the broker path is tested on its own).
+        Her self-PR mentions robotics unless told otherwise, so the default reason refers to her."""
+        facts.setdefault("self_pr", "I build robotics software in my lab.")
         event = ProfileCreated(candidate_id=candidate_id, display_name=facts.pop("display_name", "Hanako"),
                                created_at=self.clock(), **facts)
         await self.container.events.on_event(Envelope.wrap(event, source="tests/profile"))

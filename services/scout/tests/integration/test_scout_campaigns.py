@@ -1,4 +1,6 @@
-"""ATS CSV campaigns: per-row report, Shift_JIS, 10k rows, export round-trip, events on the broker."""
+"""ATS CSV campaigns: per-row report, Shift_JIS, 10k rows, export round-trip, events on the broker; a Japanese
+ATS file as it comes (no mapping, typed columns checked, rejected rows in the export, imported again
+without messaging anyone twice)."""
 
 import pytest
 import asyncio
@@ -41,7 +43,9 @@ async def test_malformed_rows_import_nothing_unless_partial(stack):
     assert job["status"] == "rejected" and job["rows_imported"] == 0
     assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "name"), (4, "email")]
     export = await stack.client.get(f"/campaigns/{job['campaign_id']}/export", headers=stack.recruiter("acme"))
-    assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1  # header only
+    listed = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))  # the rejected rows, to fix
+    assert [(r["ATS ID"], r["tsunagu_status"], r["tsunagu_rejected_reason"]) for r in listed] == [
+        ("A-2", "rejected", "name: name is empty"), ("A-3", "rejected", "email: not an email address: 'jiro-at-example'")]
 
     partial = await finished(stack, "acme", await upload(stack, "acme", BAD, mode="partial"))
     assert (partial["status"], partial["rows_imported"], partial["rows_failed"]) == ("completed", 1, 2)
@@ -111,3 +115,55 @@ async def test_ten_thousand_rows_import_with_progress(stack):
         ("completed", 10_000, 10_000, 10_000)
     other = await stack.client.get(f"/campaigns/{campaign_id}", headers=stack.recruiter("other-co"))
     assert other.status_code == 403  # not a recruiter of a participating company
+
+
+JAPANESE_FILE = ("応募者ID,氏名,フリガナ,メールアドレス,電話番号,大学,学部,卒業年度,選考メモ\r\n"
+        "A-1,山田花子,ヤマダ ハナコ,hanako@example.jp,090-1111-2222,東京大学,工学部,二〇二七年度,一次通過\r\n"
+        "A-2,佐藤由紀,さとう ゆき,yuki@example.jp,,京都大学,文学部,2027,\r\n"
+        "A-3,鈴木一郎,スズキ イチロウ,ichiro@example.jp,,大阪大学,理学部,二〇二X,\r\n")
+
+
+def exported(response) -> list[dict]:
+    assert response.status_code == 200, response.text
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+async def test_a_japanese_ats_file_imports_without_a_mapping_and_again_without_messaging_twice(stack):
+    await stack.company("acme")
+    rec = stack.recruiter("acme")
+    async with TopicReader(topic_name(SCOUT_EVENTS, stack.settings.topic_prefix)) as reader:
+        first = await finished(stack, "acme", await upload(stack, "acme", JAPANESE_FILE.encode("cp932"), mode="partial"))
+        assert (first["status"], first["rows_imported"], first["rows_failed"]) == ("completed", 2, 1)
+        assert first["errors"] == [{"row": 4, "field": "graduation_year", "column": "卒業年度",
+                                    "message": "'二〇二X' is not a year (write it as 2027 or 2027年度)"}]
+        rows = exported(await stack.client.get(f"/campaigns/{first['campaign_id']}/export", headers=rec))
+        assert [(r["応募者ID"], r["卒業年度"], r["フリガナ"], r["tsunagu_status"]) for r in rows] == [
+            ("A-1", "2027", "ヤマダ ハナコ", "invited"), ("A-2", "2027", "サトウ ユキ", "invited"),
+            ("A-3", "二〇二X", "スズキ イチロウ", "rejected")]
+        assert rows[2]["tsunagu_rejected_reason"] == "卒業年度: '二〇二X' is not a year (write it as 2027 or 2027年度)"
+        created = await stack.container.events.candidates.get(rows[0]["tsunagu_candidate_id"])
+        assert (created.school, created.faculty, created.graduation_year) == ("東京大学", "工学部", 2027)
+
+        # The recruiter fixes row 4 and imports the whole file again.
+        fixed = JAPANESE_FILE.replace("二〇二X", "二〇二八")
+        second = await finished(stack, "acme", await upload(stack, "acme", fixed.encode("cp932"), mode="partial"))
+        assert (second["status"], second["rows_imported"], second["rows_failed"]) == ("completed", 3, 0)
+        again = exported(await stack.client.get(f"/campaigns/{second['campaign_id']}/export", headers=rec))
+        assert [(r["応募者ID"], r["tsunagu_status"]) for r in again] == [
+            ("A-1", "already_invited"), ("A-2", "already_invited"), ("A-3", "invited")]
+        assert again[0]["tsunagu_share_url"] == rows[0]["tsunagu_share_url"]  # her first invitation still holds
+        assert again[0]["tsunagu_candidate_id"] == rows[0]["tsunagu_candidate_id"]
+
+        await reader.wait_for_types("CampaignImported", "CampaignImported")
+        envelopes = await reader.settle(1.0)
+    invited = [e.event().display_name for e in envelopes if e.type == "CampaignApplicantImported"]
+    assert sorted(invited) == sorted(["山田花子", "佐藤由紀", "鈴木一郎"])  # each messaged once
+
+
+async def test_all_or_nothing_lists_the_row_to_fix(stack):
+    await stack.company("acme")
+    job = await finished(stack, "acme", await upload(stack, "acme", JAPANESE_FILE.encode()))
+    assert (job["status"], job["rows_imported"]) == ("rejected", 0)
+    rows = exported(await stack.client.get(f"/campaigns/{job['campaign_id']}/export", headers=stack.recruiter("acme")))
+    assert [(r["応募者ID"], r["tsunagu_status"]) for r in rows] == [("A-3", "rejected")]
+    assert "卒業年度" in rows[0]["tsunagu_rejected_reason"]

@@ -103,8 +103,11 @@ class EventConsumer:
         options: dict | None = None,
         max_event_bytes: int = 256 * 1024,
         key_concurrency: int = 1,
+        types: frozenset[str] | None = None,
     ) -> None:
         self._max_event_bytes = max_event_bytes
+        # Event types the handler acts on (None: all); others are passed over without a database round trip.
+        self._types = types
         self._key_concurrency = max(1, key_concurrency)
         self.group = group
         self._topics = topics
@@ -208,6 +211,9 @@ class EventConsumer:
             await self._dead_letter(record, screened.reason, screened.error_type)
             return
         envelope, _ = screened
+        if self._types is not None and envelope.type not in self._types:
+            CONSUMED.labels(self.group, "passed_over").inc()
+            return
         if await self._with_retry(lambda: self._processed.seen(envelope.id)):
             CONSUMED.labels(self.group, "duplicate").inc()
             return

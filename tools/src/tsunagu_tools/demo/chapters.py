@@ -2,9 +2,7 @@
 
 import csv
 import io
-import json
 import time
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,6 +65,21 @@ async def scout(api: Api, tokens: Tokens, company: Company, person: Person, reas
     return await eventually(sent, what=f"scout service to know {person.name}")
 
 
+LAZY_REASON = "We think you would be a great fit for our company."
+
+
+async def lazy_scout(api: Api, tokens: Tokens, company: Company, person: Person) -> str:
+    """A scout whose reason could go to anyone: scout refuses it (422) and says what is missing."""
+    token = tokens.recruiter(company.recruiter_id, company.company_id, company.recruiter_name)
+
+    async def refused():
+        answer = await api.call("POST", "scout", "/scouts", token=token, expect=(422,),
+                                json={"candidate_id": person.candidate_id, "reason": LAZY_REASON})
+        return answer.json()["detail"]
+
+    return await eventually(refused, what=f"scout service to know {person.name}")
+
+
 async def scout_a(api: Api, tokens: Tokens, tl: Timeline, a: Company, hana: Person, summary: Summary) -> None:
     tl.chapter(f"2. {a.recruiter_name} ({a.name}) searches and scouts Hana")
     token = tokens.recruiter(a.recruiter_id, a.company_id, a.recruiter_name)
@@ -80,8 +93,10 @@ async def scout_a(api: Api, tokens: Tokens, tl: Timeline, a: Company, hana: Pers
     tl.step(f"search stage=third_interview industry=robotics → {hits[0]['display_name']} ({hits[0]['school']})")
     profile = await api.json("GET", "profile", f"/profiles/{hana.candidate_id}", token=token)
     tl.step(f"opens her profile: self-PR 「{profile['self_pr']}」")
+    summary.lazy_scout_refused = await lazy_scout(api, tokens, a, hana)
+    tl.step(f"tries a lazy scout (\"{LAZY_REASON}\") → refused: {summary.lazy_scout_refused}")
     await scout(api, tokens, a, hana, "制御ソフトの経験が、当社の協働ロボット開発にぴったりだと思いました。")
-    tl.step("sends a scout with a reason written for her")
+    tl.step("sends a scout with a reason written for her (it names the 制御ソフト of her self-PR)")
     await tl.await_decisions(hana, lambda ds: any(map(_is("scout_received", a, "send"), ds)),
                              what="the decision on scout A")
     summary.scout_a_line_pushes = sum(1 for m in tl.messages_to(hana)
@@ -119,7 +134,7 @@ async def stop_story(api: Api, tokens: Tokens, tl: Timeline, a: Company, others:
     stopped_at = time.time()
     answer = await api.emulator("POST", "/simulate/inbound-sms", json={
         "url": f"{api.urls.service('notify')}/webhooks/twilio/inbound", "from": ken.phone,
-        "to": "+815000000000", "body": "STOP", "sid": f"SM{uuid.uuid4().hex}"})
+        "to": "+815000000000", "body": "STOP"})
     tl.step(f"he replies STOP (Twilio's signed inbound webhook → notify answered {answer['status']})")
     await tl.await_decisions(ken, lambda ds: any(map(_is("opt_out_confirmation"), ds)),
                              what="the opt-out confirmation")
@@ -143,12 +158,11 @@ async def campaign(api: Api, tokens: Tokens, tl: Timeline, clock: NotifyClock, c
     rows = [("ATS-0001", "中村 さくら", "sakura"), ("ATS-0002", "伊藤 大輝", "daiki"), ("ATS-0003", "渡辺 玲", "rei")]
     body = "応募者ID,氏名,メール,応募職種\n" + "".join(
         f"{ats},{name},{mail}.{tl.cast.run}@applicants.example,倉庫オペレーション\n" for ats, name, mail in rows)
-    mapping = {"氏名": "name", "メール": "email"}
     started = await api.json("POST", "scout", "/campaigns", token=token, files={
         "file": ("applicants.csv", body.encode("utf-8"), "text/csv")}, data={
-        "name": "2027年度 倉庫オペレーション説明会", "mapping": json.dumps(mapping, ensure_ascii=False),
-        "deadline": deadline.isoformat()})
-    tl.step(f"uploads applicants.csv ({len(rows)} rows, free column 応募者ID kept verbatim), "
+        "name": "2027年度 倉庫オペレーション説明会", "deadline": deadline.isoformat()})
+    tl.step(f"uploads applicants.csv as the ATS wrote it ({len(rows)} rows; 氏名 and メール recognised without "
+            f"a mapping, free column 応募者ID kept verbatim), "
             f"respond by {deadline.astimezone(TOKYO):%m-%d %H:%M}")
 
     async def finished():

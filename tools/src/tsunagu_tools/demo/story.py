@@ -63,6 +63,7 @@ async def _play(api: Api, tokens: Tokens, tl: Timeline, cast: Cast, summary: Sum
     deadline = at(day0 + timedelta(days=3), 18)
     await campaign(api, tokens, tl, clock, c, deadline, summary)
     await reply_to_offer(api, tokens, tl, clock, a, hana, summary)
+    summary.notify_clock_left_at = f"{(await clock.now()).astimezone(TOKYO):%Y-%m-%d %H:%M}"
 
 
 def _count(summary: Summary, timeline: Timeline, tap: EventTap) -> None:

@@ -14,6 +14,8 @@ class Summary:
     offers_accepted: int = 0
     delivered: dict[str, int] = field(default_factory=dict)   # channel -> messages the providers received
     held_back: dict[str, int] = field(default_factory=dict)   # "defer:quiet_hours" -> how many decisions
+    lazy_scout_refused: str | None = None                     # scout's 422 detail for a reason that could go to anyone
+    notify_clock_left_at: str | None = None                   # where the story leaves notify's clock (Asia/Tokyo)
     scout_a_line_pushes: int = 0
     scout_b_deferred_until: str | None = None                 # her local time, HH:MM
     scout_b_delivered_at: str | None = None                   # her local time, HH:MM, when it was sent
@@ -48,6 +50,7 @@ class Summary:
         out.write(f"  messages delivered     {delivered}\n")
         held = ", ".join(f"{k} ×{n}" for k, n in self.held_back.items()) or "none"
         out.write(f"  held back (why)        {held}\n")
+        out.write(f"  lazy scout             refused: {self.lazy_scout_refused}\n")
         out.write(f"  scout A → LINE pushes  {self.scout_a_line_pushes}\n")
         out.write(f"  scout B at 23:00       deferred to {self.scout_b_deferred_until}, "
                   f"sent at {self.scout_b_delivered_at}\n")
@@ -64,6 +67,8 @@ class Summary:
                      f"{self.aftercare_after_acceptance} after"
                      if self.aftercare_available else "no after-care sequence in this build: none sent")
         out.write(f"  offer after-care       {aftercare}\n")
+        out.write(f"  notify's clock         left at {self.notify_clock_left_at} (Asia/Tokyo), ahead of the wall "
+                  "clock; the next run starts from tomorrow 10:00 again, `make down` resets it\n")
         for note in self.notes:
             out.write(f"  note: {note}\n")
         out.flush()

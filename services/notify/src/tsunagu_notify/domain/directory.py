@@ -1,5 +1,6 @@
 """The recipient directory as pure state changes: preferences, campaign contacts, answers, opt-outs."""
 
+import unicodedata
 from datetime import datetime
 
 from tsunagu_shared.events import CampaignApplicantImported, ContactPreferencesChanged
@@ -12,12 +13,22 @@ STOP_WORDS = frozenset({
 })
 
 
+# Twilio's own re-subscribe keywords, and their Japanese counterparts.
+START_WORDS = frozenset({"START", "UNSTOP", "再開", "開始", "配信再開", "受信再開"})
+
+
+def _keyword(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().strip("。.!！").upper().replace(" ", "")
+
+
 def is_stop(text: str) -> bool:
     """An inbound SMS that asks to stop (English or Japanese, any width or case)."""
-    import unicodedata
+    return _keyword(text) in STOP_WORDS
 
-    word = unicodedata.normalize("NFKC", text).strip().strip("。.!！").upper().replace(" ", "")
-    return word in STOP_WORDS
+
+def is_start(text: str) -> bool:
+    """An inbound SMS that asks to be reached by SMS again (START, 再開, 開始 …)."""
+    return _keyword(text) in START_WORDS
 
 
 def after_preferences(state: RecipientState, event: ContactPreferencesChanged) -> RecipientState:
@@ -69,6 +80,17 @@ def opted_out(state: RecipientState, channel: Channel, source: str, now: datetim
     if current.opted_out_at:
         return None
     status = current.model_copy(update={"opted_out_at": now, "opt_out_source": source})
+    return state.model_copy(update={"channels": {**state.channels, channel: status}})
+
+
+def opted_in(state: RecipientState, channel: Channel, source: str, now: datetime) -> RecipientState | None:
+    """She asked on the channel itself to be reached there again: her fresh consent, the opt-out lifted.
+    None when there is no address for it, or when she is consented and not opted out already."""
+    current = state.channel(channel)
+    if not current.address or (current.consented_at and not current.opted_out_at):
+        return None
+    status = current.model_copy(update={"consented_at": now, "consent_source": source, "opted_out_at": None,
+                                        "opt_out_source": None, "confirmation_sent": False})
     return state.model_copy(update={"channels": {**state.channels, channel: status}})
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tsunagu_shared.events import (
-    CampaignApplicantImported, ContactOptedOut, ContactPreferencesChanged, DomainEvent, LineAccountLinked,
+    CampaignApplicantImported, ContactOptedIn, ContactOptedOut, ContactPreferencesChanged, DomainEvent, LineAccountLinked,
     LineAccountUnlinked, NotificationDeferred, NotificationRequested, NotificationSuppressed,
 )
 
@@ -257,7 +257,7 @@ def _newest(values: dict, keep: int) -> dict:
 # --- changes from outside the policy (directory, provider signals, LINE, erasure) ---
 
 ChangeKind = Literal["preferences", "campaign_contact", "blocked", "left_unanswered", "answered", "opted_out",
-                     "line_followed", "line_linked", "line_unlinked", "erased"]
+                     "opted_in", "line_followed", "line_linked", "line_unlinked", "erased"]
 
 
 class RecipientChange(Frozen):
@@ -311,6 +311,8 @@ def _changed_state(state: RecipientState, change: RecipientChange) -> RecipientS
             return directory.answered(state, change.company_id)
         case "opted_out":
             return directory.opted_out(state, change.channel, change.source, change.at) if state.known else None
+        case "opted_in":
+            return directory.opted_in(state, change.channel, change.source, change.at) if state.known else None
         case "line_followed":
             return directory.line_followed(state, change.line_user_id, change.at)
         case "line_linked":
@@ -325,6 +327,12 @@ def _change_events(change: RecipientChange) -> list[DomainEvent]:
         case "opted_out":
             return [ContactOptedOut(recipient_id=change.recipient_id, channel=change.channel, source=change.source,
                                     opted_out_at=change.at)]
+        case "opted_in":
+            return [ContactOptedIn(recipient_id=change.recipient_id, channel=change.channel, source=change.source,
+                                   opted_in_at=change.at)]
+        case "line_followed":
+            return [ContactOptedIn(recipient_id=change.recipient_id, channel="line", source="line_follow",
+                                   opted_in_at=change.at)]
         case "line_linked":
             return [LineAccountLinked(recipient_id=change.recipient_id, source=change.source or "admin",
                                       linked_at=change.at)]

@@ -11,9 +11,11 @@ from tsunagu_shared.auth import CurrentPrincipal
 
 from tsunagu_notify.bootstrap import bootstrap
 from tsunagu_notify.config import NotifySettings
+from tsunagu_notify.entrypoints.channels import router as channels_router
 from tsunagu_notify.entrypoints.clock import router as clock_router
 from tsunagu_notify.entrypoints.journeys import router as journeys_router
 from tsunagu_notify.entrypoints.line import router as line_router
+from tsunagu_notify.entrypoints.unsubscribe import router as unsubscribe_router
 from tsunagu_notify.entrypoints.webhooks import router as webhooks_router
 
 router = APIRouter(tags=["notify"])
@@ -65,5 +67,6 @@ def create_app(settings: NotifySettings | None = None, **overrides: Any) -> Fast
         title="Tsunagu notify service",
         description="Every notification passes one contact policy; every decision is recorded with its reason.",
         bootstrap=boot,
-        routers=[router, line_router, journeys_router, webhooks_router, clock_router],
+        routers=[router, line_router, journeys_router, webhooks_router, unsubscribe_router, channels_router,
+                 clock_router],
     )

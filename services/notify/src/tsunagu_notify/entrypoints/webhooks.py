@@ -1,4 +1,5 @@
-"""Provider webhooks: Twilio status and inbound SMS, LINE events, email bounces, unsubscribe links.
+"""Provider webhooks: Twilio status and inbound SMS, LINE events, email bounces (unsubscribe links:
+entrypoints/unsubscribe.py).
 
 Each is authenticated by the provider's signature (403 and no change when forged) and
 deduplicated by the provider's own id (Twilio MessageSid + status, LINE webhookEventId)."""
@@ -82,14 +83,3 @@ async def email_bounce(request: Request, signals: Signals,
         raise _forbidden()
     bounce = json.loads(body)
     return {"status": await signals.bounce(bounce.get("id"), bounce.get("email"), bounce.get("type"))}
-
-
-@router.post("/unsubscribe/{token}")
-async def unsubscribe(token: str, request: Request, signals: Signals) -> dict:
-    """One-click unsubscribe (RFC 8058) from the link in every email; no login needed."""
-    target = request.app.state.container.tokens.read(token)
-    if target is None:
-        raise _forbidden()
-    recipient_id, channel = target
-    await signals.opt_out(recipient_id, channel, "unsubscribe_link", confirm=False)
-    return {"status": "unsubscribed", "channel": channel}

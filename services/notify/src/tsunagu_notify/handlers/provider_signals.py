@@ -14,7 +14,7 @@ from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.model import Channel
-from tsunagu_notify.domain.directory import is_stop
+from tsunagu_notify.domain.directory import is_start, is_stop
 from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal
 from tsunagu_notify.domain.recipient import RecipientChange
 
@@ -34,12 +34,19 @@ class ProviderSignals:
     account_link: Callable[[str, str, str], Awaitable[str]]
 
     async def inbound_sms(self, message_sid: str, sender: str, body: str) -> str:
-        """An SMS she sent us: a stop word turns SMS off for every company (with one confirmation)."""
+        """An SMS she sent us: a stop word turns SMS off for every company (with one confirmation); a start
+        word (START, 再開, 開始 …) is her explicit consent to SMS again."""
         if not await self.store.first_time(f"twilio-in:{message_sid}", self.clock.now()):
             return "duplicate"
-        if not is_stop(body):
+        if not is_stop(body) and not is_start(body):
             return "ignored"
         recipient_id = await self.store.find_by_address("sms", sender)
+        if is_start(body):
+            if recipient_id is not None:
+                await self.changes.request(RecipientChange(
+                    change_id=f"opt-in:{uuid.uuid4()}", recipient_id=recipient_id, kind="opted_in",
+                    at=self.clock.now(), channel="sms", source="sms_start"))
+            return "opted_in"
         if recipient_id is not None:
             await self.opt_out(recipient_id, "sms", "sms_stop", confirm=True)
         return "opted_out"
@@ -89,6 +96,13 @@ class ProviderSignals:
             change_id=f"opt-out:{uuid.uuid4()}", recipient_id=recipient_id, kind="opted_out", at=self.clock.now(),
             channel=channel, source=source, confirm=confirm))
         return status.known and not status.channel(channel).opted_out_at
+
+    async def opted_out_of(self, recipient_id: str, channel: Channel) -> bool:
+        """Does the view of her state say she left this channel already?"""
+        return bool((await self.store.load(recipient_id)).state.channel(channel).opted_out_at)
+
+    async def locale_of(self, recipient_id: str) -> str:
+        return (await self.store.load(recipient_id)).state.locale
 
     async def line_follow(self, line_user_id: str) -> str | None:
         """A follow of a linked LINE user turns LINE on again; her id, or None when not linked yet."""

@@ -88,13 +88,13 @@ HOW_TO_STOP = {
     "ja": {
         "all": "このページの「すべての連絡を停止」(stop_all) をオンにすると、すべての企業からの連絡が止まります。",
         "email": "メール末尾の配信停止リンクを開くか、ここでメールの同意を外してください。",
-        "sms": "SMSに「STOP」または「停止」と返信するか、ここでSMSの同意を外してください。",
+        "sms": "SMSに「STOP」または「停止」と返信するか、ここでSMSの同意を外してください（「START」または「再開」と返信すると再開します）。",
         "line": "LINE公式アカウントをブロックするか、ここでLINEの同意を外してください。",
     },
     "en": {
         "all": "Turn on \"stop all contact\" (stop_all) here and no company can reach you any more.",
         "email": "Open the unsubscribe link at the end of any email, or withdraw email consent here.",
-        "sms": "Reply STOP to any SMS, or withdraw SMS consent here.",
+        "sms": "Reply STOP to any SMS, or withdraw SMS consent here (reply START to hear from us again).",
         "line": "Block the LINE official account, or withdraw LINE consent here.",
     },
 }
@@ -113,8 +113,10 @@ def change_contact_preferences(
     phone: str | None,
     now: datetime,
     source: str,
+    by_her: bool = True,
 ) -> ContactPreferences:
-    """Apply a change; consent needs a contact point, the preferred channel needs consent."""
+    """Apply a change; consent needs a contact point, the preferred channel needs consent, and a channel
+    she withdrew from is consented again only by her (`by_her`: the caller is the student herself)."""
     given = change.model_fields_set
     updated = current.model_copy(deep=True)
     for name in ("time_zone", "quiet_hours_start", "quiet_hours_end", "locale"):
@@ -123,6 +125,9 @@ def change_contact_preferences(
     for channel, consent in (change.channels or {}).items():
         _require_contact_point(channel, consent.consented, email=email, phone=phone)
         previous = updated.channels.get(channel)
+        if consent.consented and not by_her and previous is not None and not previous.consented:
+            raise InvalidField(("body", "channels", channel),
+                               f"she withdrew consent to {channel}: only she can consent to it again")
         if previous is None or previous.consented != consent.consented:
             updated.channels[channel] = ChannelConsent(
                 consented=consent.consented, consented_at=now, source=consent.source or source
@@ -136,6 +141,25 @@ def change_contact_preferences(
     if "preferred_channel" in given:
         updated.preferred_channel = change.preferred_channel
     _check_preferred(updated, given)
+    return updated
+
+
+def record_channel_signal(
+    current: ContactPreferences, channel: Channel, *, consented: bool, at: datetime, source: str
+) -> ContactPreferences:
+    """Consent given or withdrawn on the channel itself, as notify reports it (STOP or START by SMS, the
+    unsubscribe link, a LINE unfollow or follow, a hard bounce): the channel's one consent record follows.
+    A signal older than the record's last change (she consented again since) changes nothing."""
+    previous = current.channels.get(channel)
+    if previous is not None and (previous.consented == consented
+                                 or (previous.consented_at is not None and previous.consented_at > at)):
+        return current
+    updated = current.model_copy(deep=True)
+    updated.channels[channel] = ChannelConsent(consented=consented, consented_at=at, source=source)
+    if consented:
+        updated.stop_all = False
+    elif updated.preferred_channel == channel:
+        updated.preferred_channel = None
     return updated
 
 

@@ -1,7 +1,7 @@
 """Dependencies shared by the routers: the handlers, and who may see which profile.
 
 Choices (documented in the OpenAPI text): another student asking for a profile
-gets 404, as if it did not exist; a recruiter whose company is not an active
+gets 404, as if it did not exist, and so does a recruiter of a company she blocked; a recruiter whose company is not an active
 participant gets 403 on every profile route, whatever the profile (so the 403
 reveals nothing about any student); anonymous callers get 401.
 """
@@ -19,6 +19,8 @@ NOT_FOUND = "profile not found"
 REFUSED = {
     Access.COMPANY_NOT_ACTIVE: "your company is not an active participant of Tsunagu",
     Access.RECRUITER_NOT_ACTIVE: "your recruiter account is not active",
+    Access.RECRUITER_NOT_REGISTERED: "you are not a registered recruiter of a participating company "
+                                     "(an admin adds you to your company first)",
 }
 
 
@@ -50,7 +52,9 @@ async def viewer_of(candidate_id: str, principal: CurrentPrincipal, handlers: Ha
         if candidate_access(principal.subject, candidate_id) is not Access.ALLOWED:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
         return candidate_id
-    await require_viewer(principal, handlers)
+    viewer = await require_viewer(principal, handlers)
+    if viewer.role == "recruiter" and await handlers.hidden_from(candidate_id, viewer.company_id or ""):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
     return candidate_id
 
 

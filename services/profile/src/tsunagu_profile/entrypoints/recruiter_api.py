@@ -53,8 +53,9 @@ async def search_profiles(
 
 @router.get("/{candidate_id}", response_model=ProfileRecruiterView)
 async def read_profile(candidate_id: ReadableId, handlers: Handlers):
-    """One profile, without contact points. Recruiters of inactive companies get 403; another
-    student gets 404, as does a profile that does not exist."""
+    """One profile, without contact points. Recruiters of inactive companies, and recruiter ids their
+    company never registered, get 403; another student gets 404, as does a recruiter of a company she
+    blocked and a profile that does not exist."""
     profile = await handlers.get_profile(candidate_id=candidate_id)
     return ProfileRecruiterView.model_validate(profile.model_dump())
 

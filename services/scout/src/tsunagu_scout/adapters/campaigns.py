@@ -17,6 +17,8 @@ from tsunagu_scout.domain.campaign_jobs import chunk_id
 CAMPAIGNS = "campaigns"
 APPLICANTS = "campaign_applicants"
 CHUNKS = "campaign_chunks"
+# One document per company and applicant it invited through a campaign: `<company>:<candidate>`.
+INVITATIONS = "campaign_invitations"
 HIDDEN = {OUTBOX: 0, PENDING: 0, CARRIED_BY: 0}
 # Set on a job while its input chunks are stored, unset once they are dropped.
 INPUT_KEPT = "input_kept"
@@ -27,6 +29,7 @@ class MongoCampaigns:
         self._campaigns = outbox_collection(db, CAMPAIGNS)
         self._applicants = outbox_collection(db, APPLICANTS)
         self._chunks = db[CHUNKS]
+        self._invitations = db[INVITATIONS]
 
     async def ensure_indexes(self) -> None:
         await self._applicants.create_index([("campaign_id", 1), ("row", 1)])
@@ -113,6 +116,31 @@ class MongoCampaigns:
         except BulkWriteError as exc:
             ignore_duplicates(exc)
 
+    async def invite(self, company_id: str, campaign_id: str, rows: dict[str, int]) -> dict[str, dict[str, Any]]:
+        """Record that this campaign invites these applicants (candidate id -> row), once per company and
+        applicant. Returns, for those another campaign or row invited first, that earlier applicant (her
+        campaign's `_id`-named document). A replayed chunk finds its own invitations and is not refused."""
+        if not rows:
+            return {}
+        documents = [{"_id": f"{company_id}:{candidate}", "campaign_id": campaign_id, "row": row}
+                     for candidate, row in rows.items()]
+        try:
+            await self._invitations.insert_many(documents, ordered=False)
+            return {}
+        except BulkWriteError as exc:
+            ignore_duplicates(exc)
+            refused = [documents[e["index"]]["_id"] for e in exc.details.get("writeErrors", [])]
+        earlier = {d["_id"]: d async for d in self._invitations.find({"_id": {"$in": refused}})}
+        firsts = {f"{d['campaign_id']}:{d['row']}": key.split(":", 1)[1] for key, d in earlier.items()
+                  if (d["campaign_id"], d["row"]) != (campaign_id, rows[key.split(":", 1)[1]])}
+        if not firsts:
+            return {}
+        invited = {candidate: {"_id": first, "campaign_id": first.rsplit(":", 1)[0], "share_url": ""}
+                   for first, candidate in firsts.items()}
+        async for document in self._applicants.find({"_id": {"$in": list(firsts)}}, HIDDEN):
+            invited[firsts[document["_id"]]] = document  # (not there yet: the first import is still running)
+        return invited
+
     async def applicants(self, campaign_id: str) -> list[dict[str, Any]]:
         return await self._applicants.find({"campaign_id": campaign_id}, HIDDEN).sort("row", 1).to_list()
 
@@ -133,5 +161,6 @@ class MongoCampaigns:
     async def erase_candidate(self, candidate_id: str) -> None:
         await self._applicants.update_many(
             {"candidate_id": candidate_id},
-            {"$set": {"name": "", "email": None, "phone": None, "status": "erased"}},
+            {"$set": {"name": "", "email": None, "phone": None, "name_kana": None, "school": None, "faculty": None,
+                      "graduation_year": None, "status": "erased"}},
         )

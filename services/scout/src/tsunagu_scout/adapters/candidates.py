@@ -13,6 +13,7 @@ from tsunagu_scout.domain.model import Candidate
 
 CANDIDATES = "candidates"
 RECOMMENDATIONS = "recommendations"
+EVENT_TITLES = "event_titles"
 SCOUT_REQUESTS = "scout_requests"
 
 
@@ -34,6 +35,7 @@ class MongoCandidates:
     def __init__(self, db: AsyncDatabase) -> None:
         self._candidates = db[CANDIDATES]
         self._recommendations = db[RECOMMENDATIONS]
+        self._event_titles = db[EVENT_TITLES]
         self._requests = outbox_collection(db, SCOUT_REQUESTS)
 
     async def ensure_indexes(self) -> None:
@@ -52,6 +54,16 @@ class MongoCandidates:
             )
         except DuplicateKeyError:
             pass  # she was deleted: the upsert found no live document and her id is taken by the marker
+
+    async def name_event(self, event_id: str, title: str) -> None:
+        await self._event_titles.update_one({"_id": event_id}, {"$set": {"title": title}}, upsert=True)
+
+    async def attended(self, candidate_id: str, event_id: str) -> None:
+        """She checked in at this event: its title is something of hers a scout may name."""
+        titled = await self._event_titles.find_one({"_id": event_id})
+        if titled is not None:
+            await self._candidates.update_one({"_id": candidate_id, "deleted": {"$ne": True}},
+                                              {"$addToSet": {"events_attended": titled["title"]}})
 
     async def erase(self, candidate_id: str, now: datetime) -> None:
         """Keep only that the id was deleted (so late events cannot bring her back)."""

@@ -1,19 +1,25 @@
 """ATS applicant CSV files: decoding, header mapping, per-row validation and export (pure).
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first applicant row 2.
-Columns that are not mapped to a field are "free columns" (ATS ids, notes) kept verbatim.
+Headers are recognised by name (氏名, メールアドレス …: campaign_columns) unless the recruiter's
+mapping says otherwise. Columns that are not mapped to a field are "free columns" (ATS ids, notes)
+kept verbatim. Rejected rows come back in the export with their reason, so the file can be fixed
+and imported again.
 """
 
 import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tsunagu_shared.files import spreadsheet_safe
 
-FIELDS = ("name", "email", "phone", "candidate_id")
-EXPORT_COLUMNS = ("tsunagu_candidate_id", "tsunagu_status", "tsunagu_share_url", "tsunagu_responded_at")
+from tsunagu_scout.domain import campaign_columns
+
+FIELDS = ("name", "name_kana", "email", "phone", "school", "faculty", "graduation_year", "candidate_id")
+EXPORT_COLUMNS = ("tsunagu_candidate_id", "tsunagu_status", "tsunagu_share_url", "tsunagu_responded_at",
+                  "tsunagu_rejected_reason")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_NOISE = re.compile(r"[\s\-()]")
 
@@ -37,6 +43,10 @@ class ApplicantRow:
     phone: str | None
     candidate_id: str | None
     free: dict[str, str] = field(default_factory=dict)
+    name_kana: str | None = None
+    school: str | None = None
+    faculty: str | None = None
+    graduation_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,11 @@ class RowError:
     row: int
     field: str | None
     message: str
+    column: str | None = None  # the header of the column at fault, as the file names it
+    values: dict[str, str] = field(default_factory=dict)  # the row as the file gave it (for the export)
+
+    def report(self) -> dict:
+        return {"row": self.row, "field": self.field, "column": self.column, "message": self.message}
 
 
 def decode(raw: bytes, encoding: str = "auto") -> str:
@@ -110,7 +125,7 @@ def _columns(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
     missing_headers = sorted(h for h in mapping if h not in headers)
     if missing_headers:
         raise CsvRejected(f"mapping names columns not in the file: {missing_headers}")
-    columns = {f: h for h in headers for f in FIELDS if h.casefold() == f and h not in mapping}
+    columns = campaign_columns.recognised_columns(headers, taken=set(mapping), fields=set(mapping.values()))
     columns.update({f: h for h, f in mapping.items()})
     if "name" not in columns:
         raise CsvRejected("no name column: map one with the mapping parameter")
@@ -128,15 +143,22 @@ def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[lis
     index = {h: i for i, h in enumerate(parsed.headers)}
     mapped = set(parsed.columns.values())
     for row, values in parsed.records:
+        given = dict(zip(parsed.headers, values))
         if len(values) != len(parsed.headers):
-            errors.append(RowError(row, None, f"row has {len(values)} fields, the header has {len(parsed.headers)}"))
+            errors.append(RowError(row, None, f"row has {len(values)} fields, the header has {len(parsed.headers)}",
+                                   values=given))
             continue
         get = {f: values[index[h]].strip() for f, h in parsed.columns.items()}
         applicant, error = _applicant(row, get, known_candidates)
+        if error is not None:
+            error = RowError(row, error.field, error.message, column=parsed.columns.get(error.field or ""),
+                             values=given)
         if error is None and applicant.email and applicant.email in seen_emails:
-            error = RowError(row, "email", f"same email as row {seen_emails[applicant.email]}")
+            error = RowError(row, "email", f"same email as row {seen_emails[applicant.email]}",
+                             column=parsed.columns["email"], values=given)
         if error is None and applicant.candidate_id and applicant.candidate_id in seen_ids:
-            error = RowError(row, "candidate_id", f"same candidate_id as row {seen_ids[applicant.candidate_id]}")
+            error = RowError(row, "candidate_id", f"same candidate_id as row {seen_ids[applicant.candidate_id]}",
+                             column=parsed.columns["candidate_id"], values=given)
         if error is not None:
             errors.append(error)
             continue
@@ -145,7 +167,7 @@ def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[lis
         if applicant.candidate_id:
             seen_ids[applicant.candidate_id] = row
         free = {h: values[i] for h, i in index.items() if h not in mapped}
-        rows.append(ApplicantRow(row, applicant.name, applicant.email, applicant.phone, applicant.candidate_id, free))
+        rows.append(replace(applicant, free=free))
     return rows, errors
 
 
@@ -164,27 +186,54 @@ def _applicant(row: int, get: dict[str, str], known: set[str]) -> tuple[Applican
         return None, RowError(row, "phone", f"not a phone number: {get.get('phone')!r}")
     if candidate_id is not None and candidate_id not in known:
         return None, RowError(row, "candidate_id", f"unknown candidate_id {candidate_id!r}")
-    return ApplicantRow(row, name, email, phone, candidate_id), None
+    typed: dict = {}
+    for name_of_field, read in (("graduation_year", campaign_columns.graduation_year),
+                                ("name_kana", campaign_columns.name_kana)):
+        if get.get(name_of_field):
+            try:
+                typed[name_of_field] = read(get[name_of_field])
+            except ValueError as exc:
+                return None, RowError(row, name_of_field, str(exc))
+    for text_field in ("school", "faculty"):
+        if len(get.get(text_field, "")) > 200:
+            return None, RowError(row, text_field, "longer than 200 characters")
+    return ApplicantRow(row, name, email, phone, candidate_id, school=get.get("school") or None,
+                        faculty=get.get("faculty") or None, **typed), None
 
 
-def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dict]) -> str:
-    """The campaign for the ATS: the original columns (free ones verbatim) plus status and share URL.
+def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dict],
+               rejected: list[dict] | None = None) -> str:
+    """The campaign for the ATS: the original columns (free ones verbatim) plus status and share URL,
+    and the rejected rows as the file gave them with the reason, all in the file's row order.
 
-    Each applicant dict has the fields, `free`, `candidate_id`, `status`, `share_url`, `responded_at`.
+    Each applicant dict has `row`, the fields, `free`, `candidate_id`, `status`, `share_url`,
+    `responded_at`; each rejected one `row`, `values` (header -> cell) and `reason`.
     A cell a spreadsheet would run as a formula is written with a leading ' (`spreadsheet_safe`)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(h) for h in [*headers, *EXPORT_COLUMNS]])
     field_of = {h: f for f, h in columns.items()}
+    lines: list[tuple[int, list]] = []
     for applicant in applicants:
         original = [
-            (applicant.get(field_of[h]) or "") if h in field_of else applicant["free"].get(h, "") for h in headers
+            _cell(applicant.get(field_of[h])) if h in field_of else applicant["free"].get(h, "") for h in headers
         ]
-        writer.writerow([spreadsheet_safe(cell) for cell in (
-            *original,
-            applicant["candidate_id"],
-            applicant["status"],
-            applicant["share_url"],
-            applicant.get("responded_at") or "",
-        )])
+        lines.append((applicant.get("row", 0), [
+            *original, applicant["candidate_id"], applicant["status"], applicant["share_url"],
+            applicant.get("responded_at") or "", "",
+        ]))
+    for row in rejected or []:
+        lines.append((row["row"], [*(row["values"].get(h, "") for h in headers), "", "rejected", "", "",
+                                   row["reason"]]))
+    for _, cells in sorted(lines, key=lambda line: line[0]):
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()
+
+
+def rejection_reason(error: RowError) -> str:
+    """What the export says about a rejected row: the column named as the file names it."""
+    return f"{error.column}: {error.message}" if error.column else error.message
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)

@@ -56,6 +56,11 @@ class Candidate(BaseModel):
     industries: list[str] = []
     location: str | None = None
     school: str | None = None
+    faculty: str | None = None
+    self_pr: str | None = None
+    job_types: list[str] = []
+    languages: list[str] = []  # ISO 639 codes
+    events_attended: list[str] = []  # titles of the events she checked in at
     graduation_year: int | None = None
     email: str | None = None
     phone: str | None = None
@@ -81,6 +86,8 @@ class Scout(BaseModel):
     recruiter_name: str
     candidate_id: str
     reason: str
+    # The recruiter's answer to "what in her profile made you write?" (shown to her with the reason).
+    what_in_her_profile: str | None = None
     tier: Tier = "regular"
     template_id: str | None = None
     state: ScoutState = "awaiting"

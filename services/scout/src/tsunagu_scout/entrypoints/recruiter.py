@@ -11,7 +11,12 @@ router = APIRouter(tags=["recruiters"])
 
 class ScoutCreate(BaseModel):
     candidate_id: str = Field(min_length=1, max_length=100)
-    reason: str = Field(max_length=4000, description="Why this student: written for her, not the template")
+    reason: str = Field(max_length=4000, description=(
+        "Why this student: written for her, not the template. It must name something of hers (her school, "
+        "faculty, self-PR, skills, industries or an event she attended) unless `what_in_her_profile` answers it"))
+    what_in_her_profile: str | None = Field(default=None, max_length=500, description=(
+        'Your answer to "what in her profile made you write?" (shown to her with the reason); needed when '
+        "the reason names nothing of her profile"))
     tier: Tier = "regular"
     template_id: str | None = None
 
@@ -23,7 +28,8 @@ class TemplateCreate(BaseModel):
 
 @router.post("/scouts", status_code=status.HTTP_201_CREATED, response_model=Scout)
 async def send_scout(body: ScoutCreate, recruiter: ActiveRecruiter, container: ContainerDep):
-    """Send a scout (publishes ScoutSent). 422 for a bad reason or template; 404 for an unknown student;
+    """Send a scout (publishes ScoutSent). 422 for a bad reason or template (a reason must refer to something
+    of hers, or `what_in_her_profile` must say what: the detail names what is missing); 404 for an unknown student;
     409 when the quota is spent, too many scouts await answers, or she blocked, declined (cooldown),
     did not answer (cooldown), already has a scout awaiting, or has an open thread with you."""
     company, me = recruiter

@@ -76,8 +76,10 @@ class CampaignHandlers:
             "recruiter_id": recruiter.recruiter_id, "name": name, "template_id": template_id, "deadline": deadline,
             "mode": mode, "headers": parsed.headers, "columns": parsed.columns, "status": "running",
             "rows_total": len(parsed.records), "rows_done": len(errors), "rows_imported": 0,
-            "rows_failed": len(errors), "errors": [{"row": e.row, "field": e.field, "message": e.message}
-                                                   for e in errors[:MAX_REPORTED_ERRORS]],
+            "rows_failed": len(errors), "errors": [e.report() for e in errors[:MAX_REPORTED_ERRORS]],
+            # listed in the export with their reasons, so the file can be fixed and imported again
+            "rejected_rows": [{"row": e.row, "values": e.values, "reason": campaign_csv.rejection_reason(e)}
+                              for e in errors[:MAX_REPORTED_ERRORS]],
             "created_at": now, "finished_at": None, "runner": self.runner, "heartbeat_at": now, "chunks_total": 0,
         }
         if errors and mode == "all_or_nothing":
@@ -185,7 +187,7 @@ class CampaignHandlers:
         (applicants and created candidates are named by campaign and row, duplicates are ignored)."""
         now = self.clock()
         created: list[Candidate] = []
-        documents = []
+        linked_rows: list[tuple[ApplicantRow, str, str]] = []
         for row in rows:
             own = campaign_jobs.applicant_candidate_id(campaign["_id"], row.row)
             candidate_id, linked = row.candidate_id, "candidate_id"
@@ -194,16 +196,37 @@ class CampaignHandlers:
             if candidate_id is None:
                 candidate_id, linked = own, "created"
                 created.append(Candidate(candidate_id=candidate_id, display_name=row.name, email=row.email,
-                                         phone=row.phone, origin="campaign"))
-            documents.append(self._applicant_document(campaign, row, candidate_id, linked, now))
+                                         phone=row.phone, school=row.school, faculty=row.faculty,
+                                         graduation_year=row.graduation_year, origin="campaign"))
+            linked_rows.append((row, candidate_id, linked))
+        # An applicant this company invited before (the same file imported again, or fixed and
+        # imported again) is listed, but not messaged a second time.
+        first_row = {candidate_id: row.row for row, candidate_id, _ in reversed(linked_rows)}
+        invited = await self.campaigns.invite(campaign["company_id"], campaign["_id"], first_row)
+        this_one = {"campaign_id": campaign["_id"], "share_url": ""}  # two rows of this file are one applicant
+        documents = [self._applicant_document(
+            campaign, row, candidate_id, linked, now,
+            invited.get(candidate_id) or (this_one if first_row[candidate_id] != row.row else None))
+            for row, candidate_id, linked in linked_rows]
         await self.candidates.add_many(created)
         await self.campaigns.add_applicants(documents)
         self.relay.wake()
 
     def _applicant_document(self, campaign: dict, row: ApplicantRow, candidate_id: str, linked: str,
-                            now: datetime) -> dict:
+                            now: datetime, invited_before: dict | None = None) -> dict:
         token = secrets.token_urlsafe(24)
         share_url = f"{self.settings.share_base_url.rstrip('/')}/{token}"
+        typed = {"name_kana": row.name_kana, "school": row.school, "faculty": row.faculty,
+                 "graduation_year": row.graduation_year}
+        if invited_before is not None:
+            return new_document({
+                "_id": f"{campaign['_id']}:{row.row}", "campaign_id": campaign["_id"],
+                "company_id": campaign["company_id"], "row": row.row, "candidate_id": candidate_id, "linked": linked,
+                "name": row.name, "email": row.email, "phone": row.phone, "free": row.free, **typed,
+                "share_token": token, "share_url": invited_before.get("share_url") or "",
+                "status": "already_invited", "invited_by": invited_before["campaign_id"], "responded_at": None,
+                "imported_at": now,
+            })
         event = CampaignApplicantImported(
             campaign_id=campaign["_id"], company_id=campaign["company_id"], company_name=campaign["company_name"],
             candidate_id=candidate_id, display_name=row.name, email=row.email, phone=row.phone,
@@ -213,7 +236,7 @@ class CampaignHandlers:
         document = {
             "_id": f"{campaign['_id']}:{row.row}", "campaign_id": campaign["_id"], "company_id": campaign["company_id"],
             "row": row.row, "candidate_id": candidate_id, "linked": linked, "name": row.name, "email": row.email,
-            "phone": row.phone, "free": row.free, "share_token": token, "share_url": share_url,
+            "phone": row.phone, "free": row.free, **typed, "share_token": token, "share_url": share_url,
             "status": "invited", "responded_at": None, "imported_at": now,
         }
         return new_document(document, Envelope.wrap(event, source=SOURCE))
@@ -246,7 +269,8 @@ class CampaignHandlers:
 
     @staticmethod
     def _public(campaign: dict[str, Any]) -> dict[str, Any]:
-        return {"campaign_id": campaign["_id"], **{k: v for k, v in campaign.items() if k not in ("_id", INPUT_KEPT)}}
+        hidden = ("_id", INPUT_KEPT, "rejected_rows")  # (the rejected rows' cells: in the export)
+        return {"campaign_id": campaign["_id"], **{k: v for k, v in campaign.items() if k not in hidden}}
 
     async def respond(self, *, share_token: str | None = None, campaign_id: str | None = None,
                       candidate_id: str | None = None) -> dict[str, Any]:
@@ -270,10 +294,12 @@ class CampaignHandlers:
 
     async def export(self, company_id: str, campaign_id: str) -> tuple[str, str]:
         """The CSV to put back into the ATS, and a file name for it."""
-        campaign = await self.get(company_id, campaign_id)
+        await self.get(company_id, campaign_id)
+        campaign = await self.campaigns.get(campaign_id)
         applicants = await self.campaigns.applicants(campaign_id)
         for applicant in applicants:
             if applicant.get("responded_at"):
                 applicant["responded_at"] = applicant["responded_at"].isoformat()
-        text = campaign_csv.export_csv(campaign["headers"], campaign["columns"], applicants)
+        text = campaign_csv.export_csv(campaign["headers"], campaign["columns"], applicants,
+                                       campaign.get("rejected_rows") or [])
         return text, f"{campaign_id}.csv"

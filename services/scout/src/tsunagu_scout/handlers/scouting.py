@@ -17,12 +17,19 @@ from tsunagu_scout.adapters import units
 from tsunagu_scout.adapters.scouts import MongoScouts
 from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.domain import rules
-from tsunagu_scout.domain.model import Company, Recruiter, Scout, Tier
+from tsunagu_scout.domain import rules, why_you
+from tsunagu_scout.domain.model import Candidate, Company, Recruiter, Scout, Tier
 from tsunagu_scout.handlers.errors import Conflict, Invalid, NotFound
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"
+
+
+def her_profile(candidate: Candidate) -> why_you.HerProfile:
+    return why_you.HerProfile(
+        school=candidate.school, faculty=candidate.faculty, self_pr=candidate.self_pr,
+        industries=tuple(candidate.industries), job_types=tuple(candidate.job_types),
+        languages=tuple(candidate.languages), events_attended=tuple(candidate.events_attended))
 
 
 @dataclass
@@ -36,8 +43,9 @@ class ScoutingHandlers:
     clock: Callable[[], datetime]
 
     async def send(self, company: Company, recruiter: Recruiter, *, candidate_id: str, reason: str,
-                   tier: Tier, template_id: str | None) -> Scout:
-        """Send one scout: check the reason and the student, then take the pair, a slot and a quota unit."""
+                   tier: Tier, template_id: str | None, what_in_her_profile: str | None = None) -> Scout:
+        """Send one scout: check the reason and the student (the reason must refer to something of hers),
+        then take the pair, a slot and a quota unit."""
         template = await self.companies.template(company.company_id, template_id) if template_id else None
         if template_id and template is None:
             raise Invalid(f"template_id: no template {template_id} in your company")
@@ -49,11 +57,17 @@ class ScoutingHandlers:
         candidate = await self.candidates.get(candidate_id)
         if candidate is None or candidate.deleted:
             raise NotFound(f"no student {candidate_id}")
+        answer = what_in_her_profile.strip() if what_in_her_profile and what_in_her_profile.strip() else None
+        try:
+            why_you.check_why_you(reason, her_profile(candidate), what_in_her_profile=answer)
+        except why_you.NotWhyYou as exc:
+            raise Invalid(str(exc)) from None
         now = self.clock()
         scout = Scout(
             scout_id=f"sc_{uuid4().hex}", company_id=company.company_id, company_name=company.name,
             recruiter_id=recruiter.recruiter_id, recruiter_name=recruiter.display_name, candidate_id=candidate_id,
-            reason=reason, tier=tier, template_id=template_id, month=rules.month_key(now), sent_at=now,
+            reason=reason, what_in_her_profile=answer, tier=tier, template_id=template_id,
+            month=rules.month_key(now), sent_at=now,
             expires_at=rules.expiry(now, self.settings.scout_ttl_days),
         )
         await self._reserve(company, scout, now)

@@ -1,0 +1,43 @@
+"""What notify enforces for her, per channel: the view of her consent and opt-outs.
+
+The consent record itself is profile's (GET /profiles/{id}/contact-preferences); notify applies an
+opt-out at once (STOP, the unsubscribe link, a LINE unfollow, a hard bounce) and reports it to
+profile, and follows profile's record otherwise (docs/notify.md, "Consent"). This view shows both
+agree; it trails her partition's owner by the projector's lag."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel
+
+from tsunagu_shared.auth import CurrentPrincipal
+
+router = APIRouter(tags=["notify"])
+
+
+class ChannelPublic(BaseModel):
+    channel: str
+    reachable: bool  # an address, consent, and no opt-out
+    has_address: bool
+    consented_at: datetime | None
+    consent_source: str | None
+    opted_out_at: datetime | None
+    opt_out_source: str | None
+
+
+def get_container(request: Request) -> Any:
+    return request.app.state.container
+
+
+@router.get("/recipients/{recipient_id}/channels", response_model=list[ChannelPublic])
+async def channels_of(recipient_id: str, principal: CurrentPrincipal,
+                      container: Annotated[Any, Depends(get_container)]):
+    """Her channels as notify enforces them (the person herself or an admin; anyone else 404)."""
+    if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")
+    state = (await container.store.load(recipient_id)).state
+    return [ChannelPublic(channel=name, reachable=c.usable, has_address=bool(c.address),
+                          consented_at=c.consented_at, consent_source=c.consent_source,
+                          opted_out_at=c.opted_out_at, opt_out_source=c.opt_out_source)
+            for name in ("email", "sms", "line") for c in (state.channel(name),)]
