@@ -5,11 +5,14 @@ import sys
 
 import structlog
 
+from tsunagu_shared.observability.tracing import add_trace_ids
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     shared = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        add_trace_ids,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
@@ -33,4 +36,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("aiokafka", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # requests are logged once, by the app (route template, request and trace ids), not again by uvicorn
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)

@@ -4,7 +4,7 @@ Each service subclasses ServiceSettings and sets its own defaults (name, port,
 database). Nothing here is instantiated at import time.
 """
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,13 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 3
     # Larger events are dead-lettered unread (an event carries ids and changed fields, never files).
     max_event_bytes: int = 256 * 1024
+
+    # Traces go over OTLP/HTTP to this collector (e.g. http://otel-collector:4318) when set; the
+    # standard OTEL_EXPORTER_OTLP_ENDPOINT is read too. Unset: nothing is exported.
+    otlp_endpoint: str | None = Field(None, validation_alias=AliasChoices(
+        "otlp_endpoint", "TSUNAGU_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"))
+    # How often the outbox backlog and the consumer lag are measured for /metrics.
+    metrics_probe_seconds: float = 15.0
 
     def kafka_client_options(self) -> dict:
         """Connection options for every aiokafka client (producer, consumer, admin)."""
