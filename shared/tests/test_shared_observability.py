@@ -4,7 +4,12 @@ lag measured on the real database and broker."""
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -169,3 +174,40 @@ async def test_consumer_lag_is_the_end_offset_minus_the_groups_commit_per_partit
 
 def _gauge(name: str, labels: dict | None = None) -> float | None:
     return REGISTRY.get_sample_value(name, labels or {})
+
+
+def test_spans_are_exported_over_otlp_only_when_an_endpoint_is_configured(monkeypatch):
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server hook's name)
+            received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    script = ("from tsunagu_shared.settings import ServiceSettings\n"
+              "from tsunagu_shared.observability import start_observing, stop_observing, tracing\n"
+              "start_observing(ServiceSettings(service_name='probe'))\n"
+              "with tracing.tracer().start_as_current_span('a unit of work'): pass\n"
+              "stop_observing()\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "TSUNAGU_OTLP"))}
+    try:
+        quiet = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=60)
+        assert quiet.returncode == 0, quiet.stderr
+        assert received == []
+        exported = subprocess.run([sys.executable, "-c", script], env={**env, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint},
+                                  capture_output=True, timeout=60)
+        assert exported.returncode == 0, exported.stderr
+    finally:
+        server.shutdown()
+    [(path, body)] = received
+    assert path == "/v1/traces" and b"a unit of work" in body and b"probe" in body
+    monkeypatch.setenv("TSUNAGU_OTLP_ENDPOINT", endpoint)
+    assert ServiceSettings().otlp_endpoint == endpoint
