@@ -30,7 +30,7 @@ def spans():
     try:
         yield exporter
     finally:
-        tracing.stop_exporting_kafka_spans()
+        tracing.stop_exporting()
         exporter.shutdown()  # keeps nothing more of the later tests' spans
 
 

@@ -3,7 +3,7 @@ consumer that continues it (docs/observability.md).
 
 - Every process has an SDK tracer provider, so that each request and each consumed event has
   trace and span ids (in its log lines and in the envelopes it writes) even when nothing is
-  exported. Spans are exported over OTLP/HTTP only when an endpoint is configured
+  exported; spans are recorded only while something exports them (parent-based, always on). Spans are exported over OTLP/HTTP only when an endpoint is configured
   (`TSUNAGU_OTLP_ENDPOINT` or the standard `OTEL_EXPORTER_OTLP_ENDPOINT`); the aiokafka
   instrumentation (send and receive spans) is switched on with the export.
 - An envelope carries the W3C `traceparent` (and `tracestate`) of the code that created it,
@@ -20,6 +20,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -31,22 +32,42 @@ log = structlog.get_logger(__name__)
 TRACER_NAME = "tsunagu"
 _PROPAGATOR = TraceContextTextMapPropagator()
 _provider: TracerProvider | None = None
-_exporting = False
+_tracer: trace.Tracer | None = None
+_exporting = False  # Kafka's clients are instrumented
+_exporting_spans = False  # a span processor receives what is recorded
+
+
+class _RecordWhenExported(Sampler):
+    """Spans are recorded (and sampled, parent-based) only while something exports them; otherwise
+    they are created unrecorded, which costs next to nothing but still gives ids to propagate."""
+
+    def __init__(self) -> None:
+        self._exported = ParentBased(root=ALWAYS_ON)
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None
+                      ) -> SamplingResult:
+        sampler = self._exported if _exporting_spans else ALWAYS_OFF
+        return sampler.should_sample(parent_context, trace_id, name, kind, attributes, links)
+
+    def get_description(self) -> str:
+        return "RecordWhenExported"
 
 
 def tracer_provider(service: str = "tsunagu") -> TracerProvider:
-    """This process's provider, made on first use (the first service of a process names it).
-    The sampler is the SDK's, from `OTEL_TRACES_SAMPLER` (default: parent-based, always on)."""
+    """This process's provider, made on first use (the first service of a process names it)."""
     global _provider
     if _provider is None:
-        _provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        _provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=_RecordWhenExported())
         trace.set_tracer_provider(_provider)
         envelopes.trace_context_from(current_trace_context)
     return _provider
 
 
 def tracer() -> trace.Tracer:
-    return tracer_provider().get_tracer(TRACER_NAME)
+    global _tracer
+    if _tracer is None:  # (made once: getting a tracer costs more than a span)
+        _tracer = tracer_provider().get_tracer(TRACER_NAME)
+    return _tracer
 
 
 def configure_tracing(service: str, otlp_endpoint: str | None) -> None:
@@ -62,8 +83,9 @@ def configure_tracing(service: str, otlp_endpoint: str | None) -> None:
 def export_spans(processor: SpanProcessor) -> None:
     """Send finished spans to `processor` (the OTLP export; a test's in-memory exporter), and
     trace Kafka's sends and receives too from now on."""
-    global _exporting
+    global _exporting, _exporting_spans
     tracer_provider().add_span_processor(processor)
+    _exporting_spans = True
     if not _exporting:
         from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
 
@@ -76,9 +98,11 @@ def export_spans_to(exporter: SpanExporter) -> None:
     export_spans(SimpleSpanProcessor(exporter))
 
 
-def stop_exporting_kafka_spans() -> None:
-    """Undo the aiokafka instrumentation (a test that exported spans, when it is done)."""
-    global _exporting
+def stop_exporting() -> None:
+    """Record no more spans and undo the aiokafka instrumentation (a test that exported spans,
+    when it is done; its exporter is shut down by the test)."""
+    global _exporting, _exporting_spans
+    _exporting_spans = False
     if _exporting:
         from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
 
