@@ -90,6 +90,7 @@ async def test_each_request_has_one_access_line_with_its_request_and_trace_ids(c
     assert [(line["route"], line["request_id"]) for line in access] == [
         ("/fine/{item}", "gateway-42"), ("/fine/{item}", replaced.headers["X-Request-ID"])]  # probes unlogged
     assert all(re.fullmatch(r"[0-9a-f]{32}", line["trace_id"]) for line in access)
+    assert {line["service"] for line in access} == {"probe"}
     assert access[0]["trace_id"] != access[1]["trace_id"]
     assert not logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)  # uvicorn does not log them again
 
