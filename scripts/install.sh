@@ -32,7 +32,7 @@ fi
 python3 scripts/stack.py install
 # The deployment checks' tools (kustomize, kube-score, built with Go) only serve tests/deploy:
 # `make demo` and `make up` skip them (TSUNAGU_INSTALL_DEPLOY_TOOLS=0), `make test` builds them.
-extras=(scripts/install_browser.sh scripts/install_node.sh)
+extras=(scripts/install_browser.sh scripts/install_node.sh scripts/install_monitoring_tools.sh)
 if [ "${TSUNAGU_INSTALL_DEPLOY_TOOLS:-1}" != 0 ]; then extras=(scripts/install_deploy_tools.sh "${extras[@]}"); fi
 for extra in "${extras[@]}"; do
   if [ -f "$extra" ]; then bash "$extra"; fi

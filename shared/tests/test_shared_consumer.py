@@ -2,6 +2,7 @@
 
 import asyncio
 
+from prometheus_client import REGISTRY
 from pymongo.errors import OperationFailure
 
 from tsunagu_shared import db as database
@@ -87,6 +88,8 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     assert letters[oversized.to_bytes()].startswith("oversized")
     assert {dict(r.headers)["dlq_topic"] for r in records} == {h.topic.encode()}
     assert len(records) == 5
+    # counted for /metrics, where the dead-letter alert reads them
+    assert REGISTRY.get_sample_value("tsunagu_dead_letters_total", {"group": f"{h.prefix}probe"}) == 5
 
 
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_its_attempts():

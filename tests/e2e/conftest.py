@@ -100,6 +100,7 @@ def _stack_env(prefix: str, ports: dict[str, int], emulators: int, workdir: Path
         "TSUNAGU_MONGO_URL": mongo_url(),
         "TSUNAGU_TOPIC_PREFIX": prefix,
         "TSUNAGU_OUTBOX_POLL_SECONDS": "0.2",
+        "TSUNAGU_METRICS_PROBE_SECONDS": "2",  # consumer lag and outbox backlog, for the scrape test
         "TSUNAGU_EMULATOR_PORT_BASE": str(emulators),
         "TSUNAGU_EMULATOR_CONTROL_URL": f"http://127.0.0.1:{emulators}",
         "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{emulators + 1}",

@@ -6,8 +6,15 @@ may not contain underscores, so the correlation and causation ids travel as
 the extension attributes `correlationid` and `causationid`, and the event's
 schema version as `schemaversion`. The `ce_type` and `ce_id` headers repeat
 the type and id so a router can filter without parsing the value.
+
+`traceparent` and `tracestate` are CloudEvents' distributed-tracing extension: the W3C
+trace context of the code that created the event, so that a consumer continues that trace
+however the event reached it (an outbox, a replay). `wrap` fills them from the source given
+to `trace_context_from` (Tsunagu's services give the current OpenTelemetry span; a process
+that gives none writes none).
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -23,6 +30,16 @@ class UnknownEventType(ValueError):
     pass
 
 
+TraceContext = Callable[[], "tuple[str | None, str | None]"]
+_trace_context: TraceContext = lambda: (None, None)  # noqa: E731
+
+
+def trace_context_from(source: TraceContext) -> None:
+    """Where `Envelope.wrap` takes the (traceparent, tracestate) of a new event from."""
+    global _trace_context
+    _trace_context = source
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -36,6 +53,9 @@ class Envelope(BaseModel):
     datacontenttype: str = "application/json"
     correlation_id: str = Field(alias="correlationid")
     causation_id: str | None = Field(None, alias="causationid")
+    traceparent: str | None = Field(None, description="W3C trace context of the code that "
+                                    "created the event (CloudEvents distributed-tracing extension)")
+    tracestate: str | None = Field(None, description="W3C tracestate that goes with traceparent")
     data: dict[str, Any]
 
     @classmethod
@@ -49,6 +69,7 @@ class Envelope(BaseModel):
     ) -> "Envelope":
         """Put an event in an envelope; a new correlation starts when none is given."""
         event_id = str(uuid4())
+        traceparent, tracestate = _trace_context()
         return cls(
             id=event_id,
             type=event.event_type,
@@ -57,6 +78,8 @@ class Envelope(BaseModel):
             schema_version=event.schema_version,
             correlation_id=correlation_id or event_id,
             causation_id=causation_id,
+            traceparent=traceparent,
+            tracestate=tracestate,
             data=event.model_dump(mode="json"),
         )
 

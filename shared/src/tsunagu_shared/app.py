@@ -1,11 +1,11 @@
 """The FastAPI application every service is built from.
 
 It adds what each service must have: /healthz, /readyz (what the pod's work needs),
-/metrics (Prometheus), JSON request logs, 503 when the database is away, and
-`X-Robots-Tag: noindex` on every response (nothing of Tsunagu is indexed).
+/metrics (Prometheus), JSON request logs, traces and request ids (`observability`), 503
+when the database is away, and `X-Robots-Tag: noindex` on every response (nothing of
+Tsunagu is indexed).
 """
 
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,17 +13,15 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 
 from tsunagu_shared.logging import configure_logging
+from tsunagu_shared.observability import observe_app, start_observing, stop_observing
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
-
-REQUESTS = Counter("tsunagu_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("tsunagu_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 Bootstrap = Callable[[ServiceSettings], Awaitable[Any]]
 
@@ -43,6 +41,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
+        start_observing(settings)
         container = await bootstrap(settings)
         app.state.container = container
         await container.infra.start()
@@ -51,6 +50,7 @@ def create_app(
             yield
         finally:
             await container.infra.stop()
+            stop_observing()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
@@ -58,6 +58,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     _install_middleware(app)
+    observe_app(app)
     return app
 
 
@@ -89,18 +90,9 @@ def _operations_router() -> APIRouter:
 
 def _install_middleware(app: FastAPI) -> None:
     @app.middleware("http")
-    async def observe(request: Request, call_next):
-        started = time.perf_counter()
+    async def no_index(request: Request, call_next):
         response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        REQUESTS.labels(request.method, template, str(response.status_code)).inc()
-        LATENCY.labels(request.method, template).observe(elapsed)
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
-        if template not in ("/healthz", "/readyz", "/metrics"):
-            log.info("http_request", method=request.method, route=template, status=response.status_code,
-                     ms=round(elapsed * 1000, 1))
         return response
 
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -5,11 +5,20 @@ import sys
 
 import structlog
 
+from tsunagu_shared.observability.tracing import add_trace_ids
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
+    def add_service(_, __, event_dict: dict) -> dict:
+        # on every line: a context variable bound at start is not seen by the server's request tasks
+        event_dict.setdefault("service", service)
+        return event_dict
+
     shared = [
         structlog.contextvars.merge_contextvars,
+        add_service,
         structlog.processors.add_log_level,
+        add_trace_ids,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
@@ -33,4 +42,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("aiokafka", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    structlog.contextvars.bind_contextvars(service=service)
+    # requests are logged once, by the app (route template, request and trace ids), not again by uvicorn
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -21,6 +21,7 @@ from tsunagu_shared import db as database
 from tsunagu_shared.kafka.admin import ensure_topics, wanted_topics
 from tsunagu_shared.kafka.consumer import EventConsumer, Handler
 from tsunagu_shared.kafka.producer import EventPublisher
+from tsunagu_shared.observability import watch_infrastructure
 from tsunagu_shared.outbox import OutboxRelay
 from tsunagu_shared.periodic import Periodic
 from tsunagu_shared.processed import ProcessedEvents
@@ -65,7 +66,9 @@ class Infrastructure:
             db=db, collections=outbox_collections, publisher=publisher, poll_seconds=settings.outbox_poll_seconds,
             stale_marker_seconds=settings.outbox_stale_marker_seconds,
         )
-        return cls(settings=settings, mongo=mongo, db=db, publisher=publisher, relay=relay)
+        infra = cls(settings=settings, mongo=mongo, db=db, publisher=publisher, relay=relay)
+        watch_infrastructure(infra)
+        return infra
 
     def every(self, seconds: float, work: Callable[[], Awaitable[object]], *, name: str) -> Periodic:
         """Background work of the service (a sweeper, a scheduler) done every `seconds`:

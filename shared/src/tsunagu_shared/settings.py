@@ -7,7 +7,7 @@ database). Nothing here is instantiated at import time.
 import json
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tsunagu_shared.settings_contract import (
@@ -70,6 +70,13 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 3  # then the event goes to the group's dead-letter topic
     # Larger events are dead-lettered unread (an event carries ids and changed fields, never files).
     max_event_bytes: int = 256 * 1024
+
+    # Traces go over OTLP/HTTP to this collector (e.g. http://otel-collector:4318) when set; the
+    # standard OTEL_EXPORTER_OTLP_ENDPOINT is read too. Unset: nothing is exported.
+    otlp_endpoint: str | None = Field(None, validation_alias=AliasChoices(
+        "otlp_endpoint", "TSUNAGU_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"))
+    # How often the outbox backlog and the consumer lag are measured for /metrics.
+    metrics_probe_seconds: float = 15.0
 
     @field_validator("shared_secret_roles", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from tsunagu_shared.envelope import Envelope, UnknownEventType
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 from tsunagu_shared.kafka.producer import EventPublisher
+from tsunagu_shared.observability.kafka import dead_lettered, expect_dead_letters, processing
 from tsunagu_shared.processed import ProcessedEvents
 
 log = structlog.get_logger(__name__)
@@ -128,6 +129,7 @@ class EventConsumer:
             **(options or {}),
         )
         self._stopping = asyncio.Event()
+        expect_dead_letters(group)
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -217,6 +219,11 @@ class EventConsumer:
         if await self._with_retry(lambda: self._processed.seen(envelope.id)):
             CONSUMED.labels(self.group, "duplicate").inc()
             return
+        with processing(envelope, record, self.group):
+            await self._handle_until_done(record, envelope)
+
+    async def _handle_until_done(self, record: ConsumerRecord, envelope: Envelope) -> None:
+        """Handle the event, retrying as its failure deserves; then mark it processed (or dead-letter it)."""
         attempts = 0
         delay = self._backoff
         while True:
@@ -254,6 +261,7 @@ class EventConsumer:
         headers = dead_letter_headers(record, group=self.group, reason=reason, error_type=error_type)
         await self._publisher.publish_raw(self._dlq_topic, record.value or b"", key=record.key, headers=headers)
         CONSUMED.labels(self.group, "dead_lettered").inc()
+        dead_lettered(self.group)
         log.error("consumer_dead_lettered", group=self.group, topic=record.topic, offset=record.offset, reason=reason)
 
     def assignment(self) -> set[TopicPartition]:

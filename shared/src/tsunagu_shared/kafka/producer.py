@@ -11,6 +11,7 @@ from prometheus_client import Counter
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import EVENT_TYPES
+from tsunagu_shared.observability.tracing import attached
 from tsunagu_shared.topics import topic_name
 
 log = structlog.get_logger(__name__)
@@ -63,17 +64,19 @@ class EventPublisher:
     async def publish(self, envelope: Envelope, *, topic: str | None = None) -> None:
         """Send and wait for the broker's acknowledgement from all in-sync replicas."""
         target = topic or self.topic_for(envelope)
-        await self._producer.send_and_wait(
-            target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
-        )
+        with attached(envelope):  # a traced send belongs to the trace of the event it sends
+            await self._producer.send_and_wait(
+                target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
+            )
         PUBLISHED.labels(target, envelope.type).inc()
 
     async def send(self, envelope: Envelope) -> asyncio.Future:
         """Queue an envelope and return the future of its acknowledgement (for batches)."""
         target = self.topic_for(envelope)
-        future = await self._producer.send(
-            target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
-        )
+        with attached(envelope):
+            future = await self._producer.send(
+                target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
+            )
         PUBLISHED.labels(target, envelope.type).inc()
         return future
 

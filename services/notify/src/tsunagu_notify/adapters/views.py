@@ -96,4 +96,5 @@ def _delivery_document(effect) -> dict[str, Any]:
     return {"_id": effect.key, "intent_id": effect.intent_id, "recipient_id": effect.recipient_id,
             "channel": effect.channel, "template": effect.template, "category": effect.category,
             "company_id": effect.company_id, "variables": effect.variables, "created_at": effect.decided_at,
-            "next_attempt_at": effect.decided_at - timedelta(seconds=1), "status": "pending", "attempts": 0}
+            "next_attempt_at": effect.decided_at - timedelta(seconds=1), "status": "pending", "attempts": 0,
+            "traceparent": effect.traceparent, "tracestate": effect.tracestate}

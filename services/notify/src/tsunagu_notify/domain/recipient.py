@@ -100,6 +100,9 @@ class DeliveryRequested(Frozen):
     company_id: str | None = None
     variables: dict[str, Any] = {}
     decided_at: datetime
+    # the W3C trace context of the decision, so that the provider call continues its trace
+    traceparent: str | None = None
+    tracestate: str | None = None
 
 
 class DeliveriesCancelled(Frozen):

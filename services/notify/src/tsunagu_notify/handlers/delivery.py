@@ -14,6 +14,9 @@ from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.channels.base import Channel, OutboundMessage, RetryLater
 from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
+from tsunagu_notify.adapters.metrics import (
+    delivering, delivery_cancelled, delivery_failed, delivery_retried, delivery_sent, provider_call,
+)
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.clock import Clock
@@ -112,6 +115,10 @@ class DeliveryWorker:
 
     async def deliver(self, doc: dict, *, state: RecipientState) -> None:
         """One attempt at one claimed delivery (`state`: hers, read no earlier than the claim began)."""
+        with delivering(doc):
+            await self._deliver(doc, state=state)
+
+    async def _deliver(self, doc: dict, *, state: RecipientState) -> None:
         key, channel, now = doc["_id"], doc["channel"], self.clock.now()
         status = state.channel(channel)
         confirmation = doc["template"] == CONFIRMATION_TEMPLATE
@@ -121,12 +128,15 @@ class DeliveryWorker:
                                            reason="opted_out", decided_at=now)
             await self.queue.finish(key, "cancelled", {"cancelled_at": now}, Envelope.wrap(event, source=SOURCE))
             self.relay.wake()
+            delivery_cancelled(channel)
             return
         try:
             message = self._message(doc, state, status.address)
-            receipt = await self.channels[channel].send(message)
+            with provider_call(channel):
+                receipt = await self.channels[channel].send(message)
         except (TemplateRefused, UnknownTemplate, PermanentError) as exc:
             await self._fail(doc, f"{type(exc).__name__}: {exc}", permanent=True)
+            delivery_failed(channel, exc)
             return
         except (RetryLater, TransientError) as exc:
             await self._retry(doc, exc)
@@ -138,6 +148,7 @@ class DeliveryWorker:
                           "already_accepted": receipt.already_accepted},
             Envelope.wrap(sent, source=SOURCE)))
         self.relay.wake()
+        delivery_sent(channel)
 
     async def _until_recorded(self, write, *, limit_seconds: float = 900.0) -> None:
         """The provider took the message: record it even if the database is away for a while.
@@ -178,6 +189,7 @@ class DeliveryWorker:
         attempts = doc["attempts"]
         if attempts >= self.config.max_delivery_attempts:
             await self._fail(doc, f"gave up after {attempts} attempts: {exc}", permanent=False)
+            delivery_failed(doc["channel"], exc)
             return
         ladder = self.config.backoff_ladder_seconds
         wait = ladder[min(attempts - 1, len(ladder) - 1)]
@@ -186,6 +198,7 @@ class DeliveryWorker:
             wait = max(wait, retry_after)
         await self.queue.retry_at(doc["_id"], self.clock.now() + timedelta(seconds=wait), str(exc))
         log.info("delivery_retry_scheduled", key=doc["_id"], wait=wait, error=str(exc))
+        delivery_retried(doc["channel"], exc)
 
     async def _fail(self, doc: dict, error: str, *, permanent: bool) -> None:
         now = self.clock.now()

@@ -21,7 +21,9 @@ from pydantic import ValidationError
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationCancelled, NotificationRequested
 from tsunagu_shared.kafka.consumer import CONSUMED, Refused, dead_letter_headers, screen
+from tsunagu_shared.observability.kafka import dead_lettered, expect_dead_letters
 
+from tsunagu_notify.adapters.metrics import decided, deciding
 from tsunagu_notify.adapters.recipient_stream import Batch, RecipientStream
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intent_from
@@ -96,6 +98,7 @@ class PolicyProcessor:
         self._turn = asyncio.Lock()  # a rebalance waits for the batch under way
         self._stopping = asyncio.Event()
         self.started = asyncio.Event()
+        expect_dead_letters(stream.group)
 
     # --- lifecycle ---
     async def start(self) -> None:
@@ -258,7 +261,9 @@ class PolicyProcessor:
         envelope, event = screened
         if isinstance(event, NotificationRequested):
             person = staged.get(event.recipient_id) or owned.get(event.recipient_id)
-            self._collect(decide_intent(person, intent_from(event), now, self.config), staged, batch, envelope)
+            with deciding(envelope, event.intent_id) as span:
+                self._collect(decided(span, decide_intent(person, intent_from(event), now, self.config)),
+                              staged, batch, envelope)
         elif isinstance(event, NotificationCancelled):
             person = staged.get(event.recipient_id) or owned.get(event.recipient_id)
             self._collect(cancel(person, event.intent_ids, event.reason, now, self.config), staged, batch, envelope)
@@ -277,6 +282,7 @@ class PolicyProcessor:
                                       error_type=refused.error_type)
         batch.dead_letters.append((record, headers))
         CONSUMED.labels(self.stream.group, "dead_lettered").inc()
+        dead_lettered(self.stream.group)
         log.error("consumer_dead_lettered", group=self.stream.group, topic=record.topic, offset=record.offset,
                   reason=refused.reason)
 

@@ -18,6 +18,7 @@ from tsunagu_shared.outbox import OutboxRelay, new_document
 
 from tsunagu_scout.adapters.campaigns import INPUT_KEPT, MongoCampaigns
 from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.adapters.metrics import RUNNING, import_reached, rows_imported, rows_refused
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import campaign_csv, campaign_jobs
 from tsunagu_scout.domain.campaign_csv import ApplicantRow, CsvRejected
@@ -70,6 +71,7 @@ class CampaignHandlers:
             raise Invalid(f"file: {exc}") from None
         _, known = await self.candidates.directory()
         rows, errors = campaign_csv.validate_rows(parsed, known_candidates=known)
+        rows_refused(len(errors))
         now = self.clock()
         campaign = {
             "_id": f"cmp_{uuid4().hex[:16]}", "company_id": company.company_id, "company_name": company.name,
@@ -87,6 +89,7 @@ class CampaignHandlers:
                             finished_at=now)
             await self.campaigns.add(campaign, self._imported_event(campaign, now))
             self.relay.wake()
+            import_reached("rejected")
             return self._public(await self.campaigns.get(campaign["_id"]))
         chunks = campaign_jobs.chunk_rows(rows, max_rows=self.settings.campaign_chunk_rows,
                                           max_bytes=self.settings.campaign_chunk_max_bytes)
@@ -96,6 +99,7 @@ class CampaignHandlers:
         await self.campaigns.add(campaign)
         await self.campaigns.add_chunks(campaign["_id"], [[campaign_jobs.row_document(r) for r in c] for c in chunks])
         self._launch(campaign["_id"])
+        import_reached("started")
         return self._public(await self.campaigns.get(campaign["_id"]))
 
     async def resume_stalled(self) -> int:
@@ -118,6 +122,7 @@ class CampaignHandlers:
                 continue
             log.warning("campaign_import_resumed", campaign_id=stalled["_id"], previous_runner=stalled.get("runner"))
             self._launch(stalled["_id"])
+            import_reached("resumed")
         return taken
 
     async def _abandon(self, campaign_id: str, reason: str) -> None:
@@ -126,6 +131,7 @@ class CampaignHandlers:
                                          {"status": "failed", "failure": reason, "finished_at": self.clock()}):
             campaign = await self.campaigns.get(campaign_id)
             await self.campaigns.drop_input(campaign_id, campaign.get("chunks_total") or 0)
+            import_reached("failed")
 
     async def drop_leftover_input(self) -> int:
         """Drop the stored input of jobs that ended while their process died before dropping it."""
@@ -137,7 +143,8 @@ class CampaignHandlers:
     def _launch(self, campaign_id: str) -> None:
         task = asyncio.create_task(self._run(campaign_id), name=f"campaign-{campaign_id}")
         self.jobs[campaign_id] = task
-        task.add_done_callback(lambda _: self.jobs.pop(campaign_id, None))
+        RUNNING.inc()
+        task.add_done_callback(lambda _: (self.jobs.pop(campaign_id, None), RUNNING.dec()))
 
     async def _run(self, campaign_id: str) -> None:
         try:
@@ -170,6 +177,7 @@ class CampaignHandlers:
             rows = [campaign_jobs.row_from_document(r) for r in chunk["rows"]]
             await self._import_chunk(campaign, rows, emails)
             await self.campaigns.chunk_done(campaign_id, n)
+            rows_imported(len(rows))
             await self._beat(campaign_id, {"rows_done": failed + imported, "rows_imported": imported})
             await asyncio.sleep(0)  # let the API answer progress questions between chunks
         await self._finish(campaign, imported=imported)
@@ -249,6 +257,7 @@ class CampaignHandlers:
         if not await self.campaigns.conclude(campaign["_id"], self.runner, fields, event):
             raise TakenOver(campaign["_id"])
         self.relay.wake()
+        import_reached("completed")
 
     @staticmethod
     def _imported_event(campaign: dict, now: datetime) -> Envelope:
