@@ -55,6 +55,6 @@ async def bootstrap(settings: ProfileSettings) -> Container:
         projection=projection,
     )
     infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]), handle=handlers.on_event)
-    infra.add_consumer(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
-                       handle=projection.on_profile_event)
+    infra.add_projector(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
+                        handle_batch=projection.on_events)
     return Container(infra=infra, handlers=handlers, projection=projection)

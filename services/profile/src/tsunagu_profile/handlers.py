@@ -233,7 +233,7 @@ class ProfileHandlers:
             )
         elif isinstance(event, CompanyBlocked):
             await self.blocks.record(candidate_id=event.candidate_id, company_id=event.company_id)
-            await self.projection.project(event.candidate_id)
+            await self.projection.project([event.candidate_id])
 
     async def _write(self, candidate_id: str, change: Change) -> Profile:
         for _ in range(WRITE_ATTEMPTS):
