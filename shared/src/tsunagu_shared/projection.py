@@ -12,7 +12,7 @@ versioned documents of ids, read from its store), registers `on_events` as a pro
 (`Infrastructure.add_projector`), and calls `project` after a write its caller reads at once.
 """
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +20,9 @@ import structlog
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.kafka.consumer import TransientError
+from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.search import SEARCH_UNAVAILABLE, IndexMissing, SearchIndex, Versioned
+from tsunagu_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +84,17 @@ class Projection:
         await self.index.refresh()
         log.info("index_rebuilt", index=self.index.name, written=written)
         return written
+
+
+async def rebuild_from_store(settings: ServiceSettings, *, outbox_collections: list[str],
+                             open_projection: Callable[[Infrastructure, Any], "Projection"]) -> int:
+    """What each service's `python -m tsunagu_<service>.rebuild` (and `tsunagu search rebuild`)
+    runs: the service's store and index from its settings, the index rebuilt, the clients closed."""
+    infra = Infrastructure.open(settings, outbox_collections=outbox_collections)
+    try:
+        return await open_projection(infra, settings).rebuild()
+    finally:
+        await infra.stop()
 
 
 @contextmanager

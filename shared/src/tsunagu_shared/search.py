@@ -138,6 +138,22 @@ class SearchIndex:
             raise IndexMissing(self.name) from exc
         return answer["hits"]["hits"]
 
+    async def page(self, kind: str, *, query: dict[str, Any], sort: list[dict[str, Any]], cursor: str | None,
+                   limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list (keyset pagination): the hits of `query` in `sort` order (its last key
+        must be unique, an id) after `cursor`, and the cursor of the next page, None on the last.
+        BadCursor for a cursor not given by this list (`kind`)."""
+        body: dict[str, Any] = {"size": limit + 1, "query": query, "sort": sort, "track_total_hits": False}
+        if cursor:
+            after = decode_cursor(kind, cursor)
+            if len(after) != len(sort):
+                raise BadCursor("not a cursor returned by this list")
+            body["search_after"] = after
+        hits = await self.search(body)
+        if len(hits) <= limit:
+            return hits, None
+        return hits[:limit], encode_cursor(kind, hits[limit - 1]["sort"])
+
     async def ids(self, query: dict[str, Any], *, id_field: str, page: int = 1000) -> list[str]:
         """Every document id matching a query (a person's scouts, a pair's), in pages ordered by
         `id_field` (a keyword field holding the id: sorting on `_id` itself is deprecated)."""

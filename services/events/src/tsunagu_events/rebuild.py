@@ -3,7 +3,7 @@
 
 import asyncio
 
-from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.projection import rebuild_from_store
 
 from tsunagu_events.bootstrap import OUTBOX_COLLECTIONS, open_projection
 from tsunagu_events.config import EventsSettings
@@ -11,16 +11,11 @@ from tsunagu_events.config import EventsSettings
 
 async def rebuild(settings: EventsSettings) -> int:
     """Drop the index, fill it from every stored event; the number of documents written."""
-    infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
-    try:
-        return await open_projection(infra, settings).rebuild()
-    finally:
-        await infra.stop()
+    return await rebuild_from_store(settings, outbox_collections=OUTBOX_COLLECTIONS, open_projection=open_projection)
 
 
 def main() -> None:
-    written = asyncio.run(rebuild(EventsSettings()))
-    print(f"events index rebuilt: {written} documents")
+    print(f"events index rebuilt: {asyncio.run(rebuild(EventsSettings()))} documents")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
 import asyncio
 
-from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.projection import rebuild_from_store
 
 from tsunagu_scout.bootstrap import OUTBOX_COLLECTIONS, open_projection
 from tsunagu_scout.config import ScoutSettings
@@ -11,16 +11,11 @@ from tsunagu_scout.config import ScoutSettings
 
 async def rebuild(settings: ScoutSettings) -> int:
     """Drop the index, fill it from every stored scout; the number of documents written."""
-    infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
-    try:
-        return await open_projection(infra, settings).rebuild()
-    finally:
-        await infra.stop()
+    return await rebuild_from_store(settings, outbox_collections=OUTBOX_COLLECTIONS, open_projection=open_projection)
 
 
 def main() -> None:
-    written = asyncio.run(rebuild(ScoutSettings()))
-    print(f"scouts index rebuilt: {written} documents")
+    print(f"scouts index rebuilt: {asyncio.run(rebuild(ScoutSettings()))} documents")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,8 @@ every change of an event increments.
 """
 
 from datetime import datetime
-from typing import Any
 
-from tsunagu_shared.search import BadCursor, IndexSpec, SearchIndex, Versioned, decode_cursor, encode_cursor
+from tsunagu_shared.search import IndexSpec, SearchIndex, Versioned
 
 from tsunagu_events.domain.model import Event
 from tsunagu_events.domain.views import EventPublic
@@ -44,18 +43,7 @@ class EventIndex:
         """A page of the published events starting after `now`, soonest first (the event id breaks
         ties), and the next page's cursor (None on the last)."""
         sort = [{"starts_at": "asc"}, {"event_id": "asc"}]
-        body: dict[str, Any] = {
-            "size": limit + 1, "sort": sort, "track_total_hits": False,
-            "query": {"bool": {"filter": [{"term": {"status": "published"}},
-                                          {"range": {"starts_at": {"gt": now.isoformat()}}}]}},
-        }
-        if cursor:
-            after = decode_cursor(UPCOMING, cursor)
-            if len(after) != len(sort):
-                raise BadCursor("not a cursor returned by this list")
-            body["search_after"] = after
-        hits = await self.index.search(body)
-        more = len(hits) > limit
-        hits = hits[:limit]
-        page = [EventPublic.model_validate(h["_source"]) for h in hits]
-        return page, encode_cursor(UPCOMING, hits[-1]["sort"]) if more else None
+        query = {"bool": {"filter": [{"term": {"status": "published"}},
+                                     {"range": {"starts_at": {"gt": now.isoformat()}}}]}}
+        hits, next_cursor = await self.index.page(UPCOMING, query=query, sort=sort, cursor=cursor, limit=limit)
+        return [EventPublic.model_validate(h["_source"]) for h in hits], next_cursor

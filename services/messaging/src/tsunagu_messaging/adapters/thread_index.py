@@ -5,9 +5,7 @@ One document per thread, id = thread id, as the store holds it, versioned by the
 count (every write of a thread increments it), so a late projection never replaces a newer one.
 """
 
-from typing import Any
-
-from tsunagu_shared.search import BadCursor, IndexSpec, SearchIndex, Versioned, decode_cursor, encode_cursor
+from tsunagu_shared.search import IndexSpec, SearchIndex, Versioned
 
 from tsunagu_messaging.domain.threads import Side, Thread, archived_field
 
@@ -43,19 +41,9 @@ class ThreadIndex:
         activity first (the thread id breaks ties), and the next page's cursor (None on the last)."""
         party = "candidate_id" if side == "candidate" else "company_id"
         sort = [{"last_message_at": {"order": "desc", "missing": "_last"}}, {"thread_id": "asc"}]
-        body: dict[str, Any] = {
-            "size": limit + 1, "sort": sort, "track_total_hits": False,
-            "query": {"bool": {"filter": [{"term": {party: party_id}}, {"term": {archived_field(side): archived}}]}},
-        }
-        if cursor:
-            after = decode_cursor(LIST, cursor)
-            if len(after) != len(sort):
-                raise BadCursor("not a cursor returned by this list")
-            body["search_after"] = after
-        hits = await self.index.search(body)
-        more = len(hits) > limit
-        hits = hits[:limit]
-        return [Thread.model_validate(h["_source"]) for h in hits], encode_cursor(LIST, hits[-1]["sort"]) if more else None
+        query = {"bool": {"filter": [{"term": {party: party_id}}, {"term": {archived_field(side): archived}}]}}
+        hits, next_cursor = await self.index.page(LIST, query=query, sort=sort, cursor=cursor, limit=limit)
+        return [Thread.model_validate(h["_source"]) for h in hits], next_cursor
 
     async def of_candidate(self, candidate_id: str) -> list[str]:
         return await self.index.ids({"term": {"candidate_id": candidate_id}}, id_field="thread_id")

@@ -9,7 +9,7 @@ version grows with every change and a late projection never replaces a newer one
 
 from typing import Any
 
-from tsunagu_shared.search import BadCursor, IndexSpec, SearchIndex, Versioned, decode_cursor, encode_cursor
+from tsunagu_shared.search import IndexSpec, SearchIndex, Versioned
 
 from tsunagu_scout.domain.model import Scout, ScoutState
 
@@ -72,15 +72,6 @@ class ScoutIndex:
 
     async def _page(self, kind: str, filters: list[dict[str, Any]], sort: list[dict[str, str]], cursor: str | None,
                     limit: int) -> tuple[list[Scout], str | None]:
-        body: dict[str, Any] = {"size": limit + 1, "query": {"bool": {"filter": filters}}, "sort": sort,
-                                "track_total_hits": False}
-        if cursor:
-            after = decode_cursor(kind, cursor)
-            if len(after) != len(sort):
-                raise BadCursor("not a cursor returned by this list")
-            body["search_after"] = after
-        hits = await self.index.search(body)
-        more = len(hits) > limit
-        hits = hits[:limit]
-        scouts = [Scout.model_validate(hit["_source"]) for hit in hits]
-        return scouts, encode_cursor(kind, hits[-1]["sort"]) if more else None
+        hits, next_cursor = await self.index.page(kind, query={"bool": {"filter": filters}}, sort=sort,
+                                                  cursor=cursor, limit=limit)
+        return [Scout.model_validate(hit["_source"]) for hit in hits], next_cursor
