@@ -22,6 +22,7 @@ CRD_SCHEMAS = {
     ("kafka.strimzi.io/v1beta2", "KafkaUser"): "kafkauser.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "scaledobject.json",
     ("keda.sh/v1alpha1", "TriggerAuthentication"): "triggerauthentication.json",
+    ("opensearch.opster.io/v1", "OpenSearchCluster"): "opensearchcluster.json",
 }
 HTTP_SERVICES = ("profile", "scout", "messaging", "events")
 CONSUMER_SERVICES = ("notify",)

@@ -18,7 +18,7 @@ from tsunagu_shared.events import OfferIssued, ScoutSent
 from tsunagu_shared.kafka import EventPublisher, ensure_topics
 from tsunagu_shared.samples import build
 from tsunagu_shared.settings import ServiceSettings
-from tsunagu_shared.testing import TopicReader, free_port, kafka_bootstrap, unique_prefix
+from tsunagu_shared.testing import TopicReader, free_port, kafka_bootstrap, mongo_url, opensearch_url, unique_prefix
 
 TSUNAGU = str(Path(sys.executable).parent / "tsunagu")
 # The test broker's SASL/PLAIN listener (scripts/stack.py) and its development user.
@@ -191,3 +191,16 @@ def test_the_ca_file_reaches_the_tls_context(tmp_path):
     ca.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     options = ServiceSettings(kafka_security_protocol="SASL_SSL", kafka_ssl_cafile=str(ca)).kafka_client_options()
     assert [c["subject"] for c in options["ssl_context"].get_ca_certs()] == [((("commonName", "tsunagu test CA"),),)]
+
+
+def test_search_rebuild_names_the_indexes_and_rebuilds_each_from_its_store():
+    failed = tsunagu("search", "rebuild", "scoutz")
+    said = " ".join(failed.stderr.replace("│", " ").split())  # typer draws a box around it
+    assert failed.returncode == 2 and "known: profiles, scouts, threads, events" in said, said
+    prefix = unique_prefix()
+    env = {"TSUNAGU_OPENSEARCH_URL": opensearch_url(), "TSUNAGU_MONGO_URL": mongo_url(),
+           "TSUNAGU_MONGO_DB": f"{prefix}db".replace(".", "_"), "TSUNAGU_SEARCH_INDEX_PREFIX": prefix}
+    for index in ("scouts", "threads", "events"):
+        rebuilt = tsunagu("search", "rebuild", index, prefix=prefix, **env)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert rebuilt.stdout.strip().splitlines()[-1] == f"{index} index rebuilt: 0 documents"

@@ -21,6 +21,7 @@ from tsunagu_shared import db as database
 from tsunagu_shared.kafka.admin import ensure_topics, wanted_topics
 from tsunagu_shared.kafka.consumer import EventConsumer, Handler
 from tsunagu_shared.kafka.producer import EventPublisher
+from tsunagu_shared.kafka.projector import BatchHandler, ProjectorConsumer
 from tsunagu_shared.observability import watch_infrastructure
 from tsunagu_shared.outbox import OutboxRelay
 from tsunagu_shared.periodic import Periodic
@@ -105,6 +106,19 @@ class Infrastructure:
             options=self.settings.kafka_client_options(),
             key_concurrency=key_concurrency,
             types=types,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def add_projector(self, *, group: str, topics: list[Topic], handle_batch: BatchHandler) -> EventConsumer:
+        """Register a projector: each partition's poll handled in one call (tsunagu_shared.kafka.projector)."""
+        prefix = self.settings.topic_prefix
+        consumer = ProjectorConsumer(
+            handle_batch=handle_batch, bootstrap=self.settings.kafka_bootstrap, group=f"{prefix}{group}",
+            topics=[topic_name(t, prefix) for t in topics], dlq_topic=dlq_name(group, prefix),
+            processed=ProcessedEvents(self.db, group), publisher=self.publisher,
+            max_attempts=self.settings.consumer_max_attempts, max_event_bytes=self.settings.max_event_bytes,
+            options=self.settings.kafka_client_options(),
         )
         self.consumers.append(consumer)
         return consumer

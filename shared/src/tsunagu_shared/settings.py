@@ -47,6 +47,8 @@ class ServiceSettings(BaseSettings):
     # one node locally: no replicas; production sets what its cluster holds
     search_replicas: int = 0
     search_timeout_seconds: float = 5.0  # a slower search answers 503
+    # the CA of an https OpenSearch URL whose certificates the operator generated (docs/search.md)
+    opensearch_ca_file: str | None = None
 
     # HS256 key of the tokens, at least 32 bytes
     jwt_secret: Annotated[str, SECRET] = Field(default="dev-only-secret-change-me-32-bytes!!", min_length=32)

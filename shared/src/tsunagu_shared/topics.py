@@ -52,9 +52,15 @@ CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
     # profile's projector: its own events into the profiles search index
     "profile-search": (PROFILE_EVENTS,),
     "scout": (PROFILE_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
+    # scout's projector: its own events into the scouts search index (the sent and received lists)
+    "scout-search": (SCOUT_EVENTS,),
     "messaging": (SCOUT_EVENTS, EVENTS_EVENTS, PROFILE_EVENTS),
+    # messaging's projector: its own events into the threads search index (each person's threads)
+    "messaging-search": (MESSAGING_EVENTS,),
     # scout.events: company and recruiter standing for the auth layer (tsunagu_shared.standing)
     "events": (PROFILE_EVENTS, SCOUT_EVENTS),
+    # the events service's projector: its own events into the events search index (upcoming events)
+    "events-search": (EVENTS_EVENTS,),
     "notify": (PROFILE_EVENTS, SCOUT_EVENTS, MESSAGING_EVENTS, EVENTS_EVENTS),
     # notify's policy stage: one person's intents and state changes, in order, on one worker
     "notify-policy": (NOTIFY_INTENTS, NOTIFY_RECIPIENT_CHANGES),

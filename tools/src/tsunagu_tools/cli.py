@@ -9,6 +9,7 @@ is one line on stderr and a non-zero exit status, never a traceback.
 """
 
 import asyncio
+import importlib
 import json
 import sys
 from datetime import timedelta
@@ -198,16 +199,20 @@ def dlq_replay(
         typer.echo(note, err=True)
 
 
-@search_app.command("rebuild")
-def search_rebuild(index: str = typer.Argument(..., help="the index to rebuild: profiles")) -> None:
-    """Drop an index and fill it again from its service's store (the projector may keep running)."""
-    if index != "profiles":
-        raise typer.BadParameter(f"unknown index {index!r}; known: profiles")
-    from tsunagu_profile.config import ProfileSettings
-    from tsunagu_profile.rebuild import rebuild
+# index -> (its service's package): each has `config.<Name>Settings` and `rebuild.rebuild(settings)`
+REBUILDABLE = {"profiles": ("tsunagu_profile", "ProfileSettings"), "scouts": ("tsunagu_scout", "ScoutSettings"),
+               "threads": ("tsunagu_messaging", "MessagingSettings"), "events": ("tsunagu_events", "EventsSettings")}
 
-    written = asyncio.run(rebuild(ProfileSettings()))
-    typer.echo(f"profiles index rebuilt: {written} documents")
+
+@search_app.command("rebuild")
+def search_rebuild(index: str = typer.Argument(..., help=f"the index to rebuild: {', '.join(REBUILDABLE)}")) -> None:
+    """Drop an index and fill it again from its service's store (the projector may keep running)."""
+    if index not in REBUILDABLE:
+        raise typer.BadParameter(f"unknown index {index!r}; known: {', '.join(REBUILDABLE)}")
+    package, settings_class = REBUILDABLE[index]
+    settings = getattr(importlib.import_module(f"{package}.config"), settings_class)()
+    written = asyncio.run(importlib.import_module(f"{package}.rebuild").rebuild(settings))
+    typer.echo(f"{index} index rebuilt: {written} documents")
 
 
 @app.command()

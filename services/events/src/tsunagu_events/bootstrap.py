@@ -2,10 +2,14 @@
 
 from dataclasses import dataclass
 
+import structlog
+
+from tsunagu_shared import search
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
+from tsunagu_events.adapters.event_index import EVENTS_INDEX, EventIndex
 from tsunagu_events.adapters.events_repository import EVENTS, LEDGER, MongoEventRepository
 from tsunagu_events.adapters.registrations_repository import (
     CHECK_INS,
@@ -15,6 +19,9 @@ from tsunagu_events.adapters.registrations_repository import (
 )
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.handlers import EventsHandlers
+from tsunagu_events.projection import EventProjection
+
+log = structlog.get_logger(__name__)
 
 # The collections whose documents carry events (the outbox).
 OUTBOX_COLLECTIONS = [EVENTS, LEDGER, CHECK_INS, MATCHES]
@@ -27,15 +34,31 @@ class Container:
     standing: StandingView
 
 
+def open_projection(infra: Infrastructure, settings: EventsSettings) -> EventProjection:
+    """The events index and what feeds it (the service, and the rebuild command)."""
+    client = search.connect(settings)
+    infra.add_closer(client.close)
+    return EventProjection(events=MongoEventRepository(infra.db),
+                           lists=EventIndex(search.SearchIndex(client, EVENTS_INDEX, settings)))
+
+
 async def bootstrap(settings: EventsSettings) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
-    events = MongoEventRepository(infra.db)
+    projection = open_projection(infra, settings)
+    try:
+        await projection.index.ensure()
+    except search.SEARCH_UNAVAILABLE as exc:  # writes go on; the list answers 503; the projector waits
+        log.warning("events_index_not_created", error=str(exc))
+    events = projection.events
     registrations = MongoRegistrationRepository(infra.db)
     interests = MongoInterestRepository(infra.db)
     for repository in (events, registrations, interests):
         await repository.ensure_indexes()
-    handlers = EventsHandlers(events=events, registrations=registrations, interests=interests, relay=infra.relay)
+    handlers = EventsHandlers(events=events, registrations=registrations, interests=interests, relay=infra.relay,
+                              projection=projection)
     standing = StandingView(infra.db)
     infra.add_consumer(group="events", topics=list(CONSUMER_GROUPS["events"]),
                        handle=standing.feeding(handlers.on_event))
+    infra.add_projector(group="events-search", topics=list(CONSUMER_GROUPS["events-search"]),
+                        handle_batch=projection.on_events)
     return Container(infra=infra, handlers=handlers, standing=standing)

@@ -36,6 +36,8 @@ from tsunagu_events.domain.model import (
     other_side,
     status_of,
 )
+from tsunagu_events.domain.views import EventPublic
+from tsunagu_events.projection import EventProjection
 from tsunagu_events.seating import Seating
 
 SOURCE = "tsunagu/events"
@@ -51,6 +53,7 @@ class EventsHandlers:
     registrations: RegistrationRepository
     interests: InterestRepository
     relay: OutboxRelay
+    projection: EventProjection
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def __post_init__(self) -> None:
@@ -62,13 +65,16 @@ class EventsHandlers:
         event = new_event(event_id=uuid4().hex, data=data, actor=actor, now=self.clock())
         await self.events.add(event, *self._wrap([notices.published(event)]))
         self.relay.wake()
+        await self.projection.project_quietly([event.event_id], refresh="wait_for")  # in the list at once
         return event
 
     async def get_event(self, *, event_id: str) -> Event:
         return await self.seating.event(event_id)
 
-    async def upcoming_events(self, *, limit: int = 100) -> list[Event]:
-        return await self.events.upcoming(self.clock(), limit)
+    async def upcoming_events(self, *, cursor: str | None = None, limit: int = 100
+                              ) -> tuple[list[EventPublic], str | None]:
+        """A page of the upcoming published events, soonest first, from the events index."""
+        return await self.projection.lists.upcoming(self.clock(), cursor=cursor, limit=limit)
 
     async def cancel_event(self, *, event_id: str, actor: Actor, reason: str | None) -> Event:
         """Cancel the event; a registration racing in forces a re-decision, so nobody misses the notice."""
@@ -76,6 +82,7 @@ class EventsHandlers:
         event, _ = await self.seating.change(
             event_id, lambda event, now: ledger.cancel(event, reason=reason, now=now), self._wrap)
         self.relay.wake()
+        await self.projection.project_quietly([event_id], refresh="wait_for")
         return event
 
     # -- registrations ----------------------------------------------------------------------

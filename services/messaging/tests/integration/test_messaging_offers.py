@@ -42,7 +42,10 @@ async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
         assert lapsed.status_code == 409 and "deadline" in lapsed.json()["detail"]
         # The lapse is published once (the background loop does the same on its own schedule).
         await scheduling.lapse_due_offers()
-        assert await stack.app.state.container.scheduling.offers.lapsed_unannounced(scheduling.clock()) == []
+        assert (await scheduling.offers.get(second_id)).lapsed_at is not None
+        # left: the first offer's entry and the refused duplicate's (it names no offer), each in its
+        # own later minute; the lapsed one's is gone
+        assert await scheduling.lapses.pending() == 2
         listed = {o["offer_id"]: o for o in (await stack.client.get(f"/threads/{tid}/offers", headers=acme)).json()}
         assert listed[second_id]["status"] == "expired" and listed[second_id]["deadline_passed"] is True
         assert listed[offer_id]["status"] == "declined"

@@ -62,6 +62,6 @@ async def bootstrap(settings: ProfileSettings) -> Container:
     standing = StandingView(infra.db)
     infra.add_consumer(group="profile", topics=list(CONSUMER_GROUPS["profile"]),
                        handle=standing.feeding(handlers.on_event), types=HANDLED_EVENTS)
-    infra.add_consumer(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
-                       handle=projection.on_profile_event)
+    infra.add_projector(group="profile-search", topics=list(CONSUMER_GROUPS["profile-search"]),
+                        handle_batch=projection.on_events)
     return Container(infra=infra, handlers=handlers, projection=projection, standing=standing)

@@ -244,7 +244,7 @@ class ProfileHandlers:
             )
         elif isinstance(event, CompanyBlocked):
             await self.blocks.record(candidate_id=event.candidate_id, company_id=event.company_id)
-            await self.projection.project(event.candidate_id)
+            await self.projection.project([event.candidate_id])
         elif isinstance(event, ContactOptedOut):
             await self.channel_signal(event.recipient_id, event.channel, consented=False, at=event.opted_out_at,
                                       source=event.source)

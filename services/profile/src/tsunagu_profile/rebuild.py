@@ -3,7 +3,7 @@
 
 import asyncio
 
-from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.projection import rebuild_from_store
 
 from tsunagu_profile.adapters.repository import PROFILES
 from tsunagu_profile.bootstrap import open_projection
@@ -12,16 +12,11 @@ from tsunagu_profile.config import ProfileSettings
 
 async def rebuild(settings: ProfileSettings) -> int:
     """Drop the index, fill it from every stored profile; the number of documents written."""
-    infra = Infrastructure.open(settings, outbox_collections=[PROFILES])
-    try:
-        return await open_projection(infra, settings).rebuild()
-    finally:
-        await infra.stop()
+    return await rebuild_from_store(settings, outbox_collections=[PROFILES], open_projection=open_projection)
 
 
 def main() -> None:
-    written = asyncio.run(rebuild(ProfileSettings()))
-    print(f"profiles index rebuilt: {written} documents")
+    print(f"profiles index rebuilt: {asyncio.run(rebuild(ProfileSettings()))} documents")
 
 
 if __name__ == "__main__":

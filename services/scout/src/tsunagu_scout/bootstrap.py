@@ -3,14 +3,19 @@
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+import structlog
+
+from tsunagu_shared import search
+from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.topics import CONSUMER_GROUPS
 
 from tsunagu_scout.adapters.campaigns import APPLICANTS, CAMPAIGNS, MongoCampaigns
 from tsunagu_scout.adapters.candidates import SCOUT_REQUESTS, MongoCandidates
 from tsunagu_scout.adapters.companies import COMPANY_CHANGES, MongoCompanies
+from tsunagu_scout.adapters.scout_index import SCOUTS_INDEX, ScoutIndex
 from tsunagu_scout.adapters.scouts import RELATIONS, SCOUTS, MongoScouts
 from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
@@ -19,9 +24,23 @@ from tsunagu_scout.handlers.companies import CompanyHandlers
 from tsunagu_scout.handlers.events import EventHandlers
 from tsunagu_scout.handlers.recommendations import RecommendationHandlers
 from tsunagu_scout.handlers.scouting import ScoutingHandlers
+from tsunagu_scout.projection import ScoutProjection
 
+log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 OUTBOX_COLLECTIONS = [COMPANY_CHANGES, SCOUTS, RELATIONS, SCOUT_REQUESTS, CAMPAIGNS, APPLICANTS]
+
+
+# a closed scout's slot is freed at once; the sweep frees it after this long if a crash came between
+SETTLE_GRACE = timedelta(minutes=2)
+
+
+def open_projection(infra: Infrastructure, settings: ScoutSettings) -> ScoutProjection:
+    """The scouts index and what feeds it (the service, and the rebuild command)."""
+    client = search.connect(settings)
+    infra.add_closer(client.close)
+    return ScoutProjection(scouts=MongoScouts(infra.db),
+                           lists=ScoutIndex(search.SearchIndex(client, SCOUTS_INDEX, settings)))
 
 
 def system_clock() -> datetime:
@@ -58,14 +77,19 @@ class Container:
 async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     companies = MongoCompanies(infra.db)
-    scouts = MongoScouts(infra.db)
+    projection = open_projection(infra, settings)
+    scouts = projection.scouts
     units = MongoUnits(infra.db)
     candidates = MongoCandidates(infra.db)
     campaigns = MongoCampaigns(infra.db)
     scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates, relay=infra.relay,
-                                settings=settings, clock=clock)
+                                settings=settings, clock=clock, projection=projection,
+                                expiry=DueBuckets(infra.db, "scout-expiry"),
+                                settling=DueBuckets(infra.db, "scout-settle", grace=SETTLE_GRACE))
     events = EventHandlers(candidates=candidates, campaigns=campaigns, scouting=scouting, clock=clock)
     infra.add_consumer(group="scout", topics=list(CONSUMER_GROUPS["scout"]), handle=events.on_event)
+    infra.add_projector(group="scout-search", topics=list(CONSUMER_GROUPS["scout-search"]),
+                        handle_batch=projection.on_events)
     campaign_handlers = CampaignHandlers(campaigns=campaigns, candidates=candidates, relay=infra.relay,
                                          settings=settings, clock=clock)
     infra.every(settings.sweep_seconds, scouting.expire_due, name="scouts_expired")
@@ -74,6 +98,10 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
                 name="campaign_inputs_dropped")
 
     async def indexes() -> None:
+        try:
+            await projection.index.ensure()
+        except search.SEARCH_UNAVAILABLE as exc:  # writes go on; the lists answer 503; the projector waits
+            log.warning("scouts_index_not_created", error=str(exc))
         await scouts.ensure_indexes()
         await units.ensure_indexes()
         await candidates.ensure_indexes()

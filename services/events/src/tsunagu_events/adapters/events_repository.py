@@ -9,7 +9,7 @@ Of two changes decided on the same version exactly one is stored; the other re-r
 Only the relay ever updates a version document (to clear its outbox).
 """
 
-from datetime import datetime
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,7 +29,6 @@ _LEDGER_FIELDS = ("version", "status", "cancelled_at", "seats", "waitlist", "lef
 class EventRepository(Protocol):
     async def add(self, event: Event, *events: Envelope) -> None: ...
     async def get(self, event_id: str) -> Event | None: ...
-    async def upcoming(self, now: datetime, limit: int) -> list[Event]: ...
     async def commit(self, event: Event, *events: Envelope) -> bool: ...
     async def prune(self, event_id: str, below_version: int) -> None: ...
 
@@ -54,10 +53,10 @@ class MongoEventRepository:
             return None
         return Event.model_validate({**details, **await self._latest(event_id)})
 
-    async def upcoming(self, now: datetime, limit: int) -> list[Event]:
-        cursor = self._events.find({"starts_at": {"$gt": now}, **NOT_DELETED}).sort("starts_at", 1).limit(limit)
-        found = [Event.model_validate({**d, **await self._latest(d["_id"])}) async for d in cursor]
-        return [e for e in found if e.status == "published"]
+    async def every_event_id(self) -> AsyncIterator[str]:
+        """Every stored event's id, in one pass in no particular order (a rebuild of the events index)."""
+        async for document in self._events.find(NOT_DELETED, {"_id": 1}):
+            yield document["_id"]
 
     async def commit(self, event: Event, *events: Envelope) -> bool:
         """Store the next version of the ledger; False when another change took that version first."""

@@ -8,10 +8,11 @@ already registered, code used); 422 names the invalid field.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
 
 from tsunagu_shared.app import create_app as create_service_app
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, Principal, require_role
+from tsunagu_shared.search_http import NEXT_CURSOR, answer_for_the_read_side
 
 from tsunagu_events.bootstrap import bootstrap
 from tsunagu_events.config import EventsSettings
@@ -72,9 +73,15 @@ async def publish_event(body: EventCreate, principal: Organizer, handlers: Handl
 
 
 @router.get("", response_model=list[EventPublic])
-async def list_upcoming_events(_: CurrentPrincipal, handlers: Handlers):
-    """Upcoming published events, soonest first."""
-    return [EventPublic.of(e) for e in await handlers.upcoming_events()]
+async def list_upcoming_events(_: CurrentPrincipal, handlers: Handlers, response: Response,
+                               limit: Annotated[int, Query(ge=1, le=200)] = 100,
+                               cursor: Annotated[str | None, Query(max_length=500)] = None):
+    """Upcoming published events, soonest first. A page of `limit`; when more follow, the
+    `X-Next-Cursor` header holds the `cursor` of the next page. 503 while the search engine is away."""
+    events, next_cursor = await handlers.upcoming_events(cursor=cursor, limit=limit)
+    if next_cursor:
+        response.headers[NEXT_CURSOR] = next_cursor
+    return events
 
 
 @router.get("/{event_id}", response_model=EventPublic)
@@ -180,7 +187,7 @@ async def read_matches(event_id: str, principal: CurrentPrincipal, handlers: Han
 
 
 def create_app(settings: EventsSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings=settings or EventsSettings(),
         title="Tsunagu events service",
         description="Matching events and company info sessions: seats and waitlists, check-in, "
@@ -188,3 +195,5 @@ def create_app(settings: EventsSettings | None = None) -> FastAPI:
         bootstrap=bootstrap,
         routers=[router],
     )
+    answer_for_the_read_side(app)
+    return app

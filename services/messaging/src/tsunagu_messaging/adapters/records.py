@@ -6,6 +6,7 @@ answers cannot both win. One open offer per thread is a unique index on
 `open_key` (`open:<thread id>` while open, the offer's own id after).
 """
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -88,11 +89,6 @@ class MongoOfferRepository:
             await self._offers.update_one({"_id": document["_id"], "open_key": _open_key(thread_id)},
                                           {"$set": {"open_key": document["_id"]}})
 
-    async def lapsed_unannounced(self, now: datetime, limit: int = 500) -> list[Offer]:
-        """Open offers past their deadline whose lapse is not published yet."""
-        cursor = self._offers.find({"status": "open", "respond_by": {"$lte": now}, "lapsed_at": None}).limit(limit)
-        return [Offer.model_validate(d) async for d in cursor]
-
     async def mark_lapsed(self, offer: Offer, now: datetime, *events: Envelope) -> bool:
         """Record the lapse once (with its event), and free the thread's open-offer slot."""
         result = await self._offers.update_one(
@@ -104,6 +100,11 @@ class MongoOfferRepository:
     async def get(self, offer_id: str) -> Offer | None:
         document = await self._offers.find_one({"_id": offer_id})
         return Offer.model_validate(document) if document else None
+
+    async def every_offer(self) -> AsyncIterator[Offer]:
+        """Every offer in one pass, in no particular order (the due-bucket backfill)."""
+        async for document in self._offers.find({}).batch_size(1000):
+            yield Offer.model_validate(document)
 
     async def list_for_thread(self, thread_id: str) -> list[Offer]:
         cursor = self._offers.find({"thread_id": thread_id}).sort("issued_at", 1).limit(200)

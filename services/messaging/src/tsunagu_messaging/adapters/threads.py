@@ -7,6 +7,7 @@ other message its own id, so two concurrent "first" replies cannot both
 publish ReplyReceived.
 """
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,6 +23,9 @@ from tsunagu_messaging.domain.threads import Side, Thread, archived_field, unrea
 
 THREADS = "threads"
 MESSAGES = "messages"
+# every write of a thread counts itself: the threads index keeps only a higher count (a newer write)
+VERSION = "version"
+WRITTEN = {"$inc": {VERSION: 1}}
 
 
 class FirstReplyTaken(Exception):
@@ -51,6 +55,19 @@ class MongoThreadRepository:
         document = await self._threads.find_one({"_id": thread_id})
         return Thread.model_validate(document) if document else None
 
+    async def get_versioned(self, thread_id: str) -> tuple[Thread, int] | None:
+        """The thread and how many times it was written (what the threads index is versioned by)."""
+        document = await self._threads.find_one({"_id": thread_id})
+        return (Thread.model_validate(document), document.get(VERSION, 0)) if document else None
+
+    def every_thread(self, *, batch_size: int) -> AsyncIterator[tuple[Thread, int]]:
+        """Every thread with its version, in one pass in no particular order (a rebuild)."""
+        return self._every(batch_size)
+
+    async def _every(self, batch_size: int) -> AsyncIterator[tuple[Thread, int]]:
+        async for document in self._threads.find({}).batch_size(batch_size):
+            yield Thread.model_validate(document), document.get(VERSION, 0)
+
     async def find(self, *, company_id: str, candidate_id: str) -> Thread | None:
         document = await self._threads.find_one({"company_id": company_id, "candidate_id": candidate_id})
         return Thread.model_validate(document) if document else None
@@ -58,7 +75,7 @@ class MongoThreadRepository:
     async def open(self, thread: Thread) -> Thread:
         """Insert the thread, or return the one that already exists for (company, candidate)."""
         try:
-            await self._threads.insert_one({"_id": thread.thread_id, **thread.model_dump()})
+            await self._threads.insert_one({"_id": thread.thread_id, **thread.model_dump(), VERSION: 1})
             return thread
         except DuplicateKeyError:
             existing = await self.find(company_id=thread.company_id, candidate_id=thread.candidate_id)
@@ -66,13 +83,7 @@ class MongoThreadRepository:
             return existing
 
     async def update(self, thread_id: str, fields: dict[str, Any]) -> None:
-        await self._threads.update_one({"_id": thread_id}, {"$set": fields})
-
-    async def list_for(self, side: Side, party_id: str, *, archived: bool) -> list[Thread]:
-        key = "candidate_id" if side == "candidate" else "company_id"
-        query = {key: party_id, archived_field(side): archived}
-        cursor = self._threads.find(query).sort("last_message_at", -1).limit(500)
-        return [Thread.model_validate(d) async for d in cursor]
+        await self._threads.update_one({"_id": thread_id}, {"$set": fields, **WRITTEN})
 
     async def record_message(self, thread_id: str, *, sender: Side, at: datetime) -> None:
         """The recipient gets one more unread message, and the thread comes back from her archive."""
@@ -80,25 +91,27 @@ class MongoThreadRepository:
         fields: dict[str, Any] = {"last_message_at": at, archived_field(recipient): False}
         if sender == "candidate":
             fields["candidate_replied"] = True
-        await self._threads.update_one({"_id": thread_id}, {"$set": fields, "$inc": {unread_field(recipient): 1}})
+        await self._threads.update_one({"_id": thread_id},
+                                       {"$set": fields, "$inc": {unread_field(recipient): 1, VERSION: 1}})
 
     async def mark_read(self, thread_id: str, reader: Side) -> None:
-        await self._threads.update_one({"_id": thread_id}, {"$set": {unread_field(reader): 0}})
+        await self._threads.update_one({"_id": thread_id}, {"$set": {unread_field(reader): 0}, **WRITTEN})
 
     async def close_for_candidate(self, candidate_id: str, reason: str) -> None:
         await self._threads.update_many(
             {"candidate_id": candidate_id},
-            {"$set": {"status": "closed", "closed_reason": reason, "company_name": None, "unread_candidate": 0}},
+            {"$set": {"status": "closed", "closed_reason": reason, "company_name": None, "unread_candidate": 0},
+             **WRITTEN},
         )
 
     async def block(self, *, company_id: str, candidate_id: str) -> None:
         await self._threads.update_one({"company_id": company_id, "candidate_id": candidate_id},
-                                       {"$set": {"blocked_by_candidate": True}})
+                                       {"$set": {"blocked_by_candidate": True}, **WRITTEN})
 
     async def mark_scout_declined(self, *, company_id: str, candidate_id: str, scout_id: str) -> None:
         await self._threads.update_one(
             {"company_id": company_id, "candidate_id": candidate_id, "scout_id": scout_id},
-            {"$set": {"scout_declined": True}},
+            {"$set": {"scout_declined": True}, **WRITTEN},
         )
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tsunagu_shared.app import create_app as create_service_app
+from tsunagu_shared.search_http import answer_for_the_read_side
 
 from tsunagu_messaging.adapters.profile_client import ProfileUnavailable
 from tsunagu_messaging.adapters.records import OpenOfferExists
@@ -73,4 +74,5 @@ def create_app(settings: MessagingSettings | None = None) -> FastAPI:
     )
     for exc_type in STATUS_OF:
         app.add_exception_handler(exc_type, _domain_error)
+    answer_for_the_read_side(app)
     return app

@@ -7,10 +7,11 @@ exist, so nobody learns which conversations other parties have.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
 from tsunagu_shared.files import attachment_disposition
+from tsunagu_shared.search_http import NEXT_CURSOR
 
 from tsunagu_messaging.domain.threads import NotYourMove, refuse_student_start
 from tsunagu_messaging.entrypoints.schemas import (
@@ -36,10 +37,15 @@ Handlers = Annotated[Conversation, Depends(get_conversation)]
 
 
 @router.get("/threads", response_model=list[ThreadPublic])
-async def list_threads(user: CurrentPrincipal, handlers: Handlers, archived: bool = False):
+async def list_threads(user: CurrentPrincipal, handlers: Handlers, response: Response, archived: bool = False,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       cursor: Annotated[str | None, Query(max_length=500)] = None):
     """The caller's threads, newest activity first, with the caller's unread count.
-    `archived=true` lists the ones the caller archived."""
-    threads = await handlers.list_threads(user, archived=archived)
+    `archived=true` lists the ones the caller archived. A page of `limit`; when more follow, the
+    `X-Next-Cursor` header holds the `cursor` of the next page. 503 while the search engine is away."""
+    threads, next_cursor = await handlers.list_threads(user, archived=archived, cursor=cursor, limit=limit)
+    if next_cursor:
+        response.headers[NEXT_CURSOR] = next_cursor
     side = "candidate" if user.role == "candidate" else "recruiter"
     return [ThreadPublic.of(t, side) for t in threads]
 

@@ -17,10 +17,10 @@ from tsunagu_messaging.adapters.storage import AttachmentStore
 from tsunagu_messaging.adapters.threads import (
     FirstReplyTaken,
     MongoMessageRepository,
-    MongoThreadRepository,
     first_reply_key,
 )
 from tsunagu_messaging.config import MessagingSettings
+from tsunagu_messaging.projection import ProjectedThreads
 from tsunagu_messaging.domain import messages as rules
 from tsunagu_messaging.domain.messages import Message, MessageRejected
 from tsunagu_messaging.domain.threads import (
@@ -47,7 +47,7 @@ class AlreadyAnswered(Exception):
 
 @dataclass
 class Conversation:
-    threads: MongoThreadRepository
+    threads: ProjectedThreads
     messages: MongoMessageRepository
     attachments: MongoAttachmentRepository
     questions: MongoQuestionRepository
@@ -58,12 +58,16 @@ class Conversation:
     settings: MessagingSettings
     clock: Clock = field(default=utcnow)
 
-    async def list_threads(self, principal: Principal, *, archived: bool) -> list[Thread]:
-        """The caller's threads: hers as a student, her company's as a recruiter."""
+    async def list_threads(self, principal: Principal, *, archived: bool, cursor: str | None = None,
+                           limit: int = 50) -> tuple[list[Thread], str | None]:
+        """A page of the caller's threads (hers as a student, her company's as a recruiter), from
+        the threads index, and the next page's cursor."""
         if principal.role == "candidate":
-            return await self.threads.list_for("candidate", principal.subject, archived=archived)
+            return await self.threads.list_page("candidate", principal.subject, archived=archived, cursor=cursor,
+                                                limit=limit)
         if principal.role == "recruiter":
-            return await self.threads.list_for("recruiter", principal.company_id or "", archived=archived)
+            return await self.threads.list_page("recruiter", principal.company_id or "", archived=archived,
+                                                cursor=cursor, limit=limit)
         raise NotYourMove("only the student and the company of a thread can list threads")
 
     async def get_thread(self, principal: Principal, thread_id: str) -> tuple[Thread, Side]:

@@ -18,6 +18,7 @@ from tsunagu_shared.events import (
     OfferLapsed,
     ProposedSlot,
 )
+from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_messaging.adapters.directory import MongoDirectory
@@ -42,6 +43,8 @@ class Scheduling:
     offers: MongoOfferRepository
     directory: MongoDirectory
     relay: OutboxRelay
+    # open offers listed by the minute their deadline passes (the lapse sweep reads only those)
+    lapses: DueBuckets
     clock: Clock = field(default=utcnow)
     thread_base_url: str = "https://tsunagu.example/threads"
 
@@ -179,6 +182,7 @@ class Scheduling:
                              candidate_id=thread.candidate_id, respond_by=respond_by, issued_at=now,
                              company_name=thread.company_name, recruiter_name=principal.name or thread.recruiter_name)
         await self.offers.close_lapsed(thread_id, now)
+        await self.lapses.add(offer.offer_id, respond_by)
         await self.offers.add(offer, Envelope.wrap(issued, source=SOURCE))
         self.relay.wake()
         return offer
@@ -186,10 +190,22 @@ class Scheduling:
     async def lapse_due_offers(self) -> int:
         """Publish OfferLapsed once for every open offer whose deadline passed unanswered (after-care stops)."""
         now, lapsed = self.clock(), 0
-        for offer in await self.offers.lapsed_unannounced(now):
-            event = OfferLapsed(offer_id=offer.offer_id, thread_id=offer.thread_id, company_id=offer.company_id,
-                                candidate_id=offer.candidate_id, respond_by=offer.respond_by, lapsed_at=now)
-            lapsed += await self.offers.mark_lapsed(offer, now, Envelope.wrap(event, source=SOURCE))
+
+        async def lapse(ids: list[str]) -> list[str]:
+            nonlocal lapsed
+            finished = []
+            for offer_id in ids:
+                offer = await self.offers.get(offer_id)
+                if offer is not None and offer.status == "open" and offer.lapsed_at is None:
+                    if offer.respond_by > now:
+                        continue  # later in this minute: it stays in its bucket
+                    event = OfferLapsed(offer_id=offer_id, thread_id=offer.thread_id, company_id=offer.company_id,
+                                        candidate_id=offer.candidate_id, respond_by=offer.respond_by, lapsed_at=now)
+                    lapsed += await self.offers.mark_lapsed(offer, now, Envelope.wrap(event, source=SOURCE))
+                finished.append(offer_id)  # lapsed now, answered before, or never written
+            return finished
+
+        await self.lapses.sweep(now, lapse)
         if lapsed:
             self.relay.wake()
         return lapsed

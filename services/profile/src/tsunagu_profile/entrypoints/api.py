@@ -4,7 +4,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from tsunagu_shared.app import create_app as create_service_app
-from tsunagu_shared.search import SEARCH_UNAVAILABLE
+from tsunagu_shared.search_http import answer_for_the_read_side
 
 from tsunagu_profile.adapters.repository import ProfileAlreadyExists
 from tsunagu_profile.bootstrap import bootstrap
@@ -46,10 +46,4 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProfileNotFound, plain(status.HTTP_404_NOT_FOUND, "profile not found"))
     app.add_exception_handler(ProfileAlreadyExists, plain(status.HTTP_409_CONFLICT, "profile already exists"))
     app.add_exception_handler(ProfileBusy, plain(status.HTTP_409_CONFLICT, "the profile changed meanwhile; retry"))
-
-    async def search_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "search is unavailable; try again shortly"}, status_code=503,
-                            headers={"Retry-After": "5"})
-
-    for exc_type in SEARCH_UNAVAILABLE:
-        app.add_exception_handler(exc_type, search_unavailable)
+    answer_for_the_read_side(app)

@@ -4,6 +4,7 @@ The guards that must hold under concurrency (quota, slots, one open scout per
 pair, closing once) are unit pools in adapters/units.py.
 """
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +34,8 @@ class MongoScouts:
         self._relations = outbox_collection(db, RELATIONS)
 
     async def ensure_indexes(self) -> None:
-        await self._scouts.create_index([("candidate_id", 1), ("sent_at", -1)])
-        await self._scouts.create_index([("company_id", 1), ("sent_at", -1)])
-        await self._scouts.create_index([("state", 1), ("expires_at", 1)])
+        # the lists read the scouts index (OpenSearch); these serve erasure and a block's withdrawal
+        await self._scouts.create_index([("candidate_id", 1), ("state", 1)])
         await self._relations.create_index("candidate_id")
 
     # -- relation ----------------------------------------------------------
@@ -65,13 +65,14 @@ class MongoScouts:
     async def get(self, scout_id: str) -> Scout | None:
         return _scout(await self._scouts.find_one({"_id": scout_id}, {"_outbox": 0}))
 
-    async def received(self, candidate_id: str) -> list[Scout]:
-        cursor = self._scouts.find({"candidate_id": candidate_id}, {"_outbox": 0}).sort("sent_at", -1)
-        return [_scout(d) for d in await cursor.to_list()]
+    def every_scout(self, *, batch_size: int) -> AsyncIterator[Scout]:
+        """Every stored scout in one pass, in no particular order (a rebuild of the scouts index;
+        a sorted or ranged read would decode the whole collection at every page on FerretDB)."""
+        return self._every(batch_size)
 
-    async def sent(self, company_id: str, limit: int = 200) -> list[Scout]:
-        cursor = self._scouts.find({"company_id": company_id}, {"_outbox": 0}).sort("sent_at", -1).limit(limit)
-        return [_scout(d) for d in await cursor.to_list()]
+    async def _every(self, batch_size: int) -> AsyncIterator[Scout]:
+        async for document in self._scouts.find({}, {"_outbox": 0, "_pending": 0}).batch_size(batch_size):
+            yield _scout(document)
 
     async def mark_viewed(self, scout_id: str, candidate_id: str, now: datetime, *events: Envelope) -> bool:
         """First view only: later views change nothing and publish nothing."""
@@ -92,14 +93,6 @@ class MongoScouts:
 
     async def mark_settled(self, scout_id: str) -> None:
         await self._scouts.update_one({"_id": scout_id}, {"$set": {"slot_released": True}})
-
-    async def due(self, now: datetime, limit: int = 500) -> list[Scout]:
-        cursor = self._scouts.find({"state": "awaiting", "expires_at": {"$lte": now}}, {"_outbox": 0}).limit(limit)
-        return [_scout(d) for d in await cursor.to_list()]
-
-    async def unreleased(self, limit: int = 500) -> list[Scout]:
-        cursor = self._scouts.find({"state": {"$ne": "awaiting"}, "slot_released": False}, {"_outbox": 0}).limit(limit)
-        return [_scout(d) for d in await cursor.to_list()]
 
     async def awaiting_for(self, candidate_id: str) -> list[Scout]:
         cursor = self._scouts.find({"candidate_id": candidate_id, "state": "awaiting"}, {"_outbox": 0})

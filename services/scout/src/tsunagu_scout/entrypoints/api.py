@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tsunagu_shared.app import create_app as create_service_app
+from tsunagu_shared.search_http import answer_for_the_read_side
 
 from tsunagu_scout.bootstrap import Clock, bootstrap, system_clock
 from tsunagu_scout.config import ScoutSettings
@@ -28,6 +29,7 @@ def create_app(settings: ScoutSettings | None = None, *, clock: Clock = system_c
     )
     for error, code in STATUSES.items():
         app.add_exception_handler(error, partial(_error, code))
+    answer_for_the_read_side(app)
     _with_background(app)
     return app
 

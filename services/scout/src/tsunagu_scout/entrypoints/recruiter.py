@@ -1,9 +1,13 @@
 """Recruiter endpoints: send scouts, templates, her company's quota and "please scout me" signals."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from tsunagu_scout.domain.model import Scout, Template, Tier
+from tsunagu_shared.search_http import NEXT_CURSOR
+
+from tsunagu_scout.domain.model import Scout, ScoutState, Template, Tier
 from tsunagu_scout.entrypoints.deps import ActiveRecruiter, ContainerDep
 
 router = APIRouter(tags=["recruiters"])
@@ -37,10 +41,17 @@ async def send_scout(body: ScoutCreate, recruiter: ActiveRecruiter, container: C
 
 
 @router.get("/scouts/sent", response_model=list[Scout])
-async def sent_scouts(recruiter: ActiveRecruiter, container: ContainerDep):
-    """Your company's scouts, newest first."""
+async def sent_scouts(recruiter: ActiveRecruiter, container: ContainerDep, response: Response,
+                      state: ScoutState | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                      cursor: Annotated[str | None, Query(max_length=500)] = None):
+    """Your company's scouts, newest first, optionally in one state. A page of `limit`; when more
+    follow, the `X-Next-Cursor` header holds the `cursor` of the next page. A scout you just sent is
+    in it at once; others' changes within about a second. 503 while the search engine is away."""
     company, _ = recruiter
-    return await container.scouting.scouts.sent(company.company_id)
+    scouts, next_cursor = await container.scouting.sent(company.company_id, state=state, cursor=cursor, limit=limit)
+    if next_cursor:
+        response.headers[NEXT_CURSOR] = next_cursor
+    return scouts
 
 
 @router.get("/companies/me")

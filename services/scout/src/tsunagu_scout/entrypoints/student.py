@@ -1,9 +1,12 @@
 """Student endpoints: received scouts, view, decline, block, daily recommendations, "please scout me"."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from tsunagu_shared.auth import CandidateUser
+from tsunagu_shared.search_http import NEXT_CURSOR
 
 from tsunagu_scout.domain.model import Scout
 from tsunagu_scout.entrypoints.deps import ContainerDep
@@ -16,9 +19,15 @@ class Decline(BaseModel):
 
 
 @router.get("/scouts/received", response_model=list[Scout])
-async def received_scouts(user: CandidateUser, container: ContainerDep):
-    """Your scouts: premium first, then newest first."""
-    return await container.scouting.received(user.subject)
+async def received_scouts(user: CandidateUser, container: ContainerDep, response: Response,
+                          limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                          cursor: Annotated[str | None, Query(max_length=500)] = None):
+    """Your scouts: premium first, then newest first. A page of `limit`; when more follow, the
+    `X-Next-Cursor` header holds the `cursor` of the next page. 503 while the search engine is away."""
+    scouts, next_cursor = await container.scouting.received(user.subject, cursor=cursor, limit=limit)
+    if next_cursor:
+        response.headers[NEXT_CURSOR] = next_cursor
+    return scouts
 
 
 @router.post("/scouts/{scout_id}/view", response_model=Scout)

@@ -9,6 +9,7 @@ import structlog
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyBlocked, ScoutDeclined, ScoutExpired, ScoutSent, ScoutViewed
+from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_scout.adapters.candidates import MongoCandidates
@@ -18,8 +19,9 @@ from tsunagu_scout.adapters.scouts import MongoScouts
 from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import rules, why_you
-from tsunagu_scout.domain.model import Candidate, Company, Recruiter, Scout, Tier
+from tsunagu_scout.domain.model import Candidate, Company, Recruiter, Scout, ScoutState, Tier
 from tsunagu_scout.handlers.errors import Conflict, Invalid, NotFound
+from tsunagu_scout.projection import ScoutProjection
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"
@@ -41,6 +43,10 @@ class ScoutingHandlers:
     relay: OutboxRelay
     settings: ScoutSettings
     clock: Callable[[], datetime]
+    projection: ScoutProjection
+    # scouts listed by the minute they expire, and scouts closed whose slot is to be freed
+    expiry: DueBuckets
+    settling: DueBuckets
 
     async def send(self, company: Company, recruiter: Recruiter, *, candidate_id: str, reason: str,
                    tier: Tier, template_id: str | None, what_in_her_profile: str | None = None) -> Scout:
@@ -72,11 +78,13 @@ class ScoutingHandlers:
         )
         await self._reserve(company, scout, now)
         try:
+            await self.expiry.add(scout.scout_id, scout.expires_at)
             await self.scouts.add(scout, Envelope.wrap(self._sent_event(scout), source=SOURCE))
         except BaseException:
             await self._give_back(scout, quota=True)
             raise
         self.relay.wake()
+        await self.projection.project_quietly([scout.scout_id], refresh="wait_for")  # in her "sent" at once
         return scout
 
     async def _reserve(self, company: Company, scout: Scout, now: datetime) -> None:
@@ -122,11 +130,16 @@ class ScoutingHandlers:
             expires_at=scout.expires_at,
         )
 
+    async def sent(self, company_id: str, *, state: ScoutState | None, cursor: str | None, limit: int
+                   ) -> tuple[list[Scout], str | None]:
+        """A page of the company's scouts, newest first, from the scouts index."""
+        return await self.projection.lists.sent(company_id, state=state, cursor=cursor, limit=limit)
+
     # -- the student's side -------------------------------------------------
-    async def received(self, candidate_id: str) -> list[Scout]:
-        """Her scouts, premium first, newest first within a tier."""
-        scouts = await self.scouts.received(candidate_id)
-        return sorted(scouts, key=lambda s: (s.tier != "premium", -s.sent_at.timestamp()))
+    async def received(self, candidate_id: str, *, cursor: str | None = None, limit: int = 200
+                       ) -> tuple[list[Scout], str | None]:
+        """A page of her scouts, premium first, newest first within a tier, from the scouts index."""
+        return await self.projection.lists.received(candidate_id, cursor=cursor, limit=limit)
 
     async def _hers(self, scout_id: str, candidate_id: str) -> Scout:
         scout = await self.scouts.get(scout_id)
@@ -141,6 +154,7 @@ class ScoutingHandlers:
         event = ScoutViewed(scout_id=scout_id, company_id=scout.company_id, candidate_id=candidate_id, viewed_at=now)
         if await self.scouts.mark_viewed(scout_id, candidate_id, now, Envelope.wrap(event, source=SOURCE)):
             self.relay.wake()
+            await self.projection.project_quietly([scout_id], refresh="wait_for")
         return await self._hers(scout_id, candidate_id)
 
     async def decline(self, scout_id: str, candidate_id: str, reason: str | None) -> Scout:
@@ -155,7 +169,8 @@ class ScoutingHandlers:
             raise Conflict(f"scout is {scout.state}, not awaiting an answer")
         self.relay.wake()
         await self.settle(closed)
-        return closed
+        await self.projection.project_quietly([scout_id], refresh="wait_for")
+        return await self.scouts.get(scout_id) or closed
 
     async def block(self, candidate_id: str, company_id: str) -> None:
         """Block a company: no more scouts from it; an awaiting scout from it is withdrawn (CompanyBlocked)."""
@@ -165,8 +180,10 @@ class ScoutingHandlers:
         event = CompanyBlocked(candidate_id=candidate_id, company_id=company_id, blocked_at=now)
         await self.scouts.set_relation(company_id, candidate_id, {"blocked": True}, Envelope.wrap(event, source=SOURCE))
         self.relay.wake()
-        for scout in await self.scouts.awaiting_between(company_id, candidate_id):
-            await self.close_quietly(scout.scout_id, "withdrawn")
+        withdrawn = [scout.scout_id for scout in await self.scouts.awaiting_between(company_id, candidate_id)]
+        for scout_id in withdrawn:
+            await self.close_quietly(scout_id, "withdrawn")
+        await self.projection.project_quietly(withdrawn, refresh="wait_for")
 
     async def unblock(self, candidate_id: str, company_id: str) -> None:
         await self.scouts.set_relation(company_id, candidate_id, {"blocked": False})
@@ -179,6 +196,7 @@ class ScoutingHandlers:
             return None
         if not await self.units.take(units.closing_pool(scout_id), 1, fields["state"]):
             return None
+        await self.settling.add(scout_id, self.clock())  # freed by settle(), or by the sweep after a crash
         return await self.scouts.close(scout_id, fields, *events)
 
     async def close_quietly(self, scout_id: str, state: str, *events: Envelope) -> None:
@@ -206,17 +224,40 @@ class ScoutingHandlers:
         await self.scouts.mark_settled(scout.scout_id)
 
     async def expire_due(self) -> int:
-        """Expire every awaiting scout past its time (ScoutExpired) and repair unreleased slots."""
+        """Expire the awaiting scouts past their time (ScoutExpired), found in the expiry buckets,
+        then free the slots a crash left held; the number expired."""
         now = self.clock()
-        expired = 0
-        for scout in await self.scouts.due(now):
-            event = ScoutExpired(scout_id=scout.scout_id, company_id=scout.company_id,
-                                 candidate_id=scout.candidate_id, expired_at=now)
-            await self.close_quietly(scout.scout_id, "expired", Envelope.wrap(event, source=SOURCE))
-            expired += 1
-        for scout in await self.scouts.unreleased():
-            await self.settle(scout)  # a crash between closing and freeing left this one
-        return expired
+        expired: list[str] = []
+
+        async def expire(ids: list[str]) -> list[str]:
+            finished = []
+            for scout_id in ids:
+                scout = await self.scouts.get(scout_id)
+                if scout is not None and scout.state == "awaiting":
+                    if scout.expires_at > now:
+                        continue  # later in this minute: it stays in its bucket
+                    event = ScoutExpired(scout_id=scout_id, company_id=scout.company_id,
+                                         candidate_id=scout.candidate_id, expired_at=now)
+                    await self.close_quietly(scout_id, "expired", Envelope.wrap(event, source=SOURCE))
+                    expired.append(scout_id)
+                finished.append(scout_id)  # expired now, answered before, or never written
+            return finished
+
+        await self.expiry.sweep(now, expire)
+        await self.settling.sweep(now, self._settle_left)
+        await self.projection.project_quietly(expired)  # ScoutExpired brings them to the projector too
+        return len(expired)
+
+    async def _settle_left(self, ids: list[str]) -> list[str]:
+        """Closed scouts whose slot a crash left held (settle() did not finish): free them now."""
+        freed = []
+        for scout_id in ids:
+            scout = await self.scouts.get(scout_id)
+            if scout is not None and scout.state != "awaiting" and not scout.slot_released:
+                await self.settle(scout)
+                freed.append(scout_id)
+        await self.projection.project_quietly(freed)
+        return ids
 
     async def replied(self, *, company_id: str, candidate_id: str, scout_id: str | None) -> None:
         """Her first reply opens the thread: the scout is answered and its slot frees."""
@@ -225,6 +266,7 @@ class ScoutingHandlers:
         for awaiting_id in ids:
             await self.close_quietly(awaiting_id, "replied")
         await self.scouts.set_relation(company_id, candidate_id, {"thread_open": True})
+        await self.projection.project(ids)  # a consumer's handler: retried until the index has it
 
     async def forget(self, candidate_id: str) -> None:
         """ProfileDeleted: withdraw what awaits her and erase the reasons written for her."""
@@ -232,3 +274,4 @@ class ScoutingHandlers:
             await self.close_quietly(scout.scout_id, "withdrawn")
         await self.scouts.erase_reasons(candidate_id)
         await self.scouts.forget_candidate(candidate_id)
+        await self.projection.of_candidate(candidate_id)  # a consumer's handler: retried until written
