@@ -3,13 +3,17 @@
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tsunagu_notify.domain.model import Category, Channel
 
 DEFINITIONS_FILE = Path(__file__).with_name("sequences.toml")
+
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Criterion = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class SegmentFilter(BaseModel):
@@ -19,11 +23,12 @@ class SegmentFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    graduation_years: list[int] = []
-    industries: list[str] = []
-    schools: list[str] = []
-    locations: list[str] = []
-    survey: dict[str, list[str]] = {}
+    # Bounded, so that every value is one the database can compare (an integer past 64 bits is not).
+    graduation_years: list[Year] = Field(default=[], max_length=50)
+    industries: list[Criterion] = Field(default=[], max_length=100)
+    schools: list[Criterion] = Field(default=[], max_length=100)
+    locations: list[Criterion] = Field(default=[], max_length=100)
+    survey: dict[Criterion, list[Criterion]] = Field(default={}, max_length=20)
 
 
 class Step(BaseModel):
