@@ -2,14 +2,22 @@
 property-based tests of their OpenAPI documents; one company with an active recruiter in scout."""
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tsunagu_shared.auth import Role
 from tsunagu_shared.settings import ServiceSettings
-from tsunagu_shared.testing import ServiceProcess, bearer, kafka_bootstrap, mongo_url, opensearch_url, unique_prefix
+from tsunagu_shared.testing import (
+    ServiceProcess, bearer, free_port, kafka_bootstrap, mongo_url, opensearch_url, unique_prefix,
+)
 
 SERVICES = ("profile", "scout", "messaging", "events", "notify")
 COMPANY = "input-co"
@@ -44,11 +52,51 @@ async def _ready(process: ServiceProcess, timeout: float = 240.0) -> None:  # 2 
     raise AssertionError(f"{process.service} is not ready; see {process.log_path}")
 
 
+def _emulator_ports() -> int:
+    """A base port whose +0 (control), +1 (Twilio), +2 (LINE) and +5 (SMTP) are free."""
+    for _ in range(50):
+        base = free_port()
+        if base < 60000 and all(_bindable(base + d) for d in (0, 1, 2, 5)):
+            return base
+    raise RuntimeError("no free port range for the emulators")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _emulators(base: int, log: Path) -> subprocess.Popen:
+    """The provider emulators, so that notify's calls to LINE and Twilio have an answer."""
+    env = {**os.environ, "TSUNAGU_EMULATOR_PORT_BASE": str(base)}
+    with log.open("ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "tsunagu_emulators"], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{base}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"the emulators did not start; see {log}")
+
+
 @pytest.fixture(scope="session")
 def input_stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("input-stack")
     prefix = unique_prefix()
+    emulators = _emulator_ports()
+    emulator_process = _emulators(emulators, workdir / "emulators.log")
     common = {
+        "TSUNAGU_TWILIO_BASE_URL": f"http://127.0.0.1:{emulators + 1}",
+        "TSUNAGU_LINE_BASE_URL": f"http://127.0.0.1:{emulators + 2}", "TSUNAGU_SMTP_PORT": str(emulators + 5),
         "TSUNAGU_ENVIRONMENT": "test", "TSUNAGU_KAFKA_BOOTSTRAP": kafka_bootstrap(), "TSUNAGU_MONGO_URL": mongo_url(),
         "TSUNAGU_OPENSEARCH_URL": opensearch_url(), "TSUNAGU_TOPIC_PREFIX": prefix,
         "TSUNAGU_SEARCH_INDEX_PREFIX": prefix, "TSUNAGU_TOPIC_PARTITIONS": "1", "TSUNAGU_LOG_LEVEL": "WARNING",
@@ -69,6 +117,8 @@ def input_stack(tmp_path_factory):
     finally:
         for process in processes.values():
             process.stop()
+        emulator_process.terminate()
+        emulator_process.wait(15)
 
 
 def _a_company_with_a_recruiter(stack: InputStack) -> None:

@@ -64,11 +64,11 @@ def _answers(route: APIRoute) -> list[int]:
 
 
 def document_error_answers(app: FastAPI) -> None:
-    """Add the error answers to every API route (the operations routes have none), keeping any a
-    route documents itself."""
+    """Add the error answers to every API route (not to /healthz and /readyz of the app factory),
+    keeping any a route documents itself."""
     for context in iter_route_contexts(app.routes):
         route = context.original_route
-        if not isinstance(route, APIRoute) or "operations" in (route.tags or []):
+        if not isinstance(route, APIRoute) or route.endpoint.__module__ == __name__.replace("error_answers", "app"):
             continue
         for code in _answers(route):
             answer = {"description": _MEANING[code], "content": {"application/json": {"schema": PROBLEM_SCHEMA}}}
