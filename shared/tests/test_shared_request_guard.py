@@ -86,6 +86,7 @@ async def test_the_openapi_document_lists_the_error_answers():
     notes = document["paths"]["/notes"]["post"]["responses"]
     uploads = document["paths"]["/uploads"]["post"]
     assert {"401", "403", "404", "409", "413", "422"} <= set(notes)
-    assert "detail" in notes["413"]["content"]["application/json"]["schema"]["properties"]
+    assert notes["413"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "detail" in document["components"]["schemas"]["Problem"]["properties"]
     assert uploads["x-max-body-setting"] == "upload_max_bytes"
     assert document["paths"]["/healthz"]["get"]["responses"].keys() == {"200"}

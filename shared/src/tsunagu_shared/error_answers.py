@@ -34,6 +34,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "required": ["detail"],
 }
 
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
 _MEANING = {
     400: "The body cannot be read (a malformed upload, or a signed webhook body that does not fit)",
     401: "No token, or an expired or forged one",
@@ -71,8 +73,22 @@ def document_error_answers(app: FastAPI) -> None:
         if not isinstance(route, APIRoute) or route.endpoint.__module__ == __name__.replace("error_answers", "app"):
             continue
         for code in _answers(route):
-            answer = {"description": _MEANING[code], "content": {"application/json": {"schema": PROBLEM_SCHEMA}}}
+            answer = {"description": _MEANING[code], "content": {"application/json": {"schema": PROBLEM_REF}}}
             # the route, and the copy of it that its including router serves and documents
             for responses in {id(r): r for r in (route.responses, context.responses)}.values():
                 if code not in responses and str(code) not in responses:
                     responses[code] = answer
+    _add_problem_schema(app)
+
+
+def _add_problem_schema(app: FastAPI) -> None:
+    """The answers refer to one `Problem` schema among the document's components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
