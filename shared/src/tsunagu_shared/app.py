@@ -16,8 +16,11 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 
+from tsunagu_shared.contact_points import use_default_region
+from tsunagu_shared.error_answers import document_error_answers
 from tsunagu_shared.logging import configure_logging
 from tsunagu_shared.observability import observe_app, start_observing, stop_observing
+from tsunagu_shared.request_bodies import install_request_checks
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.settings import ServiceSettings
 
@@ -57,6 +60,9 @@ def create_app(
     app.include_router(_operations_router())
     for router in routers:
         app.include_router(router)
+    install_request_checks(app, settings)
+    document_error_answers(app)
+    use_default_region(settings.default_phone_region)
     _install_middleware(app)
     observe_app(app)
     return app

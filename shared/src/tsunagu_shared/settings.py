@@ -65,6 +65,11 @@ class ServiceSettings(BaseSettings):
     # Roles whose shared-secret (HS256) tokens are accepted; production keeps only ["service"].
     shared_secret_roles: Annotated[list[str], REQUIRED] = ["candidate", "recruiter", "admin", "service"]
 
+    # The largest request body a route takes unless it declares its own (uploads do): 413 above it.
+    max_body_bytes: int = 64 * 1024
+    # Phone numbers written without a country code are read as numbers of this region (ISO 3166).
+    default_phone_region: str = "JP"
+
     outbox_poll_seconds: float = 0.5  # how often the outbox relay looks for events to publish
     # A marker's event id that never appeared in its document is dropped this long after it was
     # marked (a write that never happened); longer than any write can take.

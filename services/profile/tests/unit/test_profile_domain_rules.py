@@ -22,7 +22,7 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 BAD_FIELDS = [
     ("display_name", ""), ("display_name", "x" * 101), ("email", "nobody"), ("email", "a@b"),
-    ("phone", "09012345678"), ("phone", "+81-90"), ("school", ""), ("faculty", "x" * 201),
+    ("phone", "090-1234"), ("phone", "+81-90"), ("phone", "+81 00 0000 0000"), ("school", ""), ("faculty", "x" * 201),
     ("graduation_year", 1989), ("graduation_year", 2101), ("self_pr", "x" * 2001),
     ("industries", ["it", "it"]), ("industries", ["x"] * 21), ("industries", [""]), ("job_types", ["x" * 51]),
     ("location", ""), ("languages", [{"language": "Japanese", "level": "native"}]),
@@ -40,9 +40,18 @@ def test_every_field_refuses_bad_values_naming_itself(field, value):
 
 
 def test_good_values_are_normalised():
-    created = ProfileCreate(display_name="  Hanako ", email="Hanako@Example.JP", phone="+819012345678",
+    created = ProfileCreate(display_name="  Hanako ", email="Hanako@Example.JP", phone="090-1234-5678",
                             languages=[{"language": "ja", "level": "native"}])
     assert created.display_name == "Hanako" and created.email == "hanako@example.jp"
+    assert created.phone == "+819012345678"
+
+
+@pytest.mark.parametrize("field", ["languages", "industries", "job_types"])
+def test_a_list_is_emptied_with_brackets_never_null(field):
+    with pytest.raises(ValidationError) as error:
+        ProfileUpdate.model_validate({field: None})
+    assert [e["loc"] for e in error.value.errors()] == [(field,)]
+    assert getattr(ProfileUpdate.model_validate({field: []}), field) == []
 
 
 BAD_PROGRESS = [("company_name", ""), ("stage", "lunch"), ("date", "yesterday"), ("outcome", "maybe")]

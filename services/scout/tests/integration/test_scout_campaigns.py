@@ -98,7 +98,7 @@ async def test_shift_jis_import_links_and_export_round_trips_free_columns(stack)
     imported = [e.event() for e in envelopes if e.type == "CampaignApplicantImported"]
     assert {i.display_name for i in imported} == {"山田花子", "佐藤由紀", "鈴木一郎"}
     assert all(i.share_url.startswith(stack.settings.share_base_url) and i.respond_by for i in imported)
-    assert {i.phone for i in imported} == {None, "08011112222"}
+    assert {i.phone for i in imported} == {None, "+818011112222"}  # E.164, as Twilio takes it
     assert [e.type for e in envelopes].count("CampaignApplicantResponded") == 2
 
     again = await stack.client.get(f"/campaigns/{campaign_id}/export", headers=stack.recruiter("acme"))

@@ -75,7 +75,7 @@ def test_csv_rows_validated_one_by_one_with_free_columns_kept():
     rows, errors = campaign_csv.validate_rows(_parse(text), known_candidates=set())
     assert [r.row for r in rows] == [2, 5]
     assert rows[0].free == {"ATS ID": "A-1", "メモ": "一次面接済"}
-    assert rows[1].phone == "09012345678"
+    assert rows[1].phone == "+819012345678"  # E.164, read as a Japanese number
     assert [(e.row, e.field) for e in errors] == [(3, "name"), (4, "email"), (6, "email"), (7, None)]
 
 

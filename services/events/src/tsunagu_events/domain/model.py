@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, Field, HttpUrl, field_validator, model_validator
+from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
+
+from tsunagu_shared.moments import AwareMoment
 
 Kind = Literal["matching_event", "info_session"]
 EventStatus = Literal["published", "cancelled"]
@@ -67,13 +69,13 @@ class EventCreate(BaseModel):
 
     kind: Kind = "matching_event"
     title: str = Field(min_length=1, max_length=200)
-    starts_at: AwareDatetime
+    starts_at: AwareMoment
     time_zone: str = Field(examples=["Asia/Tokyo"])
     venue: str | None = Field(default=None, min_length=1, max_length=300)
     online_url: HttpUrl | None = None
     capacity: int = Field(ge=1, le=10_000, description="seats for students")
     company_ids: list[str] = Field(default_factory=list, max_length=50)
-    registration_closes_at: AwareDatetime | None = Field(
+    registration_closes_at: AwareMoment | None = Field(
         default=None, description="deadline for registration; the start time when omitted"
     )
 

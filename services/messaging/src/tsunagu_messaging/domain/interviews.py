@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
+from tsunagu_shared.moments import Moment
+
 InterviewStatus = Literal["proposed", "alternatives_requested", "scheduled", "cancelled"]
 OPEN_STATUSES = ("proposed", "alternatives_requested", "scheduled")
 MAX_SLOTS = 5
@@ -34,7 +36,7 @@ def zone(name: str) -> ZoneInfo:
 class SlotProposal(BaseModel):
     """One proposed time: an instant with its offset (naive times are refused)."""
 
-    starts_at: datetime
+    starts_at: Moment
     duration_minutes: int = Field(default=60, ge=15, le=480)
 
     @field_validator("starts_at")

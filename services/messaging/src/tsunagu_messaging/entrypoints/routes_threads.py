@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
+from tsunagu_shared.request_bodies import body_limit
 from tsunagu_shared.files import attachment_disposition
 from tsunagu_shared.search_http import NEXT_CURSOR
 
@@ -117,7 +118,7 @@ async def unblock(thread_id: str, user: CandidateUser, handlers: Handlers) -> No
 
 
 @router.post("/threads/{thread_id}/attachments", status_code=status.HTTP_201_CREATED,
-             response_model=AttachmentPublic)
+             response_model=AttachmentPublic, openapi_extra=body_limit("attachment_max_bytes"))
 async def upload_attachment(thread_id: str, user: CurrentPrincipal, handlers: Handlers,
                             file: Annotated[UploadFile, File(description="PDF, PNG or JPEG")]):
     """Upload a file (PDF, PNG or JPEG, within the size limit) to reference from a message."""

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tsunagu_shared.moments import Moment
+
 from tsunagu_messaging.domain.interviews import Interview, SlotProposal, local_time, zone
 from tsunagu_messaging.domain.offers import Offer, OfferStatus, effective_status
 from tsunagu_messaging.domain.threads import Side, Thread
@@ -80,7 +82,7 @@ _RESPOND_BY = ("by when she must pick a time (with its offset); default: 3 days 
 class InterviewCreate(Strict):
     slots: list[SlotProposal] = Field(min_length=1, max_length=5)
     location: str | None = Field(default=None, max_length=500)
-    respond_by: datetime | None = Field(default=None, description=_RESPOND_BY)
+    respond_by: Moment | None = Field(default=None, description=_RESPOND_BY)
 
     @field_validator("respond_by")
     @classmethod
@@ -91,7 +93,7 @@ class InterviewCreate(Strict):
 class NewSlots(Strict):
     slots: list[SlotProposal] = Field(min_length=1, max_length=5)
     note: str | None = Field(default=None, max_length=1000)
-    respond_by: datetime | None = Field(default=None, description=_RESPOND_BY)
+    respond_by: Moment | None = Field(default=None, description=_RESPOND_BY)
 
     @field_validator("respond_by")
     @classmethod
@@ -151,7 +153,7 @@ class InterviewPublic(BaseModel):
 
 class OfferCreate(Strict):
     terms: str = Field(min_length=1, max_length=10_000)
-    respond_by: datetime
+    respond_by: Moment
 
     @field_validator("respond_by")
     @classmethod

@@ -6,9 +6,10 @@ the night; production never enables this (the route answers 404 there)."""
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, AwareDatetime
+from pydantic import BaseModel
 
 from tsunagu_shared.auth import AdminUser
+from tsunagu_shared.moments import AwareMoment
 
 from tsunagu_notify.clock import ShiftedClock
 
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/admin/clock", tags=["operations"])
 
 
 class ClockSetting(BaseModel):
-    now: AwareDatetime
+    now: AwareMoment
 
 
 class ClockPublic(BaseModel):

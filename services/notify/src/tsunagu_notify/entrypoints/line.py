@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, ServiceCaller
+from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 
 from tsunagu_notify.entrypoints.access import herself_or_admin
 from tsunagu_notify.handlers.line_accounts import LineAccounts, LinkRefused
@@ -47,7 +48,13 @@ async def issue_link_token(body: LineLink, _: ServiceCaller, line: Line):
     """Step 1 of account linking (service/admin): ask LINE for a link token for this LINE user.
 
     The bot sends her Tsunagu's login link carrying this token."""
-    return LinkTokenPublic(link_token=await line.issue_link_token(body.line_user_id))
+    try:
+        return LinkTokenPublic(link_token=await line.issue_link_token(body.line_user_id))
+    except PermanentError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"line_user_id: LINE refused it ({exc})") from exc
+    except TransientError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="LINE is unavailable; try again shortly",
+                            headers={"Retry-After": "5"}) from exc
 
 
 @router.post("/recipients/{recipient_id}/line/nonce", response_model=NoncePublic, status_code=status.HTTP_201_CREATED)

@@ -1,18 +1,20 @@
 """Provider webhooks: Twilio status and inbound SMS, LINE events, email bounces (unsubscribe links:
 entrypoints/unsubscribe.py).
 
-Each is authenticated by the provider's signature (403 and no change when forged) and
-deduplicated by the provider's own id (Twilio MessageSid + status, LINE webhookEventId)."""
+Each is authenticated by the provider's signature (403 and no change when forged), read into a strict
+model (400 naming the field when a signed body is malformed: webhook_bodies.py) and deduplicated by the provider's own id (Twilio MessageSid + status, LINE webhookEventId)."""
 
 import hashlib
 import hmac
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from linebot.v3.webhook import SignatureValidator
 from twilio.request_validator import RequestValidator
 
+from tsunagu_notify.entrypoints.webhook_bodies import (
+    EmailBounce, LineWebhook, TwilioInbound, TwilioStatus, read_form, read_json,
+)
 from tsunagu_notify.handlers.provider_signals import ProviderSignals
 
 router = APIRouter(tags=["webhooks"])
@@ -42,8 +44,8 @@ async def _twilio_form(request: Request, signature: str | None) -> dict[str, str
 async def twilio_status(request: Request, signals: Signals,
                         x_twilio_signature: Annotated[str | None, Header()] = None) -> dict:
     """Twilio status callback: delivered / failed / undelivered for a message we sent."""
-    form = await _twilio_form(request, x_twilio_signature)
-    await signals.status_callback(form.get("MessageSid", ""), form.get("MessageStatus", ""))
+    callback = read_form(TwilioStatus, await _twilio_form(request, x_twilio_signature))
+    await signals.status_callback(callback.MessageSid, callback.MessageStatus)
     return {"status": "ok"}
 
 
@@ -51,9 +53,8 @@ async def twilio_status(request: Request, signals: Signals,
 async def twilio_inbound(request: Request, signals: Signals,
                          x_twilio_signature: Annotated[str | None, Header()] = None) -> dict:
     """An SMS she sent us: STOP (or 停止, 配信停止, ストップ …) turns SMS off for every company."""
-    form = await _twilio_form(request, x_twilio_signature)
-    return {"status": await signals.inbound_sms(form.get("MessageSid", ""), form.get("From", ""),
-                                                form.get("Body", ""))}
+    sms = read_form(TwilioInbound, await _twilio_form(request, x_twilio_signature))
+    return {"status": await signals.inbound_sms(sms.MessageSid, sms.From, sms.Body)}
 
 
 @router.post("/webhooks/line")
@@ -63,23 +64,30 @@ async def line_webhook(request: Request, signals: Signals,
     turns it off (and stops it); accountLink links her account when its nonce is ours, unused and unexpired."""
     body = await request.body()
     secret = request.app.state.settings.line_channel_secret
-    if not x_line_signature or not SignatureValidator(secret).validate(body.decode(), x_line_signature):
+    if not x_line_signature or not _line_signed(secret, body, x_line_signature):
         raise _forbidden()
-    for event in json.loads(body).get("events", []):
-        await signals.line_event(event)
+    for event in read_json(LineWebhook, body).events:
+        await signals.line_event(event.model_dump(exclude_none=True))
     return {"status": "ok"}
+
+
+def _line_signed(secret: str, body: bytes, signature: str) -> bool:
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return False  # LINE signs UTF-8 JSON: other bytes are not from LINE
+    return SignatureValidator(secret).validate(text, signature)
 
 
 @router.post("/webhooks/email/bounce")
 async def email_bounce(request: Request, signals: Signals,
                        x_tsunagu_signature: Annotated[str | None, Header()] = None) -> dict:
-    """A bounce from the mail relay ({"id", "email", "type": "hard"|"soft"}), signed with HMAC-SHA256.
-
-    A hard bounce turns email off for every company."""
+    """A bounce from the mail relay ({"id", "email", "type": "hard"|"soft"}, each a string), signed with
+    HMAC-SHA256. A hard bounce turns email off for every company; a malformed body is answered 400."""
     body = await request.body()
     secret = request.app.state.settings.email_webhook_secret.encode()
     expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    if not x_tsunagu_signature or not hmac.compare_digest(expected, x_tsunagu_signature):
+    if not x_tsunagu_signature or not hmac.compare_digest(expected.encode(), x_tsunagu_signature.encode("latin-1")):
         raise _forbidden()
-    bounce = json.loads(body)
-    return {"status": await signals.bounce(bounce.get("id"), bounce.get("email"), bounce.get("type"))}
+    bounce = read_json(EmailBounce, body)
+    return {"status": await signals.bounce(bounce.id, bounce.email, bounce.type)}

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tsunagu_shared.contact_points import e164
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationDelivered, NotificationFailed
 from tsunagu_shared.outbox import OutboxRelay
@@ -40,7 +41,7 @@ class ProviderSignals:
             return "duplicate"
         if not is_stop(body) and not is_start(body):
             return "ignored"
-        recipient_id = await self.store.find_by_address("sms", sender)
+        recipient_id = await self.store.find_by_address("sms", _phone_number(sender))
         if is_start(body):
             if recipient_id is not None:
                 await self.changes.request(RecipientChange(
@@ -138,3 +139,11 @@ class ProviderSignals:
 def _text(value: object) -> str | None:
     """An address from a provider's body, only if it is a string: never an operator a query would obey."""
     return value if isinstance(value, str) else None
+
+
+def _phone_number(sender: str) -> str:
+    """Twilio's `From` as the E.164 number her profile holds (as it came when it is not a phone number)."""
+    try:
+        return e164(sender)
+    except ValueError:
+        return sender

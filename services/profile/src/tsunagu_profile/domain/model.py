@@ -4,31 +4,17 @@ API shapes follow the XCreate / XUpdate / XPublic habit. Every field carries its
 own limits, so a bad value comes back as a 422 whose `loc` names the field.
 """
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate
+from tsunagu_shared.contact_points import EmailAddress, PhoneNumber
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE = re.compile(r"^\+[1-9]\d{7,14}$")  # E.164
+from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-
-
-def _email(value: str) -> str:
-    if not EMAIL.match(value) or len(value) > 254:
-        raise ValueError("not an email address (name@example.com)")
-    return value.lower()
-
-
-def _phone(value: str) -> str:
-    if not PHONE.match(value):
-        raise ValueError("not a phone number in E.164 form (+819012345678)")
-    return value
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -37,8 +23,8 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
+Email = EmailAddress
+Phone = PhoneNumber
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
 GraduationYear = Annotated[int, Field(ge=1990, le=2100)]
 LanguageLevel = Literal["native", "fluent", "business", "conversational", "basic"]
@@ -92,10 +78,12 @@ class ProfileUpdate(BaseModel):
     faculty: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     graduation_year: GraduationYear | None = None
     self_pr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-    industries: Tags | None = None
-    job_types: Tags | None = None
+    # Lists are emptied with [], never null (absent: unchanged).
+    industries: Tags = Field(default=None, description="[] removes every entry; null is refused")
+    job_types: Tags = Field(default=None, description="[] removes every entry; null is refused")
     location: Text | None = None
-    languages: Annotated[list[Language], Field(max_length=10)] | None = None
+    languages: Annotated[list[Language], Field(max_length=10)] = Field(
+        default=None, description="[] removes every entry; null is refused")
 
 
 class SelectionProgress(BaseModel):

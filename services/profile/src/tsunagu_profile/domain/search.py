@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from tsunagu_shared.moments import within_range
+
 from tsunagu_profile.domain.errors import InvalidField
 from tsunagu_profile.domain.model import Stage
 
@@ -45,8 +47,9 @@ class Cursor:
         """Read a cursor given back by a client; it must come from the same sort order."""
         try:
             raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            cursor = cls(sort=raw["s"], value=datetime.fromisoformat(raw["v"]), candidate_id=str(raw["i"]))
-        except (ValueError, KeyError, TypeError):
+            cursor = cls(sort=raw["s"], value=within_range(datetime.fromisoformat(raw["v"])),
+                         candidate_id=str(raw["i"]))
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise InvalidField(("query", "cursor"), "not a cursor returned by this search") from None
         if cursor.sort != sort:
             raise InvalidField(("query", "cursor"), "the cursor belongs to another sort order")

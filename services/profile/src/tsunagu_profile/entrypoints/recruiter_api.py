@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from tsunagu_shared.moments import Moment
+
 from tsunagu_profile.domain.model import ProfilePage, ProfileRecruiterView, Stage
 from tsunagu_profile.domain.personality import questionnaire
 from tsunagu_profile.domain.search import SearchFilters, SortName
@@ -27,7 +29,7 @@ async def search_profiles(
     stage: Annotated[Stage | None, Query(description="A selection-progress stage reached at another company")] = None,
     personality_type: PersonalityType | None = None,
     has_photo: bool | None = None,
-    active_since: Annotated[datetime | None, Query(description="Active at or after this time")] = None,
+    active_since: Annotated[Moment | None, Query(description="Active at or after this time")] = None,
     active_within_days: Annotated[int | None, Query(ge=1, le=365)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200,
                                    description="Words in her self-PR or job types (Japanese too)")] = None,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict
 
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
+from tsunagu_shared.request_bodies import body_limit
 
 from tsunagu_profile.domain.model import (
     ProfileCreate,
@@ -76,7 +77,7 @@ async def take_personality_test(body: PersonalityAnswers, user: CandidateUser, h
     return await handlers.take_personality_test(candidate_id=user.subject, answers=body.answers)
 
 
-@router.put("/me/photo", response_model=ProfileOwnerView)
+@router.put("/me/photo", response_model=ProfileOwnerView, openapi_extra=body_limit("photo_max_bytes"))
 async def upload_my_photo(user: CandidateUser, handlers: Handlers, photo: Annotated[UploadFile, File()]):
     """Upload her photo (multipart field `photo`): JPEG, PNG or WebP judged from the bytes (415 otherwise),
     no larger than the configured maximum (413). Replaces any earlier photo."""

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
+from tsunagu_shared.contact_points import e164, email_address
 from tsunagu_shared.files import spreadsheet_safe
 
 from tsunagu_scout.domain import campaign_columns
@@ -22,6 +23,7 @@ EXPORT_COLUMNS = ("tsunagu_candidate_id", "tsunagu_status", "tsunagu_share_url",
                   "tsunagu_rejected_reason")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_NOISE = re.compile(r"[\s\-()]")
+MAX_HEADER_CHARS = 200
 
 
 class CsvRejected(ValueError):
@@ -85,6 +87,8 @@ def parse_mapping(mapping_json: str | None) -> dict[str, str]:
         mapping = json.loads(mapping_json)
     except json.JSONDecodeError as exc:
         raise CsvRejected(f"mapping is not valid JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise CsvRejected('mapping must be a JSON object {"CSV header": "field"}, not nested') from None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise CsvRejected('mapping must be a JSON object {"CSV header": "field"}')
     unknown = sorted(set(mapping.values()) - set(FIELDS))
@@ -102,6 +106,8 @@ def parse(text: str, *, mapping: dict[str, str], max_rows: int) -> ParsedCsv:
         raise CsvRejected("file is empty") from None
     except csv.Error as exc:
         raise CsvRejected(f"header row is not valid CSV: {exc}") from exc
+    for header in headers:
+        _check_header(header)
     duplicates = sorted({h for h in headers if headers.count(h) > 1})
     if duplicates:
         raise CsvRejected(f"duplicate column headers {duplicates}")
@@ -119,6 +125,17 @@ def parse(text: str, *, mapping: dict[str, str], max_rows: int) -> ParsedCsv:
     except csv.Error as exc:
         raise CsvRejected(f"row {row + 1} is not valid CSV: {exc}") from exc
     return ParsedCsv(headers=headers, columns=columns, records=records)
+
+
+def _check_header(header: str) -> None:
+    # Free columns are stored under their header's name, which a document key must be able to hold.
+    shown = header[:40].replace("\0", "\\0")
+    if "\0" in header:
+        raise CsvRejected(f"column header {shown!r} holds a NUL character")
+    if header.startswith("$") or "." in header:
+        raise CsvRejected(f"column header {shown!r} starts with $ or holds a dot; rename the column")
+    if len(header) > MAX_HEADER_CHARS:
+        raise CsvRejected(f"column header {shown!r}… is longer than {MAX_HEADER_CHARS} characters")
 
 
 def _columns(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
@@ -173,17 +190,21 @@ def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[lis
 
 def _applicant(row: int, get: dict[str, str], known: set[str]) -> tuple[ApplicantRow | None, RowError | None]:
     name = get.get("name", "")
-    email = get.get("email", "").lower() or None
-    phone = _PHONE_NOISE.sub("", get.get("phone", "")) or None
+    email = get.get("email") or None
+    phone = get.get("phone") or None
     candidate_id = get.get("candidate_id") or None
     if not name:
         return None, RowError(row, "name", "name is empty")
     if email is None and phone is None:
         return None, RowError(row, "email", "neither email nor phone is given")
-    if email is not None and not _EMAIL.match(email):
+    try:
+        email = email_address(email) if email is not None else None
+    except ValueError:
         return None, RowError(row, "email", f"not an email address: {email!r}")
-    if phone is not None and not re.fullmatch(r"\+?\d{10,15}", phone):
-        return None, RowError(row, "phone", f"not a phone number: {get.get('phone')!r}")
+    try:
+        phone = e164(phone) if phone is not None else None
+    except ValueError as exc:
+        return None, RowError(row, "phone", f"{exc}: {get.get('phone')!r}")
     if candidate_id is not None and candidate_id not in known:
         return None, RowError(row, "candidate_id", f"unknown candidate_id {candidate_id!r}")
     typed: dict = {}

@@ -1,7 +1,7 @@
 """Companies, plans, scouts and the relation of a company to a student: pure data."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,8 @@ class Plan(BaseModel):
     """What a company pays for: scouts per month per tier, and how many may await an answer at once."""
 
     name: str = Field(min_length=1, max_length=50)
-    monthly_quota: dict[Tier, int] = Field(default_factory=lambda: {"regular": 0, "premium": 0})
+    monthly_quota: dict[Tier, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=lambda: {"regular": 0, "premium": 0})
     max_awaiting: int = Field(default=50, ge=1, le=10_000)
 
     def quota_for(self, tier: Tier) -> int:

@@ -1,12 +1,13 @@
 """ATS CSV campaign endpoints: upload (a job with progress), status, export, and the applicant's answer."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from tsunagu_shared.auth import CandidateUser
 from tsunagu_shared.files import attachment_disposition
+from tsunagu_shared.moments import Moment
+from tsunagu_shared.request_bodies import body_limit
 
 from tsunagu_scout.entrypoints.deps import ActiveRecruiter, ContainerDep
 from tsunagu_scout.handlers.errors import Invalid
@@ -14,7 +15,7 @@ from tsunagu_scout.handlers.errors import Invalid
 router = APIRouter(tags=["campaigns"])
 
 
-@router.post("/campaigns", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/campaigns", status_code=status.HTTP_202_ACCEPTED, openapi_extra=body_limit("campaign_max_bytes"))
 async def upload_campaign(
     recruiter: ActiveRecruiter,
     container: ContainerDep,
@@ -24,7 +25,7 @@ async def upload_campaign(
     encoding: Annotated[Literal["auto", "utf-8", "shift_jis"], Form()] = "auto",
     mode: Annotated[Literal["all_or_nothing", "partial"], Form()] = "all_or_nothing",
     template_id: Annotated[str | None, Form()] = None,
-    deadline: Annotated[datetime | None, Form(description="Respond-by time; reminders go out before it")] = None,
+    deadline: Annotated[Moment | None, Form(description="Respond-by time; reminders go out before it")] = None,
 ) -> dict:
     """Start importing an applicant CSV. 422 when the file as a whole is unreadable (encoding, header,
     mapping). Rows are then checked one by one: all_or_nothing imports nothing if any row is bad (the

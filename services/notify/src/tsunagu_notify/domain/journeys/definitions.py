@@ -3,12 +3,16 @@
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tsunagu_notify.domain.model import Category, Channel
 
+
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Criterion = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class SegmentFilter(BaseModel):
@@ -18,11 +22,12 @@ class SegmentFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    graduation_years: list[int] = []
-    industries: list[str] = []
-    schools: list[str] = []
-    locations: list[str] = []
-    survey: dict[str, list[str]] = {}
+    # Bounded, so that every value is one the database can compare (an integer past 64 bits is not).
+    graduation_years: list[Year] = Field(default=[], max_length=50)
+    industries: list[Criterion] = Field(default=[], max_length=100)
+    schools: list[Criterion] = Field(default=[], max_length=100)
+    locations: list[Criterion] = Field(default=[], max_length=100)
+    survey: dict[Criterion, list[Criterion]] = Field(default={}, max_length=20)
 
 
 class Step(BaseModel):
