@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. The rest is for working on Tsunagu.
-.PHONY: demo test up down status install docs bench simulate
+.PHONY: demo test up down status install docs bench simulate deploy-check
 
 PY := .cache/venv/bin/python
 
@@ -12,6 +12,11 @@ test:
 
 install:
 	bash scripts/install.sh
+
+# Every service's image built with a real container engine and started as the prod overlay runs it,
+# against a stack of its own (docs/operations.md, "Check the images locally"). `make test` runs it too.
+deploy-check:
+	bash scripts/deploy_check.sh
 
 up: install
 	python3 scripts/stack.py up all

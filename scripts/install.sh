@@ -29,6 +29,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 python3 scripts/stack.py install
-for extra in scripts/install_deploy_tools.sh scripts/install_browser.sh scripts/install_node.sh; do
+for extra in scripts/install_deploy_tools.sh scripts/install_container_engine.sh scripts/install_browser.sh \
+             scripts/install_node.sh; do
   if [ -f "$extra" ]; then bash "$extra"; fi
 done
