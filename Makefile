@@ -14,9 +14,9 @@ install:
 	bash scripts/install.sh
 
 # Every service's image built with a real container engine and started as the prod overlay runs it,
-# against a stack of its own (docs/operations.md, "Check the images locally"). `make test` runs it too.
+# against the test stack (docs/operations.md, "Check the images locally"). `make test` runs it too.
 deploy-check:
-	bash scripts/deploy_check.sh
+	bash scripts/test.sh tests/deploy/test_deploy_images.py -rA -s
 
 up: install
 	python3 scripts/stack.py up all
