@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. The rest is for working on Tsunagu.
-.PHONY: demo test up down status install docs bench simulate
+.PHONY: demo test up down status install docs bench simulate deploy-check
 
 PY := .cache/venv/bin/python
 
@@ -14,6 +14,11 @@ test:
 
 install:
 	bash scripts/install.sh
+
+# Every service's image built with a real container engine and started as the prod overlay runs it,
+# against the test stack (docs/operations.md, "Check the images locally"). `make test` runs it too.
+deploy-check:
+	bash scripts/test.sh tests/deploy/test_deploy_images.py -rA -s
 
 up:
 	TSUNAGU_INSTALL_DEPLOY_TOOLS=0 bash scripts/install.sh

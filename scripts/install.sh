@@ -30,10 +30,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 python3 scripts/stack.py install
-# The deployment checks' tools (kustomize, kube-score, built with Go) only serve tests/deploy:
-# `make demo` and `make up` skip them (TSUNAGU_INSTALL_DEPLOY_TOOLS=0), `make test` builds them.
+# The deployment checks' tools (kustomize, kube-score built with Go; docker.io and mmdebstrap for the
+# image check) only serve tests/deploy: `make demo` and `make up` skip them
+# (TSUNAGU_INSTALL_DEPLOY_TOOLS=0), `make test` installs them.
 extras=(scripts/install_browser.sh scripts/install_node.sh scripts/install_monitoring_tools.sh)
-if [ "${TSUNAGU_INSTALL_DEPLOY_TOOLS:-1}" != 0 ]; then extras=(scripts/install_deploy_tools.sh "${extras[@]}"); fi
+if [ "${TSUNAGU_INSTALL_DEPLOY_TOOLS:-1}" != 0 ]; then
+  extras=(scripts/install_deploy_tools.sh scripts/install_container_engine.sh "${extras[@]}")
+fi
 for extra in "${extras[@]}"; do
   if [ -f "$extra" ]; then bash "$extra"; fi
 done

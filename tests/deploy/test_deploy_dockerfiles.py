@@ -30,13 +30,34 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
 
 
 def stages(steps):
-    """The stages: lists of steps, each starting with its FROM."""
+    """The stages: lists of steps, each starting with its FROM (global ARGs before it left out)."""
     found = []
     for keyword, args in steps:
         if keyword == "FROM":
             found.append([])
-        found[-1].append((keyword, args))
+        if found:
+            found[-1].append((keyword, args))
     return found
+
+
+def global_args(steps) -> dict[str, str]:
+    """The ARGs declared before the first FROM, with their defaults: what a FROM line may name."""
+    defaults = {}
+    for keyword, args in steps:
+        if keyword == "FROM":
+            break
+        if keyword == "ARG":
+            name, _, default = args.partition("=")
+            defaults[name] = default
+    return defaults
+
+
+def base_image(from_args: str, steps) -> str:
+    """The image a FROM line names, a global ARG replaced by its default."""
+    image = from_args.split()[0]
+    for name, default in global_args(steps).items():
+        image = image.replace(f"${{{name}}}", default)
+    return image
 
 
 def dockerfile(repo: Path) -> Path:
@@ -56,7 +77,7 @@ def lint(steps) -> list[str]:
         problems.append("not multi-stage")
     for keyword, args in steps:
         if keyword == "FROM":
-            image = args.split()[0]
+            image = base_image(args, steps)
             if not PINNED_BASE.match(image):
                 problems.append(f"base not pinned to python:3.11.<patch>-slim-bookworm: {image}")
             if image.endswith(":latest") or ":" not in image:
@@ -90,12 +111,16 @@ def test_deploy_dockerfile_serves_every_service_of_the_repository(kube):
     found = {p.parent.name for p in (kube.repo / "services").glob("*/pyproject.toml")}
     assert found == set(SERVICES)
     steps = instructions(dockerfile(kube.repo))
-    assert [args for keyword, args in steps if keyword == "ARG"] == ["SERVICE", "SERVICE"]  # in both stages
+    for stage in stages(steps):  # the build argument is declared in both stages
+        assert ("ARG", "SERVICE") in stage
 
 
 def test_deploy_dockerfile_lint_rejects_what_it_should(tmp_path):
     bad = tmp_path / "Dockerfile"
     bad.write_text("FROM python:latest\nCOPY . .\nRUN pip install .\nUSER root\nCMD [\"python\"]\n")
+    unpinned = tmp_path / "Dockerfile.arg"
+    unpinned.write_text("ARG BASE=python:3.11-slim\nFROM ${BASE}\nRUN true\nFROM ${BASE}\nUSER 10001\n")
+    assert any("base not pinned" in p for p in lint(instructions(unpinned)))
     problems = lint(instructions(bad))
     assert any("not multi-stage" in p for p in problems)
     assert any("unpinned base" in p for p in problems)
@@ -123,9 +148,9 @@ def test_deploy_dockerfile_installs_exactly_the_service_shared_and_contracts(ser
     assert local_dependencies(kube.repo / "contracts" / "pyproject.toml") == set()
 
     installs = [shlex.split(args) for keyword, args in steps if keyword == "RUN" and "pip install" in args]
-    assert len(installs) == 1, "one pip install of the service, shared and contracts"
-    targets = {a for a in installs[0] if a.startswith("./")}
-    assert targets == {"./contracts", "./shared", f"./services/{service}"}
+    # contracts and shared first, in a layer every service's image shares, then the service itself
+    assert [{a for a in install if a.startswith("./")} for install in installs] == [
+        {"./contracts", "./shared"}, {f"./services/{service}"}]
 
     copies = {tuple(shlex.split(args)) for keyword, args in steps if keyword == "COPY" and "--from=" not in args}
     assert copies == {

@@ -16,10 +16,12 @@ from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS
 
 KUBERNETES_VERSION = "1.33.0"
 CRD_SCHEMAS = {
-    ("kafka.strimzi.io/v1beta2", "Kafka"): "kafka.json",
-    ("kafka.strimzi.io/v1beta2", "KafkaNodePool"): "kafkanodepool.json",
-    ("kafka.strimzi.io/v1beta2", "KafkaTopic"): "kafkatopic.json",
-    ("kafka.strimzi.io/v1beta2", "KafkaUser"): "kafkauser.json",
+    ("kafka.strimzi.io/v1", "Kafka"): "kafka.json",
+    ("kafka.strimzi.io/v1", "KafkaNodePool"): "kafkanodepool.json",
+    ("kafka.strimzi.io/v1", "KafkaTopic"): "kafkatopic.json",
+    ("kafka.strimzi.io/v1", "KafkaUser"): "kafkauser.json",
+    ("gateway.networking.k8s.io/v1", "Gateway"): "gateway.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproute.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "scaledobject.json",
     ("keda.sh/v1alpha1", "TriggerAuthentication"): "triggerauthentication.json",
     ("opensearch.opster.io/v1", "OpenSearchCluster"): "opensearchcluster.json",
@@ -205,12 +207,21 @@ def test_deploy_network_is_denied_by_default_and_opened_narrowly(overlay, resour
         policy = kube.one(docs, "NetworkPolicy", service)
         assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": service}
         sources = [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                   if "namespaceSelector" in peer else peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
                    for rule in policy["spec"]["ingress"] for peer in rule["from"]]
-        assert sources == ["ingress-nginx", "monitoring"], "only the gateway (and Prometheus) reach the API"
+        # the gateway's proxies and Prometheus from their namespaces; within the namespace, only the
+        # service-to-service calls the code makes (messaging asks profile for contact preferences)
+        callers = {"profile": ["messaging"]}.get(service, [])
+        assert sources == ["envoy-gateway-system", *callers, "monitoring"], service
         egress = policy["spec"]["egress"]
         ports = sorted(p["port"] for rule in egress for p in rule["ports"])
-        expected = {"notify": [443, 465, 587, 9092, 27017], "profile": [9092, 9200, 27017]}.get(service, [9092, 27017])
+        expected = {"notify": [443, 465, 587, 9093, 27017], "profile": [9093, 9200, 27017],
+                    "messaging": [8080, 9093, 27017]}.get(service, [9093, 27017])
         assert ports == expected, service
+        calls = [peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for rule in egress
+                 for peer in rule.get("to", []) if "app.kubernetes.io/name" in peer.get("podSelector", {}).get(
+                     "matchLabels", {}) and "namespaceSelector" not in peer]
+        assert calls == {"messaging": ["profile"]}.get(service, []), service
         open_internet = [rule for rule in egress if any("ipBlock" in peer for peer in rule["to"])]
         assert bool(open_internet) == (service == "notify"), "only notify reaches the providers"
 
@@ -235,13 +246,35 @@ def test_deploy_secrets_are_referenced_and_documented(overlay, resources, kube):
 
 
 def test_deploy_recruiter_gateway_serves_tls(resources, kube):
-    ingress = kube.one(resources["prod"], "Ingress", "recruiter-gateway")
-    (tls,) = ingress["spec"]["tls"]
-    hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
-    assert hosts <= set(tls["hosts"]) and tls["secretName"] == "recruiter-gateway-tls"
-    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
-    assert "cert-manager.io/cluster-issuer" in ingress["metadata"]["annotations"]
-    backends = {p["backend"]["service"]["name"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
-    assert backends == set(kube.services)
-    for service in backends:
-        kube.one(resources["prod"], "Service", service)
+    """Gateway API: HTTPS with the cert-manager certificate, plain HTTP only redirects, one route
+    per service under /<service>, and the operational paths never forwarded."""
+    docs = resources["prod"]
+    gateway = kube.one(docs, "Gateway", "recruiter-gateway")
+    assert "cert-manager.io/cluster-issuer" in gateway["metadata"]["annotations"]
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    assert listeners["https"]["protocol"] == "HTTPS" and listeners["https"]["port"] == 443
+    assert listeners["https"]["tls"]["certificateRefs"] == [{"kind": "Secret", "name": "recruiter-gateway-tls"}]
+    assert {listener["hostname"] for listener in listeners.values()} == {"recruiters.tsunagu.jp"}
+    assert not kube.find(docs, "Ingress"), "ingress-nginx is retired: the Gateway API serves the public paths"
+    routes = kube.find(docs, "HTTPRoute")
+    (redirect,) = [r for r in routes if r["spec"]["parentRefs"][0]["sectionName"] == "http"]
+    assert redirect["spec"]["rules"] == [{"filters": [{"type": "RequestRedirect",
+                                                        "requestRedirect": {"scheme": "https", "statusCode": 301}}]}]
+    served = {}
+    for route in routes:
+        if route is redirect:
+            continue
+        assert route["spec"]["parentRefs"] == [{"name": "recruiter-gateway", "sectionName": "https"}]
+        forward, hidden = route["spec"]["rules"]
+        (backend,) = forward["backendRefs"]
+        service = kube.one(docs, "Service", backend["name"])
+        assert backend["port"] in {p["port"] for p in service["spec"]["ports"]}
+        (match,) = forward["matches"]
+        assert match["path"] == {"type": "PathPrefix", "value": f"/{backend['name']}"}
+        assert forward["filters"] == [{"type": "URLRewrite", "urlRewrite": {"path": {
+            "type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+        assert "backendRefs" not in hidden
+        assert [m["path"] for m in hidden["matches"]] == [
+            {"type": "Exact", "value": f"/{backend['name']}/{p}"} for p in ("healthz", "readyz", "metrics")]
+        served[backend["name"]] = route
+    assert set(served) == set(kube.services)
