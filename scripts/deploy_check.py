@@ -347,6 +347,38 @@ class Local:
         self.ports = {service: base + i for i, service in enumerate(SERVICES)}
         self.run_id = f"dc{uuid.uuid4().hex[:8]}"
         self.prefix = f"{self.run_id}."
+        self.identity = None  # the emulated identity provider, once started (IdentityProvider)
+
+
+class IdentityProvider:
+    """The emulated OpenID Connect issuer (tsunagu_emulators.oidc) under the overlay's issuer host
+    name, served over HTTP on a free port from a thread of its own: people's tokens come from it,
+    as production accepts shared-secret tokens only for the services' own calls."""
+
+    def __init__(self, issuer: str) -> None:
+        from aiohttp import web
+
+        from tsunagu_emulators.oidc import Provider, oidc_app
+
+        self.port = free_port_block(1)
+        self.issuer = f"http://{urlsplit(issuer).hostname}:{self.port}"
+        self.provider = Provider(issuer=self.issuer)
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(oidc_app(self.provider), access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def token(self, who: dict, audience: str | None) -> str:
+        claims = {"sub": who["subject"], "role": who["role"], **({"company_id": who["company_id"]}
+                                                                  if who.get("company_id") else {})}
+        return self.provider.token(claims, audience=audience)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
 
 
 def free_port_block(count: int) -> int:
@@ -434,6 +466,10 @@ def container_spec(docs: list[dict], service: str, local: Local, secrets_: TestS
     env.update(TSUNAGU_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT", TSUNAGU_KAFKA_SASL_MECHANISM="PLAIN",
                TSUNAGU_KAFKA_SASL_USERNAME=local.kafka_user[0], TSUNAGU_KAFKA_SASL_PASSWORD=local.kafka_user[1])
     env.pop("TSUNAGU_KAFKA_SSL_CAFILE", None)
+    if "TSUNAGU_OIDC_ISSUER" in env and local.identity is not None:
+        # the company's identity provider: the emulated one, under the overlay's host name
+        hosts.add(urlsplit(env["TSUNAGU_OIDC_ISSUER"]).hostname)
+        env["TSUNAGU_OIDC_ISSUER"] = local.identity.issuer
     if "TSUNAGU_OPENSEARCH_URL" in env:
         host = urlsplit(env["TSUNAGU_OPENSEARCH_URL"]).hostname
         hosts.add(host)
@@ -491,9 +527,13 @@ def requests_of(service: str) -> list[tuple[str, str, dict | None, dict, int]]:
     }[service]
 
 
-def token_for(env: dict[str, str], who: dict) -> str:
+def token_for(env: dict[str, str], who: dict, local: "Local") -> str:
     from tsunagu_shared.auth import issue_token
     from tsunagu_shared.settings import ServiceSettings
+
+    roles = json.loads(env.get("TSUNAGU_SHARED_SECRET_ROLES", '["candidate", "recruiter", "admin", "service"]'))
+    if who["role"] not in roles and local.identity is not None:
+        return local.identity.token(who, env.get("TSUNAGU_JWT_AUDIENCE"))
 
     # the same secret, issuer and audience the container reads from its environment
     settings = ServiceSettings(jwt_secret=env["TSUNAGU_JWT_SECRET"],
@@ -530,7 +570,7 @@ def check_service(service: str, env: dict[str, str], local: Local, engine: Engin
     if status != 200:
         problems.append(f"{service}: /readyz answered {status}")
     for method, path, body, who, expected in requests_of(service):
-        status, text = call(method, base + path, token=token_for(env, who), body=body)
+        status, text = call(method, base + path, token=token_for(env, who, local), body=body)
         if status != expected:
             problems.append(f"{service}: {method} {path} answered {status}, expected {expected}: {text[:300]}")
         anonymous, _ = call(method, base + path, body=body)
@@ -581,6 +621,9 @@ def start_and_check(engine: Engine, images: dict[str, str], local: Local) -> lis
     secrets_ = TestSecrets()
     problems: list[str] = []
     asyncio.run(prepare_topics(local))
+    issuers = {c["data"]["TSUNAGU_OIDC_ISSUER"] for c in docs
+               if c["kind"] == "ConfigMap" and "TSUNAGU_OIDC_ISSUER" in c.get("data", {})}
+    local.identity = IdentityProvider(issuers.pop()) if issuers else None
     with tempfile.TemporaryDirectory(prefix="deploy-check-", dir=WORK) as scratch:
         specs = {}
         for service in SERVICES:
@@ -610,6 +653,8 @@ def start_and_check(engine: Engine, images: dict[str, str], local: Local) -> lis
         finally:
             engine.docker("rm", "-f", *names.values(), check=False)
             asyncio.run(clean_up_data(local))
+            if local.identity is not None:
+                local.identity.stop()
     return problems
 
 

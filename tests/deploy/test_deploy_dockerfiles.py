@@ -64,9 +64,12 @@ def dockerfile(repo: Path) -> Path:
     return repo / "deploy" / "Dockerfile"
 
 
-def built_for(steps, service: str) -> list[tuple[str, str]]:
-    """The steps as the builder runs them for one service (its build argument substituted)."""
-    return [(keyword, args.replace("${SERVICE}", service)) for keyword, args in steps]
+def built_for(steps, service: str, package_dir: str | None = None) -> list[tuple[str, str]]:
+    """The steps as the builder runs them for one service (its build arguments substituted:
+    PACKAGE_DIR defaults to services/<service>; the console's is console)."""
+    package_dir = package_dir or f"services/{service}"
+    return [(keyword, args.replace("${PACKAGE_DIR}", package_dir).replace("${SERVICE}", service))
+            for keyword, args in steps]
 
 
 def lint(steps) -> list[str]:

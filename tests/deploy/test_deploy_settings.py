@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from tsunagu_shared.settings_contract import ADDRESS, REQUIRED, SECRET, env_name, kinds
 
+from tsunagu_console.app import ConsoleSettings
 from tsunagu_events.config import EventsSettings
 from tsunagu_messaging.config import MessagingSettings
 from tsunagu_notify.config import NotifySettings
@@ -20,7 +21,7 @@ from tsunagu_profile.config import ProfileSettings
 from tsunagu_scout.config import ScoutSettings
 
 SETTINGS = {"profile": ProfileSettings, "scout": ScoutSettings, "messaging": MessagingSettings,
-            "events": EventsSettings, "notify": NotifySettings}
+            "events": EventsSettings, "notify": NotifySettings, "console": ConsoleSettings}
 
 
 def provided(docs: list[dict], service: str, kube) -> dict[str, dict]:

@@ -45,6 +45,9 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
     console_port: int = 8000
+    # the console uses neither Kafka nor the search engine: nothing to give it in production
+    kafka_bootstrap: str = ""
+    kafka_create_topics: bool = False
     profile_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8001"
     scout_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8002"
     messaging_url: Annotated[str, ADDRESS] = "http://127.0.0.1:8003"
