@@ -29,7 +29,7 @@ from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.testing import ServiceProcess, isolated_settings
 
 from tsunagu_notify.adapters.channels.line import retry_key
-from tsunagu_notify.adapters.delivery_queue import idempotency_key
+from tsunagu_notify.domain.recipient import idempotency_key
 from tsunagu_notify.config import NotifySettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -271,7 +271,7 @@ class NotifyUnderTest:
             return False
         if await self.db.decisions.count_documents({}) < expected_decisions:
             return False
-        return await self.db.deliveries.count_documents({"status": {"$in": ["pending", "sending"]}}) == 0
+        return await self.db.deliveries.count_documents({"status": {"$in": ["pending", "retrying"]}}) == 0
 
     async def ready(self) -> tuple[int, dict]:
         answer = await self.http.get("/readyz")
