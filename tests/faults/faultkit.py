@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import uuid
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -196,6 +197,7 @@ class NotifyUnderTest:
         for recipient in recipients:
             event = ContactPreferencesChanged(
                 candidate_id=recipient, display_name=f"学生{recipient}", email=f"{recipient}@example.jp",
+                phone=f"+8190{zlib.crc32(recipient.encode()) % 10 ** 8:08d}",
                 channels={self.channel: consent}, preferred_channel=self.channel, changed_at=CONSENT_AT,
                 quiet_hours_start=quiet_hours[0], quiet_hours_end=quiet_hours[1])
             futures.append(await self.publisher.send(Envelope.wrap(event, source="tsunagu/fault-test")))
