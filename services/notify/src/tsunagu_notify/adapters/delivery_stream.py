@@ -15,22 +15,20 @@
   waiting deliveries, dead letters and the consumer offsets: all of it, or none.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import Field, TypeAdapter
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import EVENT_TYPES
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import (
-    NOTIFY_DELIVERY_REQUESTS, NOTIFY_DELIVERY_RETRIES, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, dlq_name,
-    topic_name,
+    NOTIFY_DELIVERY_REQUESTS, NOTIFY_DELIVERY_RETRIES, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, topic_name,
 )
 
-from tsunagu_notify.adapters.partitions import PartitionProducers, read_changelog, rewind, subscribe
+from tsunagu_notify.adapters.partitions import OwnedPartitionsStream
 from tsunagu_notify.domain.delivery import DeliveryOutcome, WaitingDelivery
 from tsunagu_notify.domain.recipient import DeliveriesCancelled, DeliveryRequested, Erased, RecipientChange
 
@@ -52,54 +50,27 @@ class DeliveryBatch:
     dead_letters: list[tuple[ConsumerRecord, list]] = field(default_factory=list)
 
 
-class DeliveryStream:
+class DeliveryStream(OwnedPartitionsStream):
     def __init__(self, settings: ServiceSettings) -> None:
+        super().__init__(settings, GROUP)
         prefix = settings.topic_prefix
-        self.group = f"{prefix}{GROUP}"
         self.requests = topic_name(NOTIFY_DELIVERY_REQUESTS, prefix)
         self.retries = topic_name(NOTIFY_DELIVERY_RETRIES, prefix)
         self.effects = topic_name(NOTIFY_POLICY_EFFECTS, prefix)
         self.changes = topic_name(NOTIFY_RECIPIENT_CHANGES, prefix)
-        self.dead_letters = dlq_name(GROUP, prefix)
-        self._prefix = prefix
-        self._options = settings.kafka_client_options()
-        self._bootstrap = settings.kafka_bootstrap
-        self._producers = PartitionProducers(self.group, self._bootstrap, self._options)
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, group_id=self.group, isolation_level="read_committed",
-            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_interval_ms=600_000, **self._options)
 
     def listen(self, *, assigned: Callable[[set[int]], Awaitable[None]],
                revoked: Callable[[set[int]], Awaitable[None]]) -> None:
-        subscribe(self.consumer, [self.requests], assigned=assigned, revoked=revoked)
-
-    async def start(self) -> None:
-        await self.consumer.start()
-
-    async def stop(self) -> None:
-        await self.consumer.stop()
-        await self._producers.release_all()
-
-    async def own(self, partition: int) -> None:
-        await self._producers.own(partition)
-
-    async def release(self, partitions: Iterable[int]) -> None:
-        await self._producers.release(partitions)
+        self.subscribe([self.requests], assigned=assigned, revoked=revoked)
 
     async def restore(self, partition: int) -> dict[str, WaitingDelivery]:
         """The deliveries of this partition waiting for a retry, as last committed."""
-        newest = await read_changelog(self._bootstrap, self._options, self.retries, partition)
+        newest = await self.changelog(self.retries, partition)
         return {key.decode(): WaitingDelivery.model_validate_json(record.value) for key, record in newest.items()}
-
-    async def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[ConsumerRecord]]:
-        return await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
 
     @staticmethod
     def decode(record: ConsumerRecord) -> DeliveryRequested | DeliveriesCancelled | Erased:
         return REQUESTS.validate_json(record.value or b"")
-
-    def rewind(self, offsets: dict[TopicPartition, int]) -> None:
-        rewind(self.consumer, offsets)
 
     async def commit(self, batch: DeliveryBatch) -> None:
         """Everything the batch produced and its offsets, in one transaction."""
@@ -114,11 +85,4 @@ class DeliveryStream:
             for change in batch.changes:
                 await producer.send(self.changes, change.model_dump_json().encode(),
                                     key=change.recipient_id.encode(), partition=p)
-            for envelope in batch.events:
-                topic = topic_name(EVENT_TYPES[envelope.type].topic, self._prefix)
-                await producer.send(topic, envelope.to_bytes(), key=envelope.subject.encode(),
-                                    headers=envelope.headers())
-            for record, headers in batch.dead_letters:
-                await producer.send(self.dead_letters, record.value or b"", key=record.key, headers=headers)
-            if batch.offsets:
-                await producer.send_offsets_to_transaction(batch.offsets, self.group)
+            await self.send_events_and_offsets(producer, batch.events, batch.dead_letters, batch.offsets)

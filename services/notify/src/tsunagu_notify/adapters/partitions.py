@@ -8,6 +8,11 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import EVENT_TYPES
+from tsunagu_shared.settings import ServiceSettings
+from tsunagu_shared.topics import dlq_name, topic_name
+
 # A transaction that adds a partition right after the previous one committed is refused with
 # CONCURRENT_TRANSACTIONS until the broker has written the commit markers (milliseconds); the
 # producer retries after this backoff (aiokafka's default 100 ms would be added to most batches).
@@ -89,3 +94,61 @@ async def read_changelog(bootstrap: str, options: dict[str, Any], topic: str,
     finally:
         await reader.stop()
     return newest
+
+
+class OwnedPartitionsStream:
+    """A consumer group (read_committed, offsets committed in transactions) whose members own the
+    partitions they are assigned, each written by its own transactional producer."""
+
+    def __init__(self, settings: ServiceSettings, group: str, **consumer_options: Any) -> None:
+        prefix = settings.topic_prefix
+        self.group = f"{prefix}{group}"
+        self.dead_letters = dlq_name(group, prefix)
+        self._prefix = prefix
+        self._options = settings.kafka_client_options()
+        self._bootstrap = settings.kafka_bootstrap
+        self._producers = PartitionProducers(self.group, self._bootstrap, self._options)
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, group_id=self.group, isolation_level="read_committed",
+            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_interval_ms=600_000,
+            **consumer_options, **self._options)
+
+    def subscribe(self, topics: list[str], *, assigned: Callable[[set[int]], Awaitable[None]],
+                  revoked: Callable[[set[int]], Awaitable[None]]) -> None:
+        subscribe(self.consumer, topics, assigned=assigned, revoked=revoked)
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+        await self._producers.release_all()
+
+    async def own(self, partition: int) -> None:
+        """Become the only writer of this partition: fence whoever wrote it before."""
+        await self._producers.own(partition)
+
+    async def release(self, partitions: Iterable[int]) -> None:
+        await self._producers.release(partitions)
+
+    async def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[ConsumerRecord]]:
+        return await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+
+    def rewind(self, offsets: dict[TopicPartition, int]) -> None:
+        """Read these records again (their batch did not commit)."""
+        rewind(self.consumer, offsets)
+
+    async def changelog(self, topic: str, partition: int) -> dict[bytes, ConsumerRecord]:
+        return await read_changelog(self._bootstrap, self._options, topic, partition)
+
+    async def send_events_and_offsets(self, producer: AIOKafkaProducer, events: list[Envelope],
+                                      dead_letters: list[tuple[ConsumerRecord, list]],
+                                      offsets: dict[TopicPartition, int]) -> None:
+        """The part every transaction ends with: public events to their topics, dead letters, offsets."""
+        for envelope in events:
+            topic = topic_name(EVENT_TYPES[envelope.type].topic, self._prefix)
+            await producer.send(topic, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers())
+        for record, headers in dead_letters:
+            await producer.send(self.dead_letters, record.value or b"", key=record.key, headers=headers)
+        if offsets:
+            await producer.send_offsets_to_transaction(offsets, self.group)

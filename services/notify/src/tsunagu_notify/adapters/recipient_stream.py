@@ -14,8 +14,7 @@
   and the consumer offsets in one transaction: all of it, or none.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,13 +26,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import EVENT_TYPES, DomainEvent, NotificationCancelled
+from tsunagu_shared.events import DomainEvent, NotificationCancelled
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import (
-    NOTIFY_DELIVERY_REQUESTS, NOTIFY_INTENTS, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE, dlq_name, topic_name,
+    NOTIFY_DELIVERY_REQUESTS, NOTIFY_INTENTS, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE,
+    topic_name,
 )
 
-from tsunagu_notify.adapters.partitions import PartitionProducers, read_changelog, rewind, subscribe
+from tsunagu_notify.adapters.partitions import OwnedPartitionsStream, rewind
 from tsunagu_notify.domain.delivery import DeliveryOutcome
 from tsunagu_notify.domain.recipient import Effect, OwnedRecipient, RecipientChange
 
@@ -67,83 +67,42 @@ class Batch:
         return not (self.offsets or self.states or self.effects or self.events or self.dead_letters)
 
 
-class RecipientStream:
+class RecipientStream(OwnedPartitionsStream):
     def __init__(self, settings: ServiceSettings) -> None:
+        super().__init__(settings, GROUP, partition_assignment_strategy=(RangePartitionAssignor,))
         prefix = settings.topic_prefix
-        self.group = f"{prefix}{GROUP}"
         self.intents = topic_name(NOTIFY_INTENTS, prefix)
         self.changes = topic_name(NOTIFY_RECIPIENT_CHANGES, prefix)
-        self.changelog = topic_name(NOTIFY_RECIPIENT_STATE, prefix)
+        self.state_changelog = topic_name(NOTIFY_RECIPIENT_STATE, prefix)
         self.effects = topic_name(NOTIFY_POLICY_EFFECTS, prefix)
-        self.dead_letters = dlq_name(GROUP, prefix)
-        self._prefix = prefix
-        self._options = settings.kafka_client_options()
-        self._bootstrap = settings.kafka_bootstrap
         self.requests = topic_name(NOTIFY_DELIVERY_REQUESTS, prefix)
-        self._producers = PartitionProducers(self.group, self._bootstrap, self._options)
-        self.consumer = AIOKafkaConsumer(
-            self.changes, self.intents, bootstrap_servers=self._bootstrap, group_id=self.group,
-            isolation_level="read_committed", enable_auto_commit=False, auto_offset_reset="earliest",
-            partition_assignment_strategy=(RangePartitionAssignor,), max_poll_interval_ms=600_000,
-            **self._options)
 
     def listen(self, *, assigned: Callable[[set[int]], Awaitable[None]],
                revoked: Callable[[set[int]], Awaitable[None]]) -> None:
         """Subscribe, calling back with the partition numbers gained and lost at each rebalance."""
-        subscribe(self.consumer, [self.changes, self.intents], assigned=assigned, revoked=revoked)
-
-    async def start(self) -> None:
-        await self.consumer.start()
-
-    async def stop(self) -> None:
-        await self.consumer.stop()
-        await self._producers.release_all()
-
-    # --- ownership ---
-    async def own(self, partition: int) -> None:
-        """Become the only writer of this partition: fence whoever wrote it before."""
-        await self._producers.own(partition)
-
-    async def release(self, partitions: Iterable[int]) -> None:
-        await self._producers.release(partitions)
+        self.subscribe([self.changes, self.intents], assigned=assigned, revoked=revoked)
 
     async def restore(self, partition: int) -> dict[str, OwnedRecipient]:
         """Everyone of this partition as the changelog last committed them."""
-        newest = await read_changelog(self._bootstrap, self._options, self.changelog, partition)
+        newest = await self.changelog(self.state_changelog, partition)
         return {key.decode(): OwnedRecipient.model_validate_json(record.value) for key, record in newest.items()}
-
-    # --- reading ---
-    async def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[ConsumerRecord]]:
-        return await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
 
     def is_change(self, record: ConsumerRecord) -> bool:
         return record.topic == self.changes
 
-    def rewind(self, offsets: dict[TopicPartition, int]) -> None:
-        """Read these records again (their batch did not commit)."""
-        rewind(self.consumer, offsets)
-
-    # --- writing ---
     async def commit(self, batch: Batch) -> None:
         """Everything the batch produced and its offsets, in one transaction."""
-        producer = self._producers[batch.partition]
+        producer, p = self._producers[batch.partition], batch.partition
         async with producer.transaction():
             for recipient_id, owned in batch.states.items():
-                await producer.send(self.changelog, owned.model_dump_json().encode(), key=recipient_id.encode(),
-                                    partition=batch.partition)
+                await producer.send(self.state_changelog, owned.model_dump_json().encode(), key=recipient_id.encode(),
+                                    partition=p)
             for effect in batch.effects:
                 value, key = effect.model_dump_json().encode(), _recipient_of(effect).encode()
-                await producer.send(self.effects, value, key=key, partition=batch.partition)
+                await producer.send(self.effects, value, key=key, partition=p)
                 if effect.kind in FOR_CHANNEL_WORKERS:
-                    await producer.send(self.requests, value, key=key, partition=batch.partition)
-            for envelope in batch.events:
-                topic = topic_name(EVENT_TYPES[envelope.type].topic, self._prefix)
-                await producer.send(topic, envelope.to_bytes(), key=envelope.subject.encode(),
-                                    headers=envelope.headers())
-            for record, headers in batch.dead_letters:
-                await producer.send(self.dead_letters, record.value or b"", key=record.key, headers=headers)
-            if batch.offsets:
-                await producer.send_offsets_to_transaction(batch.offsets, self.group)
+                    await producer.send(self.requests, value, key=key, partition=p)
+            await self.send_events_and_offsets(producer, batch.events, batch.dead_letters, batch.offsets)
 
 
 @dataclass
