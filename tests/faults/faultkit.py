@@ -103,6 +103,25 @@ def scout_intent(n: int, recipient: str, company: str, *, run: str) -> Notificat
     )
 
 
+@dataclass
+class IntentStream:
+    """Intents spread over registered people and strangers (never registered: each suppressed)."""
+
+    people: list[str]
+    everyone: list[str]
+    events: list[NotificationRequested]
+    sendable: set[str]
+    suppressible: set[str]
+
+
+def intent_stream(run: str, intents: int, recipients: int, strangers: int) -> IntentStream:
+    people = [f"fk{run}-{i:03d}" for i in range(recipients)]
+    everyone = people + [f"fx{run}-{i:03d}" for i in range(strangers)]
+    events = [intent_event(n, everyone[n % len(everyone)], run=run) for n in range(intents)]
+    sendable = {e.intent_id for e in events if e.recipient_id in people}
+    return IntentStream(people, everyone, events, sendable, {e.intent_id for e in events} - sendable)
+
+
 def idempotency_key_of(message: dict) -> str | None:
     """The delivery key notify put in an email's X-Tsunagu-Idempotency-Key header."""
     return message.get("idempotency_key")
@@ -138,6 +157,10 @@ class LoggedServiceProcess(ServiceProcess):
     def __init__(self, service: str, *, env: dict[str, str], port: int | None = None) -> None:
         state = Path(os.environ.get("TSUNAGU_STATE_DIR", ROOT / ".cache" / "run" / "faults"))
         super().__init__(service, env=env, port=port, log_dir=state / "logs")
+
+    async def start(self, *, timeout: float = 180.0) -> None:
+        """Started and healthy (a loaded shared machine takes a minute or more to import a service)."""
+        await super().start(timeout=timeout)
 
 
 class NotifyUnderTest:

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from faultkit import NotifyUnderTest, intent_event, until
+from faultkit import NotifyUnderTest, intent_stream, until
 
 INTENTS, RECIPIENTS, STRANGERS = 120, 40, 4
 
@@ -17,13 +17,9 @@ INTENTS, RECIPIENTS, STRANGERS = 120, 40, 4
 @pytest.mark.slow
 async def test_channel_worker_killed_between_provider_accept_and_commit_sends_line_once():
     async with NotifyUnderTest(channel="line", TSUNAGU_DELIVERY_COMMIT_MS="1500") as notify:
-        people = [f"fc{notify.run}-{i:03d}" for i in range(RECIPIENTS)]
-        strangers = [f"fy{notify.run}-{i:03d}" for i in range(STRANGERS)]  # never registered: suppressed
-        everyone = people + strangers
+        intents = intent_stream(notify.run, INTENTS, RECIPIENTS, STRANGERS)
+        people, everyone, events, sendable = intents.people, intents.everyone, intents.events, intents.sendable
         await notify.register(people)
-        events = [intent_event(n, everyone[n % len(everyone)], run=notify.run) for n in range(INTENTS)]
-        sendable = {e.intent_id for e in events if e.recipient_id in people}
-        suppressible = {e.intent_id for e in events} - sendable
         notify.expect(events)
 
         stream = asyncio.create_task(notify.publish(events, pace_per_second=30))  # about four seconds
@@ -37,7 +33,7 @@ async def test_channel_worker_killed_between_provider_accept_and_commit_sends_li
         copies = [r for r in notify.emulators.recorder.requests if r["outcome"] == "duplicate_retry_key"]
         shown = {d["intent_id"]: d async for d in notify.db.deliveries.find({"recipient_id": {"$in": people}})}
     assert killed_at < len(sendable), "the kill came after the stream had finished"
-    assert ledger.problems(sendable=sendable, suppressible=suppressible) == []
+    assert ledger.problems(sendable=sendable, suppressible=intents.suppressible) == []
     assert copies, "no accepted message was uncommitted at the kill: the test did not reach its case"
     assert {i: d["status"] for i, d in shown.items()} == {i: "sent" for i in sendable}
     assert sum(1 for d in shown.values() if d.get("already_accepted")) == len(copies)

@@ -2,19 +2,11 @@
 and a provider refusal that opts her out going back to her partition."""
 
 import asyncio
-from datetime import datetime, timezone
 
 from tsunagu_emulators import Fault
 
-from tsunagu_shared.events import ScoutSent
-
 from tsunagu_notify.testing import NotifyHarness, jst
-
-
-def scout(candidate: str, company: str = "co-a", name: str = "Acme株式会社", scout_id: str = "s-1") -> ScoutSent:
-    return ScoutSent(scout_id=scout_id, company_id=company, company_name=name, recruiter_id="r-1",
-                     recruiter_name="Sato", candidate_id=candidate, reason="Your robotics club work",
-                     sent_at=datetime.now(timezone.utc))
+from tsunagu_notify.testing import scout_sent as scout
 
 
 async def test_a_retried_delivery_shows_its_attempts_and_ends_sent():
