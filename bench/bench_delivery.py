@@ -4,10 +4,11 @@ notify.intents, from the first publish to the provider emulator's receipt of the
 emulator with the provider's client library (aiosmtplib, line-bot-sdk push, twilio) at the channel
 workers' concurrency (`delivery_senders`), from a process of its own as notify is
 (bench/raw_sends.py). The raw sends run before and after the pipeline; their mean is the baseline
-(the shared machine's load drifts during a run)."""
+(the shared machine's load drifts during a run). BENCH_DELIVERY_CHANNELS picks channels (email,line,sms)."""
 
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,4 +60,5 @@ async def end_to_end(channel: str, count: int, concurrency: int) -> Figure:
 async def run() -> list[Figure]:
     count = env_int("BENCH_DELIVERY_EVENTS", 500)
     senders = env_int("BENCH_DELIVERY_SENDERS", 8)
-    return [await end_to_end(channel, count, senders) for channel in ("email", "line", "sms")]
+    channels = [c for c in (os.environ.get("BENCH_DELIVERY_CHANNELS") or "email,line,sms").split(",") if c]
+    return [await end_to_end(channel, count, senders) for channel in channels]

@@ -237,8 +237,8 @@ class NotifyUnderTest:
                 assert linked.status_code == 204, linked.text
 
     def sent(self) -> list[dict]:
-        """Messages the emulator of this run's channel accepted."""
-        return self.emulators.recorder.sent(self.channel)
+        """Messages the emulator of this run's channel accepted (SMS: the Twilio emulator's)."""
+        return self.emulators.recorder.sent("twilio" if self.channel == "sms" else self.channel)
 
     async def publish(self, events: list, *, pace_per_second: float | None = None) -> None:
         """Publish envelopes (acks=all), optionally at a steady rate."""
