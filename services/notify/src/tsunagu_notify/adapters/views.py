@@ -1,5 +1,6 @@
-"""The database as a view of the policy processor: what `GET /recipients/{id}/decisions`, the
-webhooks (who has this address), the channel worker and the journeys read.
+"""The database as a view of the policy processor and the channel workers: what
+`GET /recipients/{id}/decisions` and `/deliveries`, the webhooks (who has this address) and the
+journeys read.
 
 Filled by the projector from notify.policy-effects in batches. Every write is by `_id` and
 idempotent, so a batch applied twice (the projector died before committing its offsets)
