@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark against the bench stack and write the figures to
 bench/results/ (JSON and a markdown table, with the date and the machine).
 
-    .cache/venv/bin/python bench/run.py [policy decisions notify profile search lists csv memory]
+    .cache/venv/bin/python bench/run.py [policy decisions notify delivery profile search lists csv memory blobs]
 
 Each benchmark compares with a baseline measured in the same run, on the same broker and
 database. Sizes come from BENCH_* variables (see each module); defaults fit a shared 2-core box.
@@ -21,9 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = {"policy": "bench_policy", "decisions": "bench_decisions", "notify": "bench_notify", "profile": "bench_profile",
-              "search": "bench_search", "lists": "bench_lists", "csv": "bench_csv", "memory": "bench_memory",
-              "blobs": "bench_blobs"}
+BENCHMARKS = {"policy": "bench_policy", "decisions": "bench_decisions", "notify": "bench_notify", "delivery": "bench_delivery",
+              "profile": "bench_profile", "search": "bench_search", "lists": "bench_lists", "csv": "bench_csv",
+              "memory": "bench_memory", "blobs": "bench_blobs"}
 
 
 def machine() -> dict:
@@ -71,8 +71,8 @@ def module_of(row: dict) -> str:
     """Which benchmark module produced a row (rows of older files carry no "module")."""
     if "module" in row:
         return row["module"]
-    owners = {"policy engine": "policy", "notify pipeline": "notify", "profile API": "profile", "CSV import": "csv",
-              "recruiter search": "search", "lists": "lists", "sweeps": "lists"}
+    owners = {"policy engine": "policy", "notify pipeline": "notify", "notify delivery": "delivery", "profile API": "profile",
+              "CSV import": "csv", "recruiter search": "search", "lists": "lists", "sweeps": "lists"}
     if row["benchmark"] in owners:
         return owners[row["benchmark"]]
     service = row["figure"].split()[0]

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import uuid
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,7 +30,7 @@ from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.testing import ServiceProcess, isolated_settings
 
 from tsunagu_notify.adapters.channels.line import retry_key
-from tsunagu_notify.adapters.delivery_queue import idempotency_key
+from tsunagu_notify.domain.recipient import idempotency_key
 from tsunagu_notify.config import NotifySettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +103,25 @@ def scout_intent(n: int, recipient: str, company: str, *, run: str) -> Notificat
     )
 
 
+@dataclass
+class IntentStream:
+    """Intents spread over registered people and strangers (never registered: each suppressed)."""
+
+    people: list[str]
+    everyone: list[str]
+    events: list[NotificationRequested]
+    sendable: set[str]
+    suppressible: set[str]
+
+
+def intent_stream(run: str, intents: int, recipients: int, strangers: int) -> IntentStream:
+    people = [f"fk{run}-{i:03d}" for i in range(recipients)]
+    everyone = people + [f"fx{run}-{i:03d}" for i in range(strangers)]
+    events = [intent_event(n, everyone[n % len(everyone)], run=run) for n in range(intents)]
+    sendable = {e.intent_id for e in events if e.recipient_id in people}
+    return IntentStream(people, everyone, events, sendable, {e.intent_id for e in events} - sendable)
+
+
 def idempotency_key_of(message: dict) -> str | None:
     """The delivery key notify put in an email's X-Tsunagu-Idempotency-Key header."""
     return message.get("idempotency_key")
@@ -137,6 +157,10 @@ class LoggedServiceProcess(ServiceProcess):
     def __init__(self, service: str, *, env: dict[str, str], port: int | None = None) -> None:
         state = Path(os.environ.get("TSUNAGU_STATE_DIR", ROOT / ".cache" / "run" / "faults"))
         super().__init__(service, env=env, port=port, log_dir=state / "logs")
+
+    async def start(self, *, timeout: float = 180.0) -> None:
+        """Started and healthy (a loaded shared machine takes a minute or more to import a service)."""
+        await super().start(timeout=timeout)
 
 
 class NotifyUnderTest:
@@ -196,6 +220,7 @@ class NotifyUnderTest:
         for recipient in recipients:
             event = ContactPreferencesChanged(
                 candidate_id=recipient, display_name=f"学生{recipient}", email=f"{recipient}@example.jp",
+                phone=f"+8190{zlib.crc32(recipient.encode()) % 10 ** 8:08d}",
                 channels={self.channel: consent}, preferred_channel=self.channel, changed_at=CONSENT_AT,
                 quiet_hours_start=quiet_hours[0], quiet_hours_end=quiet_hours[1])
             futures.append(await self.publisher.send(Envelope.wrap(event, source="tsunagu/fault-test")))
@@ -212,8 +237,8 @@ class NotifyUnderTest:
                 assert linked.status_code == 204, linked.text
 
     def sent(self) -> list[dict]:
-        """Messages the emulator of this run's channel accepted."""
-        return self.emulators.recorder.sent(self.channel)
+        """Messages the emulator of this run's channel accepted (SMS: the Twilio emulator's)."""
+        return self.emulators.recorder.sent("twilio" if self.channel == "sms" else self.channel)
 
     async def publish(self, events: list, *, pace_per_second: float | None = None) -> None:
         """Publish envelopes (acks=all), optionally at a steady rate."""
@@ -271,7 +296,7 @@ class NotifyUnderTest:
             return False
         if await self.db.decisions.count_documents({}) < expected_decisions:
             return False
-        return await self.db.deliveries.count_documents({"status": {"$in": ["pending", "sending"]}}) == 0
+        return await self.db.deliveries.count_documents({"status": {"$in": ["pending", "retrying"]}}) == 0
 
     async def ready(self) -> tuple[int, dict]:
         answer = await self.http.get("/readyz")

@@ -34,7 +34,14 @@ NOTIFY_RECIPIENT_STATE = Topic("notify.recipient-state", "notify", compacted=Tru
                                description="Changelog of each person's contact state, keyed by recipient id")
 NOTIFY_POLICY_EFFECTS = Topic("notify.policy-effects", "notify",
                               description="What notify's views must show of each decision, keyed by recipient id")
-INTERNAL_TOPICS: tuple[Topic, ...] = (NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE, NOTIFY_POLICY_EFFECTS)
+# notify's channel workers: what the policy asked them to send (or no longer to send), and the
+# deliveries waiting for a retry (a changelog per partition), both co-partitioned like the above.
+NOTIFY_DELIVERY_REQUESTS = Topic("notify.delivery-requests", "notify",
+                                 description="Deliveries to send and cancellations, keyed by recipient id")
+NOTIFY_DELIVERY_RETRIES = Topic("notify.delivery-retries", "notify", compacted=True,
+                                description="Changelog of deliveries waiting for a retry, keyed by delivery key")
+INTERNAL_TOPICS: tuple[Topic, ...] = (NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE, NOTIFY_POLICY_EFFECTS,
+                                      NOTIFY_DELIVERY_REQUESTS, NOTIFY_DELIVERY_RETRIES)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     PROFILE_EVENTS,
@@ -66,6 +73,8 @@ CONSUMER_GROUPS: dict[str, tuple[Topic, ...]] = {
     "notify-policy": (NOTIFY_INTENTS, NOTIFY_RECIPIENT_CHANGES),
     # notify's projector: decisions, deferrals, deliveries and state into the database views
     "notify-views": (NOTIFY_POLICY_EFFECTS,),
+    # notify's channel workers: deliveries sent, retried and recorded, one transaction per partition
+    "notify-delivery": (NOTIFY_DELIVERY_REQUESTS,),
 }
 
 

@@ -1,10 +1,11 @@
 """The one place where the notify service's infrastructure is chosen and wired.
 
-Three consumer groups: `notify` reads the domain topics (directory changes + intents),
+Four consumer groups: `notify` reads the domain topics (directory changes + intents),
 `notify-policy` is the policy processor (notify.intents and notify.recipient-changes, her
-state owned by her partition, one Kafka transaction per batch), and `notify-views` projects
-what the processor decided into the database views. Journey steps firing and the channel
-worker (deliveries) run as tasks beside them and stop with the service."""
+state owned by her partition, one Kafka transaction per batch), `notify-delivery` the channel
+workers (notify.delivery-requests in, provider calls, outcomes in one transaction per
+partition) and `notify-views` projects both into the database views. Journey steps firing runs
+as a task beside them and stops with the service."""
 
 import asyncio
 
@@ -20,7 +21,8 @@ from tsunagu_notify.adapters.channels.base import Channel
 from tsunagu_notify.adapters.channels.email import EmailChannel
 from tsunagu_notify.adapters.channels.line import LineChannel
 from tsunagu_notify.adapters.channels.sms import SmsChannel
-from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
+from tsunagu_notify.adapters.delivery_statuses import DeliveryStatuses
+from tsunagu_notify.adapters.delivery_stream import DeliveryStream
 from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
@@ -131,30 +133,30 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     config = settings.policy()
     base = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     base.consumes_for_readiness = True  # its work is the processor, the projector and the intake
-    store, queue = NotifyStore(base.db), DeliveryQueue(base.db)
+    store = NotifyStore(base.db)
     channels = channels or provider_channels(settings)
     tokens = UnsubscribeTokens(settings.unsubscribe_secret)
-    delivery = DeliveryWorker(store=store, queue=queue, channels=channels, relay=base.relay, clock=clock,
-                              config=config, tokens=tokens, public_base_url=settings.public_base_url.rstrip("/"),
-                              poll_seconds=settings.delivery_poll_seconds, lease_seconds=settings.delivery_lease_seconds,
-                              senders=settings.delivery_senders)
+    delivery = DeliveryWorker(stream=DeliveryStream(settings), channels=channels, clock=clock, config=config,
+                              tokens=tokens, public_base_url=settings.public_base_url.rstrip("/"),
+                              senders=settings.delivery_senders, commit_ms=settings.delivery_commit_ms,
+                              poll_ms=int(settings.delivery_poll_seconds * 1000))
     changes = RecipientChanges(base.publisher, settings)
     policy = PolicyProcessor(stream=RecipientStream(settings), clock=clock, config=config,
                              max_event_bytes=settings.max_event_bytes, max_records=settings.policy_batch_records,
                              commit_ms=settings.policy_commit_ms)
-    projector = ViewProjector(feed=EffectFeed(settings), views=NotifyViews(base.db), on_delivery=delivery.wake)
+    projector = ViewProjector(feed=EffectFeed(settings), views=NotifyViews(base.db))
     journeys = JourneyStore(base.db)
     engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)
     line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
     line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock, on_signal=engine.on_signal)
     intake = IntakeHandlers(store=store, changes=changes, relay=base.relay, clock=clock, journeys=journeys,
                             on_signal=engine.on_signal, on_member_event=line.on_event)
-    signals = ProviderSignals(store=store, changes=changes, deliveries=queue, relay=base.relay, clock=clock,
+    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay, clock=clock,
                               on_signal=engine.on_signal, account_link=line.account_link)
     standing = StandingView(base.db)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
-    infra = NotifyInfrastructure(base=base, store=store, loops=[delivery], streams=[policy, projector],
+    infra = NotifyInfrastructure(base=base, store=store, loops=[], streams=[policy, delivery, projector],
                                  channels={**channels, "line_account": line_api}, indexed=[journeys])
     return Container(infra=infra, store=store, intake=intake, policy=policy, changes=changes, signals=signals,
                      delivery=delivery,

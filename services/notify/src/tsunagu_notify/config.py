@@ -53,14 +53,16 @@ class NotifySettings(ServiceSettings):
     # An operator's policy file instead of the one shipped in the package (same layout).
     policy_file: str | None = None
     scheduler_poll_seconds: float = 1.0
-    delivery_poll_seconds: float = 0.3
-    delivery_lease_seconds: float = 30.0
+    # The channel workers wait at most this long for new delivery requests (retries that fall due
+    # are started at the next turn), and commit what they sent every `delivery_commit_ms`.
+    delivery_poll_seconds: float = 0.1
+    delivery_commit_ms: int = 100
     # The policy processor reads up to this many records at a time, and commits what it decided every
     # `policy_commit_ms` (one Kafka transaction per owned partition; a transaction costs a few round
     # trips whatever it holds, so fewer, larger ones go faster, and a decision waits at most this long).
     policy_batch_records: int = 2000
     policy_commit_ms: int = 100
-    # Deliveries sent at the same time by this process's channel worker.
+    # Provider calls under way at the same time in this process, per provider.
     delivery_senders: int = 8
 
     def production_problems(self) -> list[str]:

@@ -39,6 +39,15 @@ def an_intent(category: str = "outreach", company: str | None = "co-a", **fields
     return Intent(**values)
 
 
+def scout_sent(candidate: str, company: str = "co-a", name: str = "Acme株式会社", scout_id: str = "s-1"):
+    """A ScoutSent from a recruiter of `company` to her, sent now."""
+    from tsunagu_shared.events import ScoutSent
+
+    return ScoutSent(scout_id=scout_id, company_id=company, company_name=name, recruiter_id="r-1",
+                     recruiter_name="Sato", candidate_id=candidate, reason="Your robotics club work",
+                     sent_at=datetime.now(timezone.utc))
+
+
 class NotifyHarness:
     """notify running in-process against the real broker and database, with the emulators."""
 

@@ -1,19 +1,12 @@
 """The notify pipeline on the real broker and database, with the provider emulators."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime
 
 from tsunagu_emulators import Fault
 
-from tsunagu_shared.events import ScoutSent
-
 from tsunagu_notify.testing import NotifyHarness, jst
-
-
-def scout(candidate: str, company: str = "co-a", name: str = "Acme株式会社", scout_id: str = "s-1") -> ScoutSent:
-    return ScoutSent(scout_id=scout_id, company_id=company, company_name=name, recruiter_id="r-1",
-                     recruiter_name="Sato", candidate_id=candidate, reason="Your robotics club work",
-                     sent_at=datetime.now(timezone.utc))
+from tsunagu_notify.testing import scout_sent as scout
 
 
 async def test_one_scout_gives_exactly_one_line_push_naming_the_company():

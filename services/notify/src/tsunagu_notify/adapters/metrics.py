@@ -7,16 +7,15 @@ One small function per outcome, so the delivery stage calls one line where it re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from opentelemetry.trace import Span, SpanKind
 from prometheus_client import Counter, Histogram
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 from tsunagu_shared.observability.tracing import continued_from, current_trace_context, tracer
 
-from tsunagu_notify.domain.recipient import Effect, Outcome
+from tsunagu_notify.domain.delivery import DeliveryOutcome
+from tsunagu_notify.domain.recipient import DeliveryRequested, Effect, Outcome
 
 CHANNELS = ("email", "sms", "line")
 OUTCOMES = ("sent", "retried", "failed", "cancelled")
@@ -34,23 +33,14 @@ for _channel in CHANNELS:  # every series exists from the start: a ratio over th
     PROVIDER_LATENCY.labels(_channel)
 
 
-def delivery_sent(channel: str) -> None:
-    DELIVERIES.labels(channel, "sent").inc()
-
-
-def delivery_retried(channel: str, error: BaseException) -> None:
-    DELIVERIES.labels(channel, "retried").inc()
-    PROVIDER_ERRORS.labels(channel, provider_code(error)).inc()
-
-
-def delivery_failed(channel: str, error: BaseException) -> None:
-    DELIVERIES.labels(channel, "failed").inc()
-    if isinstance(error, (PermanentError, TransientError)):  # the provider's answer, not a template's refusal
-        PROVIDER_ERRORS.labels(channel, provider_code(error)).inc()
-
-
-def delivery_cancelled(channel: str) -> None:
-    DELIVERIES.labels(channel, "cancelled").inc()
+def delivery_outcome(outcome: DeliveryOutcome) -> None:
+    """Count a committed outcome of the channel workers (a retry is counted as `retried`), and the
+    provider's code behind a retry or a failure."""
+    name = {"retrying": "retried"}.get(outcome.status, outcome.status)
+    if name in OUTCOMES:
+        DELIVERIES.labels(outcome.channel, name).inc()
+    if name in ("retried", "failed") and outcome.provider_code:
+        PROVIDER_ERRORS.labels(outcome.channel, outcome.provider_code).inc()
 
 
 def provider_code(error: BaseException) -> str:
@@ -68,12 +58,13 @@ def provider_code(error: BaseException) -> str:
 
 
 @contextmanager
-def delivering(delivery: dict[str, Any]) -> Iterator[Span]:
+def delivering(request: DeliveryRequested, attempt: int) -> Iterator[Span]:
     """The span of one attempt at a delivery, continuing the trace of the decision that asked for
-    it (the delivery keeps its `traceparent`): the events it records belong to that trace too."""
-    with continued_from(delivery, "notify deliver", attributes={
-            "tsunagu.delivery.key": str(delivery.get("_id", "")), "tsunagu.delivery.channel": delivery["channel"],
-            "tsunagu.delivery.attempt": int(delivery.get("attempts") or 0)}) as span:
+    it (the request carries its `traceparent`): the events it records belong to that trace too."""
+    carrier = {"traceparent": request.traceparent, "tracestate": request.tracestate}
+    with continued_from(carrier, "notify deliver", attributes={
+            "tsunagu.delivery.key": request.key, "tsunagu.delivery.channel": request.channel,
+            "tsunagu.delivery.attempt": attempt}) as span:
         yield span
 
 

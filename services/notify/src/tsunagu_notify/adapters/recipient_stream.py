@@ -14,8 +14,7 @@
   and the consumer offsets in one transaction: all of it, or none.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,27 +22,29 @@ import structlog
 from typing import Annotated
 
 from pydantic import Field, TypeAdapter
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import EVENT_TYPES, DomainEvent, NotificationCancelled
+from tsunagu_shared.events import DomainEvent, NotificationCancelled
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import (
-    NOTIFY_INTENTS, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE, dlq_name, topic_name,
+    NOTIFY_DELIVERY_REQUESTS, NOTIFY_INTENTS, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE,
+    topic_name,
 )
 
+from tsunagu_notify.adapters.partitions import OwnedPartitionsStream, rewind
+from tsunagu_notify.domain.delivery import DeliveryOutcome
 from tsunagu_notify.domain.recipient import Effect, OwnedRecipient, RecipientChange
 
 log = structlog.get_logger(__name__)
 
 GROUP = "notify-policy"
-# A transaction that adds a partition right after the previous one committed is refused with
-# CONCURRENT_TRANSACTIONS until the broker has written the commit markers (milliseconds); the
-# producer retries after this backoff (aiokafka's default 100 ms would be added to most batches).
-_TXN_RETRY_BACKOFF_MS = 10
 VIEWS_GROUP = "notify-views"
-EFFECTS = TypeAdapter(Annotated[Effect, Field(discriminator="kind")])
+# what the views show: the policy's effects and the channel workers' outcomes, in her order
+EFFECTS = TypeAdapter(Annotated[Effect | DeliveryOutcome, Field(discriminator="kind")])
+# effects the channel workers act on too (notify.delivery-requests, same partition, same order)
+FOR_CHANNEL_WORKERS = frozenset({"delivery", "deliveries_cancelled", "erased"})
 SOURCE = "tsunagu/notify"
 
 
@@ -66,117 +67,42 @@ class Batch:
         return not (self.offsets or self.states or self.effects or self.events or self.dead_letters)
 
 
-class RecipientStream:
+class RecipientStream(OwnedPartitionsStream):
     def __init__(self, settings: ServiceSettings) -> None:
+        super().__init__(settings, GROUP, partition_assignment_strategy=(RangePartitionAssignor,))
         prefix = settings.topic_prefix
-        self.group = f"{prefix}{GROUP}"
         self.intents = topic_name(NOTIFY_INTENTS, prefix)
         self.changes = topic_name(NOTIFY_RECIPIENT_CHANGES, prefix)
-        self.changelog = topic_name(NOTIFY_RECIPIENT_STATE, prefix)
+        self.state_changelog = topic_name(NOTIFY_RECIPIENT_STATE, prefix)
         self.effects = topic_name(NOTIFY_POLICY_EFFECTS, prefix)
-        self.dead_letters = dlq_name(GROUP, prefix)
-        self._prefix = prefix
-        self._options = settings.kafka_client_options()
-        self._bootstrap = settings.kafka_bootstrap
-        self._producers: dict[int, AIOKafkaProducer] = {}
-        self.consumer = AIOKafkaConsumer(
-            self.changes, self.intents, bootstrap_servers=self._bootstrap, group_id=self.group,
-            isolation_level="read_committed", enable_auto_commit=False, auto_offset_reset="earliest",
-            partition_assignment_strategy=(RangePartitionAssignor,), max_poll_interval_ms=600_000,
-            **self._options)
+        self.requests = topic_name(NOTIFY_DELIVERY_REQUESTS, prefix)
 
     def listen(self, *, assigned: Callable[[set[int]], Awaitable[None]],
                revoked: Callable[[set[int]], Awaitable[None]]) -> None:
         """Subscribe, calling back with the partition numbers gained and lost at each rebalance."""
-
-        class Listener(ConsumerRebalanceListener):
-            async def on_partitions_revoked(self, partitions):
-                await revoked({tp.partition for tp in partitions})
-
-            async def on_partitions_assigned(self, partitions):
-                await assigned({tp.partition for tp in partitions})
-
-        self.consumer.subscribe([self.changes, self.intents], listener=Listener())
-
-    async def start(self) -> None:
-        await self.consumer.start()
-
-    async def stop(self) -> None:
-        await self.consumer.stop()
-        await self.release(set(self._producers))
-
-    # --- ownership ---
-    async def own(self, partition: int) -> None:
-        """Become the only writer of this partition: fence whoever wrote it before."""
-        await self.release({partition})
-        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, transactional_id=f"{self.group}-{partition}",
-                                    enable_idempotence=True, acks="all", linger_ms=5, request_timeout_ms=15_000,
-                                    max_batch_size=1024 * 1024, retry_backoff_ms=_TXN_RETRY_BACKOFF_MS,
-                                    **self._options)
-        await producer.start()
-        self._producers[partition] = producer
-
-    async def release(self, partitions: Iterable[int]) -> None:
-        for partition in list(partitions):
-            producer = self._producers.pop(partition, None)
-            if producer is not None:
-                await asyncio.gather(producer.stop(), return_exceptions=True)
+        self.subscribe([self.changes, self.intents], assigned=assigned, revoked=revoked)
 
     async def restore(self, partition: int) -> dict[str, OwnedRecipient]:
         """Everyone of this partition as the changelog last committed them."""
-        reader = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, isolation_level="read_committed",
-                                  enable_auto_commit=False, **self._options)
-        await reader.start()
-        owned: dict[str, OwnedRecipient] = {}
-        try:
-            tp = TopicPartition(self.changelog, partition)
-            reader.assign([tp])
-            await reader.seek_to_beginning(tp)
-            end = (await reader.end_offsets([tp]))[tp]
-            while await reader.position(tp) < end:
-                for record in (await reader.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, []):
-                    if record.value is None:
-                        owned.pop(record.key.decode(), None)
-                    else:
-                        owned[record.key.decode()] = OwnedRecipient.model_validate_json(record.value)
-        finally:
-            await reader.stop()
-        return owned
-
-    # --- reading ---
-    async def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[ConsumerRecord]]:
-        return await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        newest = await self.changelog(self.state_changelog, partition)
+        return {key.decode(): OwnedRecipient.model_validate_json(record.value) for key, record in newest.items()}
 
     def is_change(self, record: ConsumerRecord) -> bool:
         return record.topic == self.changes
 
-    def rewind(self, offsets: dict[TopicPartition, int]) -> None:
-        """Read these records again (their batch did not commit)."""
-        for tp, offset in offsets.items():
-            try:
-                self.consumer.seek(tp, offset)
-            except Exception:  # no longer ours: the next owner starts from the last commit
-                pass
-
-    # --- writing ---
     async def commit(self, batch: Batch) -> None:
         """Everything the batch produced and its offsets, in one transaction."""
-        producer = self._producers[batch.partition]
+        producer, p = self._producers[batch.partition], batch.partition
         async with producer.transaction():
             for recipient_id, owned in batch.states.items():
-                await producer.send(self.changelog, owned.model_dump_json().encode(), key=recipient_id.encode(),
-                                    partition=batch.partition)
+                await producer.send(self.state_changelog, owned.model_dump_json().encode(), key=recipient_id.encode(),
+                                    partition=p)
             for effect in batch.effects:
-                await producer.send(self.effects, effect.model_dump_json().encode(),
-                                    key=_recipient_of(effect).encode(), partition=batch.partition)
-            for envelope in batch.events:
-                topic = topic_name(EVENT_TYPES[envelope.type].topic, self._prefix)
-                await producer.send(topic, envelope.to_bytes(), key=envelope.subject.encode(),
-                                    headers=envelope.headers())
-            for record, headers in batch.dead_letters:
-                await producer.send(self.dead_letters, record.value or b"", key=record.key, headers=headers)
-            if batch.offsets:
-                await producer.send_offsets_to_transaction(batch.offsets, self.group)
+                value, key = effect.model_dump_json().encode(), _recipient_of(effect).encode()
+                await producer.send(self.effects, value, key=key, partition=p)
+                if effect.kind in FOR_CHANNEL_WORKERS:
+                    await producer.send(self.requests, value, key=key, partition=p)
+            await self.send_events_and_offsets(producer, batch.events, batch.dead_letters, batch.offsets)
 
 
 @dataclass
@@ -214,11 +140,7 @@ class EffectFeed:
         await self.consumer.commit(offsets)
 
     def rewind(self, offsets: dict[TopicPartition, int]) -> None:
-        for tp, offset in offsets.items():
-            try:
-                self.consumer.seek(tp, offset)
-            except Exception:  # no longer ours
-                pass
+        rewind(self.consumer, offsets)
 
 
 class RecipientChanges:

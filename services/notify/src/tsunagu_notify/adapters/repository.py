@@ -45,7 +45,7 @@ class NotifyStore:
     async def ensure_indexes(self) -> None:
         await self.decisions.create_index([("recipient_id", ASCENDING), ("decided_at", DESCENDING)])
         await self.scheduled.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
-        await self.deliveries.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        await self.deliveries.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
         await self.recipients.create_index("state.channels.sms.address")
         await self.recipients.create_index("state.channels.email.address")
         await self.recipients.create_index("state.channels.line.address")
@@ -64,6 +64,11 @@ class NotifyStore:
     # --- decisions (the queryable log) ---
     async def decisions_of(self, recipient_id: str, *, limit: int = 100) -> list[dict]:
         cursor = self.decisions.find({"recipient_id": recipient_id}).sort("decided_at", DESCENDING).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def deliveries_of(self, recipient_id: str, *, limit: int = 100) -> list[dict]:
+        cursor = self.deliveries.find({"recipient_id": recipient_id}, {"_outbox": 0}).sort(
+            "created_at", DESCENDING).limit(limit)
         return [doc async for doc in cursor]
 
     # --- stage 1: intents published through the outbox ---

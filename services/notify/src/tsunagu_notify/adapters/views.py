@@ -1,18 +1,19 @@
-"""The database as a view of the policy processor: what `GET /recipients/{id}/decisions`, the
-webhooks (who has this address), the channel worker and the journeys read.
+"""The database as a view of the policy processor and the channel workers: what
+`GET /recipients/{id}/decisions` and `/deliveries`, the webhooks (who has this address) and the
+journeys read.
 
 Filled by the projector from notify.policy-effects in batches. Every write is by `_id` and
 idempotent, so a batch applied twice (the projector died before committing its offsets)
 leaves the same documents."""
 
-from datetime import timedelta
 from typing import Any
 
-from pymongo import InsertOne, ReplaceOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from tsunagu_notify.adapters.repository import DECISIONS, DELIVERIES, RECIPIENTS, SCHEDULED
+from tsunagu_notify.domain.delivery import DeliveryOutcome
 from tsunagu_notify.domain.recipient import Effect
 
 _DUPLICATE_KEY = 11000
@@ -25,12 +26,13 @@ class NotifyViews:
         self._scheduled = db[SCHEDULED]
         self._deliveries = db[DELIVERIES]
 
-    async def apply(self, effects: list[Effect]) -> list[str]:
-        """Show these effects (in order per person); the keys of deliveries created by them."""
+    async def apply(self, effects: list[Effect | DeliveryOutcome]) -> None:
+        """Show these effects (in order per person): the policy's, then the channel workers' outcomes."""
         states: dict[str, ReplaceOne] = {}
         deferrals: dict[str, ReplaceOne] = {}
         decisions: dict[str, ReplaceOne] = {}
         deliveries: dict[str, InsertOne] = {}
+        outcomes: dict[str, dict[str, Any]] = {}
         afterwards: list[Effect] = []
         for effect in effects:
             match effect.kind:
@@ -49,43 +51,44 @@ class NotifyViews:
                         "company_id": effect.company_id}, upsert=True)
                 case "delivery":
                     deliveries[effect.key] = InsertOne(_delivery_document(effect))
+                case "delivery_outcome":
+                    outcomes.setdefault(effect.key, {}).update(_outcome_fields(effect))
                 case _:
                     afterwards.append(effect)
         for collection, writes in ((self._recipients, states), (self._scheduled, deferrals),
                                    (self._decisions, decisions)):
             if writes:
                 await collection.bulk_write(list(writes.values()), ordered=False)
-        created = await self._insert_new(list(deliveries.values()))
+        for key, fields in outcomes.items():  # a delivery requested in this batch is inserted as it ended
+            if key in deliveries:
+                deliveries[key]._doc.update(fields)
+        existed = await self._insert_new(list(deliveries.values()))  # inserted before: a replayed batch
+        updates = [UpdateOne({"_id": key}, {"$set": fields}) for key, fields in outcomes.items()
+                   if key not in deliveries or key in existed]
+        if updates:
+            await self._deliveries.bulk_write(updates, ordered=False)
         for effect in afterwards:
-            await self._cancel_or_erase(effect)
-        return [key for key in deliveries if key in created]
+            await self._erase(effect)
 
     async def _insert_new(self, inserts: list[InsertOne]) -> set[str]:
         """Insert the deliveries not created before (a replayed effect finds its delivery there)."""
         if not inserts:
             return set()
-        keys = {op._doc["_id"] for op in inserts}
         try:
             await self._deliveries.bulk_write(inserts, ordered=False)
-            return keys
+            return set()
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != _DUPLICATE_KEY for e in errors):
                 raise
-            return keys - {inserts[e["index"]]._doc["_id"] for e in errors}
+            return {inserts[e["index"]]._doc["_id"] for e in errors}
 
-    async def _cancel_or_erase(self, effect: Effect) -> None:
-        if effect.kind == "deliveries_cancelled":
-            query: dict[str, Any] = {"recipient_id": effect.recipient_id, "status": "pending"}
-            if effect.intent_ids:
-                query["intent_id"] = {"$in": list(effect.intent_ids)}
-            if effect.channel:
-                query["channel"] = effect.channel
-            await self._deliveries.update_many(query, {"$set": {
-                "status": "cancelled", "cancelled_at": effect.at, "last_error": effect.reason}})
-        elif effect.kind == "erased":
+    async def _erase(self, effect: Effect) -> None:
+        """Her erasure: what identifies her goes from the views (her deliveries end as the channel
+        worker cancels them; a pending delivery from an effect replayed later is cancelled here too)."""
+        if effect.kind == "erased":
             rid = effect.recipient_id
-            await self._deliveries.update_many({"recipient_id": rid, "status": {"$in": ["pending", "sending"]}},
+            await self._deliveries.update_many({"recipient_id": rid, "status": {"$in": ["pending", "retrying"]}},
                                                {"$set": {"status": "cancelled", "cancelled_at": effect.at}})
             await self._deliveries.update_many({"recipient_id": rid}, {"$unset": {"address": "", "variables": ""}})
             await self._decisions.delete_many({"recipient_id": rid})
@@ -96,5 +99,18 @@ def _delivery_document(effect) -> dict[str, Any]:
     return {"_id": effect.key, "intent_id": effect.intent_id, "recipient_id": effect.recipient_id,
             "channel": effect.channel, "template": effect.template, "category": effect.category,
             "company_id": effect.company_id, "variables": effect.variables, "created_at": effect.decided_at,
-            "next_attempt_at": effect.decided_at - timedelta(seconds=1), "status": "pending", "attempts": 0,
-            "traceparent": effect.traceparent, "tracestate": effect.tracestate}
+            "status": "pending", "attempts": 0, "traceparent": effect.traceparent, "tracestate": effect.tracestate}
+
+
+def _outcome_fields(outcome) -> dict[str, Any]:
+    """What a delivery's latest outcome shows: its status, attempts so far and the provider's answer."""
+    fields: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts, f"{outcome.status}_at": outcome.at,
+                              "next_attempt_at": outcome.next_attempt_at}
+    if outcome.provider_message_id is not None:
+        fields["provider_message_id"] = outcome.provider_message_id
+        fields["already_accepted"] = outcome.already_accepted
+    if outcome.provider_code is not None:
+        fields["provider_code"] = outcome.provider_code
+    if outcome.error is not None:
+        fields["last_error"] = outcome.error
+    return fields

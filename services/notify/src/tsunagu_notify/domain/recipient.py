@@ -100,7 +100,14 @@ class DeliveryRequested(Frozen):
     company_id: str | None = None
     variables: dict[str, Any] = {}
     decided_at: datetime
-    # the W3C trace context of the decision, so that the provider call continues its trace
+    # what the channel worker renders and sends with, as her state was when the policy decided
+    # (an opt-out after that reaches the worker as DeliveriesCancelled, in her order)
+    address: str | None = None
+    display_name: str | None = None
+    locale: str = "ja"
+    # the intent's envelope, so the outcome events continue its correlation and its trace
+    correlation_id: str | None = None
+    causation_id: str | None = None
     traceparent: str | None = None
     tracestate: str | None = None
 
@@ -249,7 +256,8 @@ def _delivery(intent: Intent, decision: Decision, before: RecipientState) -> Del
         key=idempotency_key(intent.intent_id, intent.recipient_id, decision.channel), intent_id=intent.intent_id,
         recipient_id=intent.recipient_id, channel=decision.channel, template=template_name,
         category=intent.category, company_id=intent.company_id, variables=variables,
-        decided_at=decision.decided_at)
+        decided_at=decision.decided_at, address=before.channel(decision.channel).address,
+        display_name=before.display_name, locale=before.locale)
 
 
 def _newest(values: dict, keep: int) -> dict:

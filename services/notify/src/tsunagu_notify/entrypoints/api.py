@@ -38,6 +38,24 @@ class DecisionPublic(BaseModel):
     decided_at: datetime
 
 
+class DeliveryPublic(BaseModel):
+    """One message to her on one channel: pending until a channel worker's outcome is shown."""
+
+    intent_id: str
+    channel: str
+    template: str
+    category: str
+    company_id: str | None = None
+    status: str
+    attempts: int = 0
+    created_at: datetime
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    provider_code: str | None = None
+    provider_status: str | None = None
+    last_error: str | None = None
+
+
 def get_container(request: Request) -> Any:
     return request.app.state.container
 
@@ -54,6 +72,14 @@ async def decisions_of(recipient_id: str, principal: CurrentPrincipal, container
     if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")
     return await container.store.decisions_of(recipient_id)
+
+
+@router.get("/recipients/{recipient_id}/deliveries", response_model=list[DeliveryPublic])
+async def deliveries_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
+    """What became of the messages the policy allowed her, newest first (herself or an admin; 404 otherwise)."""
+    if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")
+    return await container.store.deliveries_of(recipient_id)
 
 
 def create_app(settings: NotifySettings | None = None, **overrides: Any) -> FastAPI:

@@ -273,7 +273,10 @@ class PolicyProcessor:
         if outcome is None:
             return
         staged[outcome.owned.recipient_id] = outcome.owned
-        batch.effects.extend(outcome.effects)
+        if cause is None:
+            batch.effects.extend(outcome.effects)
+        else:
+            batch.effects.extend(_traced(effect, cause) for effect in outcome.effects)
         for event in (*outcome.events, *outcome.requests):
             batch.publish(event, cause)
 
@@ -291,3 +294,12 @@ class PolicyProcessor:
         """The earliest deferral any owned partition is waiting for."""
         dues = [d for p in self._owned.values() if (d := p.next_due()) is not None]
         return min(dues, default=None)
+
+
+def _traced(effect, cause: Envelope):
+    """A delivery request continues its intent's correlation (and its trace, when the envelope has one)."""
+    if effect.kind != "delivery":
+        return effect
+    # the decision's span (set when it was decided) or else the intent's own trace
+    return effect.model_copy(update={"correlation_id": cause.correlation_id, "causation_id": cause.id,
+                                     "traceparent": effect.traceparent or getattr(cause, "traceparent", None)})

@@ -10,7 +10,7 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationDelivered, NotificationFailed
 from tsunagu_shared.outbox import OutboxRelay
 
-from tsunagu_notify.adapters.delivery_queue import DeliveryQueue
+from tsunagu_notify.adapters.delivery_statuses import DeliveryStatuses
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
@@ -26,7 +26,7 @@ SOURCE = "tsunagu/notify"
 class ProviderSignals:
     store: NotifyStore
     changes: RecipientChanges
-    deliveries: DeliveryQueue
+    deliveries: DeliveryStatuses
     relay: OutboxRelay
     clock: Clock
     # JourneyEngine.on_signal (follow/unfollow start and stop her LINE journey)
@@ -125,11 +125,11 @@ class ProviderSignals:
                   "channel": delivery["channel"]}
         if status == "delivered":
             event = NotificationDelivered(**common, provider_message_id=provider_message_id, delivered_at=now)
-            await self.deliveries.mark(delivery["_id"], {"status": "delivered", "delivered_at": now},
+            await self.deliveries.mark(delivery["_id"], {"provider_status": "delivered", "delivered_at": now},
                                        Envelope.wrap(event, source=SOURCE))
         elif status in ("failed", "undelivered"):
             event = NotificationFailed(**common, error=f"provider status {status}", permanent=True, failed_at=now)
-            await self.deliveries.mark(delivery["_id"], {"status": "failed", "failed_at": now},
+            await self.deliveries.mark(delivery["_id"], {"provider_status": status, "failed_at": now},
                                        Envelope.wrap(event, source=SOURCE))
         else:
             return

@@ -2,11 +2,10 @@
 
 Runs in every notify process (group `notify-views`). A batch is written with unordered bulk
 writes by `_id`, then its offsets are committed: a crash in between writes the same documents
-again. New deliveries are handed to this process's channel worker at once."""
+again. The effects topic holds the policy's effects and, after them, the channel workers'
+delivery outcomes, so a person's deliveries show how they ended in the same pass."""
 
 import asyncio
-from collections.abc import Callable
-
 import structlog
 
 from tsunagu_notify.adapters.recipient_stream import EffectFeed
@@ -16,9 +15,8 @@ log = structlog.get_logger(__name__)
 
 
 class ViewProjector:
-    def __init__(self, *, feed: EffectFeed, views: NotifyViews, on_delivery: Callable[[str], None],
-                 max_records: int = 1000, poll_ms: int = 100) -> None:
-        self.feed, self.views, self.on_delivery = feed, views, on_delivery
+    def __init__(self, *, feed: EffectFeed, views: NotifyViews, max_records: int = 1000, poll_ms: int = 100) -> None:
+        self.feed, self.views = feed, views
         self._max_records, self._poll_ms = max_records, poll_ms
         self._stopping = asyncio.Event()
 
@@ -43,12 +41,10 @@ class ViewProjector:
             if not batches:
                 continue
             try:
-                created = await self.views.apply([e for batch in batches for e in batch.effects])
+                await self.views.apply([e for batch in batches for e in batch.effects])
                 await self.feed.commit({b.partition: b.next for b in batches})
             except Exception:
                 log.exception("views_batch_failed")
                 self.feed.rewind({b.partition: b.first for b in batches})
                 await asyncio.sleep(0.5)
                 continue
-            for key in created:
-                self.on_delivery(key)

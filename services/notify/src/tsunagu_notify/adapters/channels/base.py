@@ -28,13 +28,18 @@ class Receipt:
 class RetryLater(TransientError):
     """The provider asked us to slow down (429) or is briefly unavailable."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, *, code: str | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.code = code  # the provider's own code (SMTP reply, Twilio error code, HTTP status)
 
 
 class ProviderRejected(PermanentError):
     """The provider refused the message for good (bad address, 4xx other than 429)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Channel(Protocol):

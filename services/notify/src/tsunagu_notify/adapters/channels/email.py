@@ -76,8 +76,8 @@ class EmailChannel:
             raise RetryLater(f"smtp login refused: {exc.code} {exc.message}") from exc
         except aiosmtplib.SMTPResponseException as exc:
             if 400 <= exc.code < 500:
-                raise RetryLater(f"smtp {exc.code}: {exc.message}") from exc
-            raise ProviderRejected(f"smtp {exc.code}: {exc.message}") from exc
+                raise RetryLater(f"smtp {exc.code}: {exc.message}", code=str(exc.code)) from exc
+            raise ProviderRejected(f"smtp {exc.code}: {exc.message}", code=str(exc.code)) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise RetryLater(f"smtp unavailable: {exc}") from exc
         return Receipt(provider_message_id=email["Message-ID"])

@@ -35,8 +35,9 @@ class LineChannel:
             if exc.status == 409:
                 return Receipt(provider_message_id=headers.get("x-line-accepted-request-id"), already_accepted=True)
             if exc.status == 429 or (exc.status or 500) >= 500:
-                raise RetryLater(f"line {exc.status}", retry_after_seconds(headers.get("Retry-After"))) from exc
-            raise ProviderRejected(f"line {exc.status}: {exc.body}") from exc
+                raise RetryLater(f"line {exc.status}", retry_after_seconds(headers.get("Retry-After")),
+                                 code=str(exc.status)) from exc
+            raise ProviderRejected(f"line {exc.status}: {exc.body}", code=str(exc.status)) from exc
         except OSError as exc:
             raise RetryLater(f"line unavailable: {exc}") from exc
         sent = response.data.sent_messages

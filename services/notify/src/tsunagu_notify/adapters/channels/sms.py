@@ -24,9 +24,10 @@ class SmsChannel:
         try:
             created = await self._client.messages.create_async(**kwargs)
         except TwilioRestException as exc:
+            code = str(exc.code) if exc.code is not None else str(exc.status)
             if exc.status == 429 or exc.status >= 500:
-                raise RetryLater(f"twilio {exc.status}: {exc.msg}") from exc
-            raise ProviderRejected(f"twilio {exc.status}: {exc.msg}") from exc
+                raise RetryLater(f"twilio {exc.status}: {exc.msg}", code=code) from exc
+            raise ProviderRejected(f"twilio {exc.status}: {exc.msg}", code=code) from exc
         except (TwilioException, OSError) as exc:
             raise RetryLater(f"twilio unavailable: {exc}") from exc
         return Receipt(provider_message_id=created.sid)
