@@ -5,7 +5,9 @@ notify's policy stage (one producer per partition, `notify-policy-<partition>`).
 
 import pytest
 
-from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, INTERNAL_TOPICS, NOTIFY_RECIPIENT_STATE, dlq_name
+from tsunagu_shared.topics import (
+    ALL_TOPICS, CONSUMER_GROUPS, INTERNAL_TOPICS, NOTIFY_DELIVERY_RETRIES, NOTIFY_RECIPIENT_STATE, dlq_name,
+)
 
 SERVICES = ("profile", "scout", "messaging", "events", "notify")
 
@@ -16,11 +18,13 @@ def groups_of(service: str) -> list[str]:
 
 
 def transactional_prefixes(service: str) -> list[str]:
+    """notify's policy stage and channel workers: one transactional producer per partition, `<group>-<p>`."""
     if service != "notify":
         return []
-    from tsunagu_notify.adapters.recipient_stream import GROUP
+    from tsunagu_notify.adapters.delivery_stream import GROUP as DELIVERY
+    from tsunagu_notify.adapters.recipient_stream import GROUP as POLICY
 
-    return [f"{GROUP}-"]
+    return sorted([f"{POLICY}-", f"{DELIVERY}-"])
 
 
 def expected_acls(service: str) -> list[dict]:
@@ -34,8 +38,10 @@ def expected_acls(service: str) -> list[dict]:
         if topic.owner == service:
             operations.setdefault(topic.name, set()).update({"Write", "Describe"})
     if service == "notify":
-        # the policy stage restores a partition's people from the changelog, without a group
+        # the policy stage restores a partition's people, the channel workers their retries, from
+        # the changelogs, without a group
         operations[NOTIFY_RECIPIENT_STATE.name].update({"Read", "Describe"})
+        operations[NOTIFY_DELIVERY_RETRIES.name].update({"Read", "Describe"})
     rules = [{"resource": {"type": "topic", "name": name, "patternType": "literal"},
               "operations": sorted(ops)} for name, ops in sorted(operations.items())]
     rules += [{"resource": {"type": "group", "name": group, "patternType": "literal"},
@@ -68,7 +74,7 @@ def test_deploy_kafka_acls_are_derived_from_the_code():
     assert not any(rule["resource"]["type"] == "transactionalId" for rule in expected_acls("profile"))
     scout_topics = {r["resource"]["name"]: r["operations"] for r in expected_acls("scout")}
     assert scout_topics["profile.events"] == ["Describe", "Read"]  # read, never written
-    assert scout_topics["scout.events"] == ["Describe", "Write"]
+    assert scout_topics["scout.events"] == ["Describe", "Read", "Write"]  # written; read by its projector
     assert "notify.intents" not in scout_topics
 
 

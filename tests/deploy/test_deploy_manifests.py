@@ -211,19 +211,23 @@ def test_deploy_network_is_denied_by_default_and_opened_narrowly(overlay, resour
                    for rule in policy["spec"]["ingress"] for peer in rule["from"]]
         # the gateway's proxies and Prometheus from their namespaces; within the namespace, only the
         # service-to-service calls the code makes (messaging asks profile for contact preferences)
+        # and the recruiter console's proxy
         callers = {"profile": ["messaging"]}.get(service, [])
-        assert sources == ["envoy-gateway-system", *callers, "monitoring"], service
+        assert sources == ["envoy-gateway-system", *callers, "console", "monitoring"], service
         egress = policy["spec"]["egress"]
         ports = sorted(p["port"] for rule in egress for p in rule["ports"])
-        expected = {"notify": [443, 465, 587, 9093, 27017], "profile": [9093, 9200, 27017],
-                    "messaging": [8080, 9093, 27017]}.get(service, [9093, 27017])
+        # 443: the identity provider's keys (and notify's providers); 9200: the search engine
+        expected = {"notify": [443, 465, 587, 9093, 27017],
+                    "messaging": [443, 8080, 9093, 9200, 27017]}.get(service, [443, 9093, 9200, 27017])
         assert ports == expected, service
         calls = [peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for rule in egress
                  for peer in rule.get("to", []) if "app.kubernetes.io/name" in peer.get("podSelector", {}).get(
                      "matchLabels", {}) and "namespaceSelector" not in peer]
         assert calls == {"messaging": ["profile"]}.get(service, []), service
-        open_internet = [rule for rule in egress if any("ipBlock" in peer for peer in rule["to"])]
-        assert bool(open_internet) == (service == "notify"), "only notify reaches the providers"
+        open_internet = [p["port"] for rule in egress if any("ipBlock" in peer for peer in rule["to"])
+                         for p in rule["ports"]]
+        # every service fetches the identity provider's keys; only notify reaches the providers
+        assert sorted(open_internet) == ([443, 465, 587] if service == "notify" else [443]), service
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
@@ -247,7 +251,8 @@ def test_deploy_secrets_are_referenced_and_documented(overlay, resources, kube):
 
 def test_deploy_recruiter_gateway_serves_tls(resources, kube):
     """Gateway API: HTTPS with the cert-manager certificate, plain HTTP only redirects, one route
-    per service under /<service>, and the operational paths never forwarded."""
+    per service under /<service>, the recruiter console at the root, and the operational paths
+    never forwarded."""
     docs = resources["prod"]
     gateway = kube.one(docs, "Gateway", "recruiter-gateway")
     assert "cert-manager.io/cluster-issuer" in gateway["metadata"]["annotations"]
@@ -270,11 +275,13 @@ def test_deploy_recruiter_gateway_serves_tls(resources, kube):
         service = kube.one(docs, "Service", backend["name"])
         assert backend["port"] in {p["port"] for p in service["spec"]["ports"]}
         (match,) = forward["matches"]
-        assert match["path"] == {"type": "PathPrefix", "value": f"/{backend['name']}"}
-        assert forward["filters"] == [{"type": "URLRewrite", "urlRewrite": {"path": {
-            "type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+        prefix = "" if backend["name"] == "console" else f"/{backend['name']}"
+        assert match["path"] == {"type": "PathPrefix", "value": prefix or "/"}
+        if prefix:
+            assert forward["filters"] == [{"type": "URLRewrite", "urlRewrite": {"path": {
+                "type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
         assert "backendRefs" not in hidden
         assert [m["path"] for m in hidden["matches"]] == [
-            {"type": "Exact", "value": f"/{backend['name']}/{p}"} for p in ("healthz", "readyz", "metrics")]
+            {"type": "Exact", "value": f"{prefix}/{p}"} for p in ("healthz", "readyz", "metrics")]
         served[backend["name"]] = route
-    assert set(served) == set(kube.services)
+    assert set(served) == {*kube.services, "console"}

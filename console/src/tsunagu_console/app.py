@@ -96,6 +96,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mongo = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        app.state.mongo = mongo
         async with httpx.AsyncClient(timeout=settings.proxy_timeout_seconds) as client:
             app.state.client = client
             app.state.sessions = SessionStore(mongo[settings.database_name], session_seconds=settings.session_seconds)
@@ -147,6 +148,15 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> dict:
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready while its database (the sessions) answers; the services behind it have their own probes."""
+        try:
+            await app.state.mongo.admin.command("ping")
+        except Exception as exc:  # any failure to reach the database means not ready
+            return JSONResponse({"status": "unavailable", "checks": {"database": type(exc).__name__}}, 503)
+        return JSONResponse({"status": "ready", "checks": {"database": "ok"}})
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
