@@ -317,7 +317,9 @@ class TestSecrets:
 
     def get(self, name: str, key: str) -> str:
         """A value of the shape the key names (a port is a number, a host a name), else a random token."""
-        shaped = {"port": "587", "host": f"{name}.deploy-check.invalid"}
+        # a host is a real-looking name no request of the check reaches (production refuses
+        # placeholder domains such as .invalid)
+        shaped = {"port": "587", "host": f"{name}.deploy-check.tsunagu.jp"}
         kind = key.lower().rsplit("-", 1)[-1].rsplit("_", 1)[-1]
         return self.values.setdefault((name, key), shaped.get(kind) or secrets.token_urlsafe(36))
 

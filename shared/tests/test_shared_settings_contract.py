@@ -14,6 +14,8 @@ READY = {
     "kafka_create_topics": False,
     "mongo_url": "mongodb://probe:pw@mongo-0.mongo-svc:27017,mongo-1.mongo-svc:27017/?replicaSet=rs0",
     "jwt_secret": "a-production-secret-of-at-least-32-bytes",
+    # people sign in through the identity provider; the shared secret signs the services' calls
+    "shared_secret_roles": ["service"],
 }
 
 

@@ -138,7 +138,9 @@ async def set_up(world: World) -> None:
     for candidate in ("cand-1", "cand-2"):
         made = await profile.post("/profiles/me", headers=world.headers(candidate.replace("cand-1", "candidate")
                                                                               .replace("cand-2", "other_candidate")),
-                                  json={"display_name": f"学生 {candidate}", "graduation_year": 2027})
+                                  json={"display_name": f"学生 {candidate}", "graduation_year": 2027,
+                                        # what a scout's reason refers to ("why you")
+                                        "self_pr": "I lead our robotics club."})
         assert made.status_code == 201, made.text
 
     async def scouted():  # scout learns of cand-1 from profile.events
@@ -258,6 +260,8 @@ TABLE: list[tuple[str, str, str, str | None, str]] = [
     # notify: a person's own records; segment sends by admins and recruiters; LINE linking by services
     ("notify", "GET", "/recipients/cand-1/decisions", None, "401 200 404 404 404 403 403 200 404 401"),
     ("notify", "GET", "/recipients/cand-1/journeys", None, "401 200 404 404 404 403 403 200 404 401"),
+    ("notify", "GET", "/recipients/cand-1/channels", None, "401 200 404 404 404 403 403 200 404 401"),
+    ("notify", "GET", "/recipients/cand-1/deliveries", None, "401 200 404 404 404 403 403 200 404 401"),
     ("notify", "PUT", "/recipients/cand-1/survey-answers/q1", BODY, "401 422 422 403 403 403 403 403 403 401"),
     ("notify", "POST", "/segment-sends", BODY, "401 422 422 422 422 403 403 422 422 401"),
     ("notify", "POST", "/line/link-tokens", BODY, "401 403 403 403 403 403 403 422 422 401"),
@@ -273,6 +277,7 @@ TABLE: list[tuple[str, str, str, str | None, str]] = [
     ("notify", "POST", "/webhooks/line", None, "403 403 403 403 403 403 403 403 403 403"),
     ("notify", "POST", "/webhooks/email/bounce", None, "403 403 403 403 403 403 403 403 403 403"),
     ("notify", "POST", "/unsubscribe/none", None, "403 403 403 403 403 403 403 403 403 403"),
+    ("notify", "GET", "/unsubscribe/none", None, "403 403 403 403 403 403 403 403 403 403"),
 ]
 
 

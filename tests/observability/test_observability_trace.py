@@ -48,7 +48,8 @@ async def test_one_scout_is_one_trace_from_the_request_to_the_line_push(spans):
             assert (await scout.put("/admin/companies/acme/recruiters/rec-1", json={"display_name": "Sato"},
                                     headers=admin)).status_code == 200
             await app.state.container.events.on_event(Envelope.wrap(ProfileCreated(
-                candidate_id="cand-1", display_name="Hanako", created_at=datetime.now(timezone.utc)),
+                candidate_id="cand-1", display_name="Hanako", self_pr="I lead our robotics club",
+                created_at=datetime.now(timezone.utc)),
                 source="tests/profile"))
             recruiter = bearer(settings, role="recruiter", subject="rec-1", company_id="acme")
             sent = await scout.post("/scouts", json={"candidate_id": "cand-1", "reason": "Your robotics club work"},

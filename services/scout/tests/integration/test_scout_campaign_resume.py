@@ -72,7 +72,7 @@ async def test_import_killed_mid_way_is_resumed_by_the_next_process_and_imports_
     recruiter = bearer(settings, role="recruiter", subject="rec-1", company_id="acme")
     # half the rows have only a phone: nothing links them on a replay but their row-derived candidate id
     lines = ["ats_id,name,email,phone"] + [
-        f"X{i:05d},Applicant {i},a{i}@example.jp," if i % 2 else f"X{i:05d},Applicant {i},,090{i:08d}"
+        f"X{i:05d},Applicant {i},a{i}@example.jp," if i % 2 else f"X{i:05d},Applicant {i},,090{10_000_000 + i:08d}"
         for i in range(ROWS)
     ]
     service = ServiceProcess("scout", env=env)

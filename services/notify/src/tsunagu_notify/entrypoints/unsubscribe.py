@@ -44,7 +44,8 @@ def get_signals(request: Request) -> ProviderSignals:
 Signals = Annotated[ProviderSignals, Depends(get_signals)]
 
 
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse, responses={
+    403: {"description": "the link's signature does not hold: a page saying so", "content": {"text/html": {}}}})
 async def unsubscribe_page(token: str, request: Request, signals: Signals) -> Response:
     """The page the link in every email opens: what stops, and one button (changes nothing by itself)."""
     target = request.app.state.container.tokens.read(token)
