@@ -16,6 +16,7 @@ READY = {
     "jwt_secret": "a-production-secret-of-at-least-32-bytes",
     # people sign in through the identity provider; the shared secret signs the services' calls
     "shared_secret_roles": ["service"],
+    "oidc_issuer": "https://login.tsunagu.jp",
 }
 
 

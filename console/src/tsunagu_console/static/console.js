@@ -20,6 +20,7 @@ const WORDS = {
     stage: "他社での選考段階", sort: "並び順", sort_last_active: "最近ログイン順", sort_newest: "新着順",
     search: "検索", name: "氏名", school: "学校", previous: "前へ", next: "次へ", open: "開く", page: "ページ",
     why_her: "この学生に送る理由 (プロフィールのどこに惹かれたか)", tier: "種別", tier_regular: "通常",
+    what_in_her_profile: "理由がプロフィールの言葉を含まないとき: プロフィールのどこを見て書いたか",
     tier_premium: "プレミアム", send_scout: "スカウトを送る", refresh: "更新", state: "状態", sent_at: "送信日時",
     expires_at: "期限", campaign_name: "キャンペーン名", csv_file: "CSV ファイル", respond_by: "回答期限",
     upload: "取り込む", download_export: "結果 CSV をダウンロード", any: "指定なし", faculty: "学部",
@@ -42,6 +43,7 @@ const WORDS = {
     stage: "Stage reached elsewhere", sort: "Sort", sort_last_active: "Recently active", sort_newest: "Newest",
     search: "Search", name: "Name", school: "School", previous: "Previous", next: "Next", open: "Open", page: "Page",
     why_her: "Why this student (what in her profile made you write)", tier: "Tier", tier_regular: "Regular",
+    what_in_her_profile: "If the reason uses none of her profile's words: what in her profile made you write",
     tier_premium: "Premium", send_scout: "Send scout", refresh: "Refresh", state: "State", sent_at: "Sent",
     expires_at: "Expires", campaign_name: "Campaign name", csv_file: "CSV file", respond_by: "Respond by",
     upload: "Upload", download_export: "Download export CSV", any: "Any", faculty: "Faculty", self_pr: "Self-PR",
@@ -64,7 +66,7 @@ const LABELS = {
     open: "やりとり中", closed: "終了", proposed: "提案中", chosen: "確定", cancelled: "キャンセル",
     accepted: "承諾", lapsed: "期限切れ", robotics: "ロボティクス", software: "ソフトウェア", finance: "金融",
     manufacturing: "製造", consulting: "コンサルティング", retail: "小売", media: "メディア", travel: "旅行",
-    healthcare: "医療", energy: "エネルギー", education: "教育", gaming: "ゲーム", trading: "商社",
+    healthcare: "医療", food: "食品", energy: "エネルギー", education: "教育", gaming: "ゲーム", trading: "商社",
     name: "氏名", email: "メールアドレス", phone: "電話番号", candidate_id: "学生 ID", regular: "通常",
     premium: "プレミアム", running: "処理中", completed: "完了",
   },
@@ -275,10 +277,12 @@ async function openProfile(candidateId) {
 
 $("scout-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  await api("POST", "/api/scout/scouts", {
-    json: { candidate_id: state.profileId, reason: $("scout-reason").value, tier: $("scout-tier").value } });
+  const scout = { candidate_id: state.profileId, reason: $("scout-reason").value, tier: $("scout-tier").value };
+  if ($("scout-what").value.trim()) scout.what_in_her_profile = $("scout-what").value.trim();
+  await api("POST", "/api/scout/scouts", { json: scout });
   notice(`${t("scout_sent")}: ${$("profile-name").textContent}`);
   $("scout-reason").value = "";
+  $("scout-what").value = "";
   await showQuota();
 });
 
