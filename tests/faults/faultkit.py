@@ -284,8 +284,11 @@ class NotifyUnderTest:
 
     async def wait_settled(self, expected_emails: int, expected_decisions: int, *, timeout: float) -> None:
         async def progress():
+            unfinished = await self.db.deliveries.find(
+                {"status": {"$in": ["pending", "retrying"]}}, {"_id": 1, "status": 1, "attempts": 1}).to_list(5)
             return (f"{len(self.sent())}/{expected_emails} messages, "
-                    f"{await self.db.decisions.count_documents({})}/{expected_decisions} decisions")
+                    f"{await self.db.decisions.count_documents({})}/{expected_decisions} decisions, "
+                    f"deliveries not ended in the view: {unfinished}")
 
         await until(lambda: self.settled(expected_emails, expected_decisions), timeout=timeout, every=1.0,
                     what="every intent decided and sent", progress=progress)
