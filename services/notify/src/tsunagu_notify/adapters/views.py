@@ -62,11 +62,16 @@ class NotifyViews:
         for key, fields in outcomes.items():  # a delivery requested in this batch is inserted as it ended
             if key in deliveries:
                 deliveries[key]._doc.update(fields)
-        existed = await self._insert_new(list(deliveries.values()))  # inserted before: a replayed batch
-        updates = [UpdateOne({"_id": key}, {"$set": fields}) for key, fields in outcomes.items()
+        existed = await self._insert_new(list(deliveries.values()))  # inserted before: a replayed batch,
+        # or a row an outcome made first: the request's own fields complete it, its outcome stays
+        completed = [UpdateOne({"_id": key}, {"$set": {k: v for k, v in deliveries[key]._doc.items()
+                                                       if k not in OUTCOME_FIELDS}})
+                     for key in existed]
+        # an outcome may be read before its request's row exists (a batch boundary): it makes the row
+        updates = [UpdateOne({"_id": key}, {"$set": fields}, upsert=True) for key, fields in outcomes.items()
                    if key not in deliveries or key in existed]
-        if updates:
-            await self._deliveries.bulk_write(updates, ordered=False)
+        if completed or updates:
+            await self._deliveries.bulk_write([*completed, *updates], ordered=False)
         for effect in afterwards:
             await self._erase(effect)
 
@@ -93,6 +98,11 @@ class NotifyViews:
             await self._deliveries.update_many({"recipient_id": rid}, {"$unset": {"address": "", "variables": ""}})
             await self._decisions.delete_many({"recipient_id": rid})
             await self._recipients.update_one({"_id": rid}, {"$set": {"erased_at": effect.at}})
+
+
+# what an outcome sets on a delivery's row (a request's insert never overwrites them)
+OUTCOME_FIELDS = {"_id", "status", "attempts", "next_attempt_at", "provider_message_id", "already_accepted",
+                  "provider_code", "last_error", "sent_at", "failed_at", "retrying_at", "cancelled_at"}
 
 
 def _delivery_document(effect) -> dict[str, Any]:
