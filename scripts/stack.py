@@ -24,6 +24,7 @@ containers), it runs as the system user tsunagu-search, created when missing.
 """
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -130,9 +131,9 @@ def processes() -> dict[str, Process]:
                 "-Dlog4j2.disable.jmx=true", "-Dlog4j.shutdownHookEnabled=false", "-Djna.nosys=true",
                 "-Dio.netty.noUnsafe=true", "-Dio.netty.noKeySetOptimization=true",
                 "-Dio.netty.recycler.maxCapacityPerThread=0", "-Dfile.encoding=UTF-8",
-                "-Djava.locale.providers=SPI,COMPAT", f"-Djava.io.tmpdir={STATE / 'opensearch' / 'data'}",
-                f"-Dopensearch.path.home={OPENSEARCH_HOME}", f"-Dopensearch.path.conf={STATE / 'opensearch' / 'config'}",
-                "-cp", f"{OPENSEARCH_HOME / 'lib'}/*", "org.opensearch.bootstrap.OpenSearch",
+                "-Djava.locale.providers=SPI,COMPAT", f"-Djava.io.tmpdir={search_state() / 'data'}",
+                f"-Dopensearch.path.home={search_home()}", f"-Dopensearch.path.conf={search_state() / 'config'}",
+                "-cp", f"{search_home() / 'lib'}/*", "org.opensearch.bootstrap.OpenSearch",
             ],
             OPENSEARCH_PORT,
             # 200 once the node has elected itself and its indexes are allocated; 408 before
@@ -297,9 +298,53 @@ def as_search_user() -> list[str]:
     return ["runuser", "-u", SEARCH_USER, "--"] if os.geteuid() == 0 else []
 
 
+# Where the search user works when it cannot reach the clone (a checkout below a folder only its owner
+# may enter, e.g. one made by `mktemp -d`): a copy of the distribution and the node's state of its own.
+SEARCH_SPARE = Path("/var/lib/tsunagu-search")
+
+
+def search_user_reaches(path: Path) -> bool:
+    if os.geteuid() != 0:
+        return True
+    if subprocess.run(["id", "-u", SEARCH_USER], capture_output=True).returncode != 0:
+        return False  # the user is created by prepare_opensearch; until then nothing is known
+    return subprocess.run([*as_search_user(), "test", "-x", str(path)], capture_output=True).returncode == 0
+
+
+@functools.cache
+def search_home() -> Path:
+    """The distribution the node runs from: the installed one, or its copy where the user can read it."""
+    if search_user_reaches(OPENSEARCH_HOME / "lib"):
+        return OPENSEARCH_HOME
+    key = hashlib.sha256(str(OPENSEARCH_HOME).encode()).hexdigest()[:12]
+    return SEARCH_SPARE / f"opensearch-{key}"
+
+
+@functools.cache
+def search_state() -> Path:
+    """The node's configuration, data and logs: in the state directory, or beside the copied distribution."""
+    if search_home() == OPENSEARCH_HOME:
+        return STATE / "opensearch"
+    key = hashlib.sha256(str(STATE).encode()).hexdigest()[:12]
+    return SEARCH_SPARE / f"state-{key}"
+
+
 def prepare_opensearch() -> None:
-    """Its configuration, data and logs in the state directory, owned by the user it runs as."""
-    home = STATE / "opensearch"
+    """Its configuration, data and logs, owned by the user it runs as; as root, where that user can reach."""
+    if os.geteuid() == 0 and subprocess.run(["id", "-u", SEARCH_USER], capture_output=True).returncode != 0:
+        run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SEARCH_USER])
+        search_home.cache_clear()
+        search_state.cache_clear()
+    home = search_state()
+    if search_home() != OPENSEARCH_HOME:
+        SEARCH_SPARE.mkdir(mode=0o755, exist_ok=True)
+        os.chmod(SEARCH_SPARE, 0o755)
+        if not (search_home() / "lib").exists():
+            shutil.copytree(OPENSEARCH_HOME, search_home(), symlinks=True)
+            writable(search_home())
+        if home.exists() and not (STATE / "opensearch").exists():
+            shutil.rmtree(home)  # a state directory started anew (test.sh removes it) starts the node anew too
+        (STATE / "opensearch").mkdir(parents=True, exist_ok=True)
     for folder in ("config", "data", "logs"):
         (home / folder).mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "infra/opensearch/config/log4j2.properties", home / "config" / "log4j2.properties")
@@ -320,14 +365,12 @@ def prepare_opensearch() -> None:
     ]))
     if os.geteuid() != 0:
         return
-    if subprocess.run(["id", "-u", SEARCH_USER], capture_output=True).returncode != 0:
-        run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SEARCH_USER])
     for folder, _, names in os.walk(home):
         shutil.chown(folder, SEARCH_USER)
         for name in names:
             shutil.chown(os.path.join(folder, name), SEARCH_USER)
-    if subprocess.run([*as_search_user(), "test", "-r", str(OPENSEARCH_HOME / "lib")]).returncode != 0:
-        sys.exit(f"{SEARCH_USER} cannot read {OPENSEARCH_HOME}: let others read and enter the folders above it")
+    if not search_user_reaches(search_home() / "lib"):
+        sys.exit(f"{SEARCH_USER} cannot read {search_home()}: let others read and enter the folders above it")
 
 
 def prepare_postgres() -> None:
@@ -434,6 +477,7 @@ def start(proc: Process) -> None:
         (STATE / "ferretdb").mkdir(parents=True, exist_ok=True)
     if proc.name == "opensearch":
         prepare_opensearch()
+        proc = processes()["opensearch"]  # its folders are known once its user exists
     (STATE / "pids").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
     log = open(STATE / "logs" / f"{proc.name}.log", "ab")
