@@ -121,12 +121,17 @@ class SearchIndex:
             if not await self.ensure():
                 raise
             raise IndexMissing(self.name) from exc
+        already_there = [e for e in errors if next(iter(e.values())).get("status") == 409]
         failed = [e for e in errors if next(iter(e.values())).get("status") != 409]
         if failed and all(next(iter(e.values())).get("status") == 404 for e in failed):
             await self.ensure()  # dropped meanwhile: the caller writes again into the new index
             raise IndexMissing(self.name)
         if failed:
             raise RuntimeError(f"{len(failed)} documents not written to {self.name}, e.g. {failed[0]}")
+        if already_there and refresh == "wait_for":
+            # the projector wrote that version first, without waiting: a skipped write waits for
+            # nothing, so make the index searchable now or her next list may miss her own change
+            await self.refresh()
         return written
 
     async def search(self, body: dict[str, Any]) -> list[dict[str, Any]]:
