@@ -41,7 +41,7 @@ _RECORDED = frozenset(("at", "channel", "category", "company_ids"))
 
 
 def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyConfig) -> Decision:
-    """Apply every rule of §4 to one intent; the most restrictive rule wins."""
+    """Apply every contact-policy rule (docs/notify.md, "The policy") to one intent; the most restrictive wins."""
     # Fields are read from the models' __dict__: each attribute read of a pydantic model goes
     # through its __getattr__ hook, and deciding reads a few dozen of them.
     ask, her = intent.__dict__, state.__dict__
