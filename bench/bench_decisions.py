@@ -98,7 +98,7 @@ async def passthrough(events: int, *, rate: float | None) -> tuple[float, list[f
             if not batches:
                 continue
             async with relay.transaction():
-                for tp, records in batches.items():
+                for records in batches.values():
                     for r in records:
                         await relay.send(sink, r.value, key=r.key)
                     done += len(records)

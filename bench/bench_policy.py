@@ -27,7 +27,7 @@ def _rates(steps, seconds: float, slice_seconds: float = 0.25) -> list[float]:
                     step()
                 counts[index] += 200
             spent[index] += elapsed
-    return [count / elapsed for count, elapsed in zip(counts, spent)]
+    return [count / elapsed for count, elapsed in zip(counts, spent, strict=True)]
 
 
 async def run() -> list[Figure]:

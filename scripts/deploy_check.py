@@ -123,7 +123,7 @@ class Engine:
         self.exec_root.mkdir(exist_ok=True)
         driver = storage_driver()
         log(f"starting dockerd (storage driver {driver})")
-        logfile = open(WORK / "dockerd.log", "w")
+        logfile = open(WORK / "dockerd.log", "w")  # noqa: SIM115 -- dockerd writes to it as long as it runs
         self.process = subprocess.Popen(
             ["dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", f"--storage-driver={driver}",
              f"--data-root={WORK / f'docker-{driver}'}", f"--exec-root={self.exec_root}",

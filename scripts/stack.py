@@ -436,7 +436,7 @@ def start(proc: Process) -> None:
         prepare_opensearch()
     (STATE / "pids").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
-    log = open(STATE / "logs" / f"{proc.name}.log", "ab")
+    log = open(STATE / "logs" / f"{proc.name}.log", "ab")  # noqa: SIM115 -- the child writes to it as long as it runs
     env = {**os.environ, **stack_env(), **proc.env}
     child = subprocess.Popen(proc.command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                              start_new_session=True)

@@ -37,8 +37,9 @@ async def test_every_event_type_round_trips_through_kafka():
     received: dict[str, Envelope] = {}
     for topic in ALL_TOPICS:
         expected = [e for e in sent.values() if EVENT_TYPES[e.type].topic == topic.name]
+        wanted = len(expected)
         async with TopicReader(topic_name(topic, prefix)) as reader:
-            await reader.wait_for(lambda records, n=len(expected): len(records) >= n)
+            await reader.wait_for(lambda records, wanted=wanted: len(records) >= wanted)
             for record in reader.records:
                 envelope = Envelope.from_bytes(record.value)
                 assert record.key == envelope.subject.encode()

@@ -100,8 +100,8 @@ async def test_documents_inserted_together_share_one_marker_and_a_replay_adds_no
 
 async def test_marker_whose_document_write_has_not_happened_yet_is_kept_then_dropped_after_the_grace():
     """Crash window 1: the marker was written, the document write never happened (or not yet)."""
-    async with outbox_stack() as (db, publisher, relay_for, topic):
-        relay, things = relay_for(), outbox_collection(db, "things")
+    async with outbox_stack() as (db, _, relay_for, topic):
+        relay = relay_for()
         late, never = updated("late", "a"), updated("never", "a")
         now = datetime.now(timezone.utc)
         for document_id, event in (("late", late), ("never", never)):  # what the writers got done

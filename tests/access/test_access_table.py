@@ -169,7 +169,8 @@ async def set_up(world: World) -> None:
         return (gone.recruiter_active is False and suspended.company_status == "inactive"
                 and other.company_status == "active" and other.recruiter_active is True)
     for name in ("profile", "messaging", "events", "notify"):
-        await eventually(lambda: standing_known(name), what=f"{name} hearing of the suspension and deactivation")
+        await eventually(lambda name=name: standing_known(name),
+                         what=f"{name} hearing of the suspension and deactivation")
 
 
 # (service, method, path, body, expected per role in ROLES order). "{thread}", "{event}", "{scout}" are
@@ -330,12 +331,12 @@ async def test_every_role_on_every_endpoint(world):
     """The whole table; every cell that differs is listed."""
     wrong = []
     for service, method, path, body, expected in TABLE:
-        cells = [(role, want) for role, want in zip(ROLES, expected.split()) if want != "---"]
+        cells = [(role, want) for role, want in zip(ROLES, expected.split(), strict=True) if want != "---"]
         # the cells of a row do not change each other's answers: asked side by side
         got = await asyncio.gather(*(call(world, service, method, path_of(path, world), body, role)
                                      for role, _ in cells))
         wrong += [f"{service} {method} {path} as {role}: {status}, expected {want}"
-                  for (role, want), status in zip(cells, got) if str(status) != want]
+                  for (role, want), status in zip(cells, got, strict=True) if str(status) != want]
     if wrong:
         pytest.fail(f"{len(wrong)} cells differ:\n" + "\n".join(wrong), pytrace=False)
 

@@ -80,6 +80,7 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
 
 
 async def _forward(url: str, *, data, headers) -> web.Response:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=data, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as answer:
-            return web.json_response({"status": answer.status, "body": await answer.text()})
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession() as session, session.post(url, data=data, headers=headers,
+                                                                 timeout=timeout) as answer:
+        return web.json_response({"status": answer.status, "body": await answer.text()})

@@ -63,7 +63,7 @@ def _over_cap(rule: CapRule, deliveries, local_dates: list[date]) -> int:
     over = 0
     keys = [None] if rule.scope != "company" else sorted({c for d in deliveries for c in d.company_ids})
     for company in keys:
-        rows = [(d, day) for d, day in zip(deliveries, local_dates)
+        rows = [(d, day) for d, day in zip(deliveries, local_dates, strict=True)
                 if _counted(rule, d) and (company is None or company in d.company_ids)]
         for i, (d, day) in enumerate(rows):
             if rule.scope == "channel" and d.category == "critical":

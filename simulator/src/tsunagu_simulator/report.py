@@ -14,7 +14,7 @@ def write(out: Path, summary: dict, histograms: dict, *, compare: tuple[dict, di
     document = {"baseline": summary}
     section = ""
     if compare is not None:
-        other, other_histograms, name = compare
+        other, _other_histograms, name = compare
         document["compare"] = {"config": name, "summary": other}
         images += [charts.draw_comparison(summary, other, ("baseline", name), out)]
         section = _comparison(summary, other, name)

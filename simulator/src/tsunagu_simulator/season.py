@@ -201,7 +201,7 @@ def _company_season(rng: random.Random, season: Season, company: Company, cumula
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    return max(0, int(round(rng.gauss(mean, mean ** 0.5)))) if mean > 30 else _small_poisson(rng, mean)
+    return max(0, round(rng.gauss(mean, mean ** 0.5))) if mean > 30 else _small_poisson(rng, mean)
 
 
 def _small_poisson(rng: random.Random, mean: float) -> int:

@@ -192,5 +192,5 @@ def test_the_deadline_to_pick_an_interview_time_defaults_to_three_days_and_never
     given = (NOW + timedelta(days=5)).astimezone(tokyo)
     assert interviews.response_deadline(far, given, now=NOW) == NOW + timedelta(days=5)
     for bad in (NOW, NOW + timedelta(days=11), (NOW + timedelta(days=1)).replace(tzinfo=None)):
-        with pytest.raises(InterviewRefused, match="^respond_by"):
+        with pytest.raises(InterviewRefused, match=r"^respond_by"):
             interviews.response_deadline(far, bad, now=NOW)

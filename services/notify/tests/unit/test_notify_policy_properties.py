@@ -92,7 +92,7 @@ def test_sms_channel_caps_hold_for_any_arrivals(minutes):
     start = jst(1, 0)
     state = reachable("sms", preferred="sms")
     sms_sends = []
-    for n, m in enumerate(sorted(minutes)):
+    for m in sorted(minutes):
         now = start + timedelta(minutes=m)
         intent = an_intent(category="transactional")
         decision = decide(intent, state, now, CONFIG)

@@ -76,7 +76,8 @@ def screen(record: ConsumerRecord, max_event_bytes: int) -> "tuple[Envelope, Dom
 
 def dead_letter_headers(record: ConsumerRecord, *, group: str, reason: str, error_type: str) -> list:
     """The record's own headers plus where it came from and why it was refused."""
-    return list(record.headers or []) + [
+    return [
+        *(record.headers or []),
         ("dlq_reason", reason[:2000].encode()),
         ("dlq_error_type", error_type.encode()),
         ("dlq_group", group.encode()),

@@ -6,6 +6,7 @@ handler took passes through it (it never reaches a `call_next` caller), so it is
 counted with its 500 and logged with its traceback, once, before the client gets its answer.
 """
 
+import json
 import re
 import time
 import uuid
@@ -92,7 +93,8 @@ def _observe(scope: Scope, status: int, elapsed: float, error: Exception | None)
 
 async def internal_error(send: Send, request_id: str) -> None:
     """The answer to an unhandled error: nothing of it leaks, the request id lets support find the log line."""
-    body = ('{"detail":"internal error; quote the request id to support","request_id":"%s"}' % request_id).encode()
+    body = json.dumps({"detail": "internal error; quote the request id to support", "request_id": request_id},
+                      separators=(",", ":")).encode()
     await send({"type": "http.response.start", "status": 500, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (REQUEST_ID_HEADER.lower().encode(), request_id.encode()), (b"x-robots-tag", b"noindex, nofollow")]})

@@ -138,7 +138,7 @@ class Conversation:
 
     async def mark_read(self, principal: Principal, thread_id: str) -> int:
         """Read receipts for everything the other side wrote; the caller's unread count drops to 0."""
-        thread, side = await visible_thread(self.threads, thread_id, principal)
+        _, side = await visible_thread(self.threads, thread_id, principal)
         count = await self.messages.mark_read(thread_id, reader=side, at=self.clock())
         await self.threads.mark_read(thread_id, side)
         return count

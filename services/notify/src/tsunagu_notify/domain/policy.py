@@ -219,9 +219,9 @@ def apply_decision(
     action = decided["action"]
     if action == SEND:
         return _after_send(state, intent, decided, config)
-    if action == DEFER and intent.category == "outreach" and decision.reason in _HOLDER_REASONS:
-        if state.open_digest is None:
-            return changed(state, open_digest=OpenDigest(holder_intent_id=intent.intent_id))
+    if (action == DEFER and intent.category == "outreach" and decision.reason in _HOLDER_REASONS
+            and state.open_digest is None):
+        return changed(state, open_digest=OpenDigest(holder_intent_id=intent.intent_id))
     if action == DIGEST and state.open_digest is not None:
         item = DigestItem(
             intent_id=intent.intent_id, company_id=intent.company_id, template=intent.template,

@@ -108,11 +108,14 @@ class OwnedDeliveries:
         return len(self.reads) + len(self.tasks)
 
 
+PLATFORM = Sender()
+
+
 class DeliveryWorker:
     def __init__(self, *, stream: DeliveryStream, channels: dict[str, Channel], clock: Clock, config: PolicyConfig,
                  tokens: UnsubscribeTokens, public_base_url: str, senders: int = 8, commit_ms: int = 100,
                  poll_ms: int = 100, max_records: int = 500, max_in_flight: int = 2000,
-                 sender: Sender = Sender()) -> None:
+                 sender: Sender = PLATFORM) -> None:
         self.stream, self.channels, self.clock, self.config = stream, channels, clock, config
         self.tokens, self.public_base_url, self.sender = tokens, public_base_url, sender
         self._slots = {name: asyncio.Semaphore(max(1, senders)) for name in channels}

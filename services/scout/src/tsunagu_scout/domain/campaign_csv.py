@@ -160,7 +160,7 @@ def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[lis
     index = {h: i for i, h in enumerate(parsed.headers)}
     mapped = set(parsed.columns.values())
     for row, values in parsed.records:
-        given = dict(zip(parsed.headers, values))
+        given = dict(zip(parsed.headers, values, strict=False))  # a short or long row is reported below
         if len(values) != len(parsed.headers):
             errors.append(RowError(row, None, f"row has {len(values)} fields, the header has {len(parsed.headers)}",
                                    values=given))
