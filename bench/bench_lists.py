@@ -45,10 +45,11 @@ TARGET_MS = 100
 
 def _scout(n: int, companies: int, students: int, now: datetime, rng: random.Random) -> Scout:
     sent = now - timedelta(minutes=rng.randint(0, 60 * 24 * 60))
-    return Scout(scout_id=f"sc-{n:07d}", company_id=f"co-{n % companies:04d}", company_name="会社", recruiter_id="rec-1",
-                 recruiter_name="採用担当", candidate_id=f"st-{(n * 7919) % students:06d}",
+    return Scout(scout_id=f"sc-{n:07d}", company_id=f"co-{n % companies:04d}", company_name="会社",
+                 recruiter_id="rec-1", recruiter_name="採用担当", candidate_id=f"st-{(n * 7919) % students:06d}",
                  reason="あなたの研究がチームに合うと思いました", tier="premium" if n % 10 == 0 else "regular",
-                 state=rng.choice(["awaiting", "awaiting", "replied", "declined", "expired"]), month=sent.strftime("%Y-%m"),
+                 state=rng.choice(["awaiting", "awaiting", "replied", "declined", "expired"]),
+                 month=sent.strftime("%Y-%m"),
                  sent_at=sent, expires_at=sent + timedelta(days=30))
 
 

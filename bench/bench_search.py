@@ -85,7 +85,8 @@ async def _seed(settings: ProfileSettings, stored: int, indexed: int) -> tuple[f
     rng, now = random.Random(24), datetime.now(timezone.utc).replace(microsecond=0)
     try:
         for start in range(0, stored, 1000):
-            await db[PROFILES].insert_many([_stored(_profile(n, now, rng)) for n in range(start, min(stored, start + 1000))])
+            batch = range(start, min(stored, start + 1000))
+            await db[PROFILES].insert_many([_stored(_profile(n, now, rng)) for n in batch])
         await db["companies"].insert_one({"_id": COMPANY, "status": "active", "name": "Bench",
                                           "changed_at": now})
         await db["recruiters"].insert_one({"_id": "bench-rec", "company_id": COMPANY, "active": True,

@@ -175,8 +175,8 @@ async def test_a_batch_interrupted_by_an_unexpected_error_is_read_again_and_the_
 
 
 def scout_to(candidate: str, n: int) -> Envelope:
-    return Envelope.wrap(build(ScoutSent).model_copy(update={"candidate_id": candidate, "scout_id": f"{candidate}-{n}"}),
-                         source="tests")
+    scout = build(ScoutSent).model_copy(update={"candidate_id": candidate, "scout_id": f"{candidate}-{n}"})
+    return Envelope.wrap(scout, source="tests")
 
 
 async def test_records_of_different_keys_are_handled_side_by_side_and_each_key_keeps_its_order():

@@ -57,7 +57,8 @@ def test_a_new_required_field_breaks():
 
 def test_a_moved_key_or_topic_breaks():
     old = {**schema_of(BASE), "x-topic": "scout.events", "x-subject-field": "probe_id"}
-    assert breaking_changes(old, {**old, "x-subject-field": "count"}) == ["subject-field: changed from probe_id to count"]
+    assert breaking_changes(old, {**old, "x-subject-field": "count"}) == [
+        "subject-field: changed from probe_id to count"]
     assert breaking_changes(old, {**old, "x-topic": "profile.events"}) == [
         "topic: changed from scout.events to profile.events"]
 

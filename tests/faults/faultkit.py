@@ -257,7 +257,8 @@ class NotifyUnderTest:
         counts: Counter = Counter()
         for message in self.sent():
             if self.channel == "line":
-                counts[self.intents_by_retry_key.get(message.get("retry_key"), f"unknown:{message.get('retry_key')}")] += 1
+                key = message.get("retry_key")
+                counts[self.intents_by_retry_key.get(key, f"unknown:{key}")] += 1
                 continue
             key = idempotency_key_of(message)
             counts[key.split(":")[0] if key else f"unparsed:{message.get('message_id')}"] += 1

@@ -65,7 +65,8 @@ async def poison_every_topic(poison: list[bytes]) -> None:
     for record in dead:
         headers = dict(record.headers)
         assert headers["dlq_reason"].strip(), headers
-        assert headers["dlq_group"].decode().removeprefix(prefix) == GROUP_OF[headers["dlq_topic"].decode().removeprefix(prefix)]
+        topic = headers["dlq_topic"].decode().removeprefix(prefix)
+        assert headers["dlq_group"].decode().removeprefix(prefix) == GROUP_OF[topic]
 
 
 @pytest.mark.slow

@@ -31,7 +31,8 @@ def twilio_app(recorder: Recorder, *, auth_token: str) -> web.Application:
         recorder.saw_request("twilio", "accepted", to=form.get("To"))
         callback = form.get("StatusCallback")
         if callback and recorder.twilio_callback_status:
-            task = asyncio.create_task(_post_status(validator, callback, sid, account, form, recorder.twilio_callback_status))
+            task = asyncio.create_task(_post_status(validator, callback, sid, account, form,
+                                                    recorder.twilio_callback_status))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")

@@ -1,8 +1,9 @@
 """Event contracts as documents: JSON Schema snapshots and the compatibility check (AsyncAPI: asyncapi.py).
 
 Each event type's JSON Schema is committed in the contracts package, under
-`contracts/src/tsunagu_contracts/schemas/<Type>.v<version>.json` (written by `make docs`). The compatibility check compares a model with the
-snapshot of its version: a subscriber built against the snapshot must still
+`contracts/src/tsunagu_contracts/schemas/<Type>.v<version>.json` (written by `make docs`). The
+compatibility check compares a model with the snapshot of its version: a subscriber built against
+the snapshot must still
 decode what we publish, so no field may disappear or change its type, and no
 new field may be required. A breaking change needs a new version.
 """

@@ -79,7 +79,8 @@ class DueBuckets:
                 emptied = await self._buckets.delete_one({"_id": self._bucket_id(key), "ids": {"$size": 0}})
                 if emptied.deleted_count == 0:
                     break  # work left in it (not due yet, or added meanwhile): the cursor stays here
-            moved = await self._buckets.update_one({"_id": self._cursor_id, "next": key}, {"$set": {"next": _next(key)}})
+            moved = await self._buckets.update_one({"_id": self._cursor_id, "next": key},
+                                                   {"$set": {"next": _next(key)}})
             if moved.modified_count == 0:
                 break  # an add moved the cursor back: the next sweep starts there
             key = _next(key)

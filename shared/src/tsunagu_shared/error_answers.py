@@ -4,8 +4,8 @@ A client (and the property-based test of each document) must find every status a
 in its document. The answers are the same in every service, so they are added here from what a
 route is: 401 when it needs a token, 400, 409, 413 and 415 when it takes a body, 403, 404 and 422
 always (a role, company or signature that may not do this; an object that does not exist, or is not
-the caller's; a value that is not acceptable), 503 when the database or the search engine is away. All have the body `{"detail": ...}`: a sentence,
-or for 422 a list of errors each naming its field (`loc`).
+the caller's; a value that is not acceptable), 503 when the database or the search engine is away. All have the
+body `{"detail": ...}`: a sentence, or for 422 a list of errors each naming its field (`loc`).
 """
 
 from typing import Any

@@ -162,7 +162,8 @@ def live_season(season: Season, student: Student, config: PolicyConfig, *, decid
             if changed is not None:
                 state = changed
                 if item.source == "sms_stop":
-                    confirmation = Intent(intent_id=f"{student.student_id}:stop:{item.channel}", recipient_id=student.student_id,
+                    confirmation = Intent(intent_id=f"{student.student_id}:stop:{item.channel}",
+                                          recipient_id=student.student_id,
                                           template=CONFIRMATION_TEMPLATE, category="transactional",
                                           channel=item.channel, requested_at=now)
                     lived.intents[confirmation.intent_id] = (at, CONFIRMATION_TEMPLATE, "transactional", None)

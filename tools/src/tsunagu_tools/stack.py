@@ -127,4 +127,5 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, what: str, tim
         except ApiError as exc:
             last = exc
         await asyncio.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last answer: {last})" if last else ""))
+    answer = f" (last answer: {last})" if last else ""
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{answer}")

@@ -148,11 +148,12 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     journeys = JourneyStore(base.db)
     engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)
     line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
-    line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock, on_signal=engine.on_signal)
+    line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock,
+                        on_signal=engine.on_signal)
     intake = IntakeHandlers(store=store, changes=changes, relay=base.relay, clock=clock, journeys=journeys,
                             on_signal=engine.on_signal, on_member_event=line.on_event)
-    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay, clock=clock,
-                              on_signal=engine.on_signal, account_link=line.account_link)
+    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay,
+                              clock=clock, on_signal=engine.on_signal, account_link=line.account_link)
     standing = StandingView(base.db)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")

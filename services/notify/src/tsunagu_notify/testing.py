@@ -77,7 +77,8 @@ class NotifyHarness:
         self.app = create_app(self.settings, clock=self.clock)
         self._service = running_service(self.app)
         self.client = await self._service.__aenter__()
-        self.publisher = EventPublisher(bootstrap=self.settings.kafka_bootstrap, topic_prefix=self.settings.topic_prefix)
+        self.publisher = EventPublisher(bootstrap=self.settings.kafka_bootstrap,
+                                        topic_prefix=self.settings.topic_prefix)
         await self.publisher.start()
         return self
 

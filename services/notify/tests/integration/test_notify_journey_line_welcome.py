@@ -57,7 +57,8 @@ async def test_thirty_days_of_welcome_in_simulated_time():
     assert [(m.date() - start).days for m in mornings] == [2, 4, 8, 15, 31]
     assert len(one) == 5 and len(two) == 2
     welcome = [d for d in decisions if d["template"].startswith("welcome_day")]
-    assert sorted((d["action"], d["reason"]) for d in welcome) == [("defer", "quiet_hours")] * 5 + [("send", "allowed")] * 5
+    assert sorted((d["action"], d["reason"]) for d in welcome) == ([("defer", "quiet_hours")] * 5
+                                                                   + [("send", "allowed")] * 5)
     # ...each deferred at once by her quiet hours to 08:00 the next morning, and sent then.
     for step, morning in zip(steps_one, mornings, strict=True):
         due = datetime.fromisoformat(step["due_at"])

@@ -99,7 +99,8 @@ def test_her_pick_her_request_for_other_times_or_her_message_stops_interview_rem
 
 def test_a_step_on_the_trigger_itself_goes_out_at_once():
     definition = parse('[[sequence]]\nname = "x"\ntriggers = ["LineFollowed"]\ngoals = ["LineUnfollowed"]\n'
-                       'category = "transactional"\nsteps = [{ name = "hello", days = 0, template = "welcome_day1" }]')[0]
+                       'category = "transactional"\n'
+                       'steps = [{ name = "hello", days = 0, template = "welcome_day1" }]')[0]
     now = FOLLOWED + timedelta(seconds=2)
     [step] = plan(definition, line_signal("LineFollowed", "cand-1", FOLLOWED, "e"), now)
     assert (step.status, step.due_at, step.scheduled_for) == ("pending", now, FOLLOWED)

@@ -59,7 +59,8 @@ def _boundaries(now: datetime, tz: str) -> list[datetime]:
     return moments
 
 
-rules = st.builds(lambda window, days, limit: CapRule(name="r", scope="platform", window=window, days=days, limit=limit),
+rules = st.builds(lambda window, days, limit: CapRule(name="r", scope="platform", window=window, days=days,
+                                                      limit=limit),
                   st.sampled_from(["rolling", "calendar_day"]), st.integers(1, 8), st.integers(1, 4))
 
 

@@ -104,7 +104,8 @@ def test_removing_a_contact_point_withdraws_its_consent():
 
 def test_consent_needs_a_contact_point_and_preferred_needs_consent():
     with pytest.raises(InvalidField) as error:
-        change_contact_preferences(ContactPreferences(), ContactPreferencesUpdate(channels={"sms": {"consented": True}}),
+        change_contact_preferences(ContactPreferences(),
+                                   ContactPreferencesUpdate(channels={"sms": {"consented": True}}),
                                    email=None, phone=None, now=NOW, source="student")
     assert error.value.loc == ("body", "channels", "sms")
     with pytest.raises(InvalidField) as error:

@@ -82,8 +82,8 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
     units = MongoUnits(infra.db)
     candidates = MongoCandidates(infra.db)
     campaigns = MongoCampaigns(infra.db)
-    scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates, relay=infra.relay,
-                                settings=settings, clock=clock, projection=projection,
+    scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates,
+                                relay=infra.relay, settings=settings, clock=clock, projection=projection,
                                 expiry=DueBuckets(infra.db, "scout-expiry"),
                                 settling=DueBuckets(infra.db, "scout-settle", grace=SETTLE_GRACE))
     events = EventHandlers(candidates=candidates, campaigns=campaigns, scouting=scouting, clock=clock)

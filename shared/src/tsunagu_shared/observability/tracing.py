@@ -3,7 +3,8 @@ consumer that continues it (docs/observability.md).
 
 - Every process has an SDK tracer provider, so that each request and each consumed event has
   trace and span ids (in its log lines and in the envelopes it writes) even when nothing is
-  exported; spans are recorded only while something exports them (parent-based, always on). Spans are exported over OTLP/HTTP only when an endpoint is configured
+  exported; spans are recorded only while something exports them (parent-based, always on). Spans are
+  exported over OTLP/HTTP only when an endpoint is configured
   (`TSUNAGU_OTLP_ENDPOINT` or the standard `OTEL_EXPORTER_OTLP_ENDPOINT`); the aiokafka
   instrumentation (send and receive spans) is switched on with the export.
 - An envelope carries the W3C `traceparent` (and `tracestate`) of the code that created it,

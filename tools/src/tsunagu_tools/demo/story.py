@@ -19,7 +19,8 @@ COUNTED = {"ScoutSent": "scouts_sent", "ReplyReceived": "replies", "InterviewSch
            "OfferIssued": "offers", "OfferAccepted": "offers_accepted"}
 
 
-async def play_story(urls: StackUrls, tokens: Tokens, out: IO[str] = sys.stdout, *, cast: Cast | None = None) -> Summary:
+async def play_story(urls: StackUrls, tokens: Tokens, out: IO[str] = sys.stdout, *,
+                     cast: Cast | None = None) -> Summary:
     """Play the whole story once and return what it showed; prints the timeline to `out`."""
     cast = cast or new_cast()
     summary = Summary()

@@ -43,8 +43,9 @@ def message_text(record: dict[str, Any]) -> str:
 
 def describe_event(envelope: Envelope) -> str:
     data = envelope.data
-    keys = ("name", "change", "display_name", "company_name", "recruiter_name", "candidate_id", "recipient_id", "template", "reason", "channel",
-            "until", "stage", "rows_imported", "starts_at_local", "respond_by", "source")
+    keys = ("name", "change", "display_name", "company_name", "recruiter_name", "candidate_id", "recipient_id",
+            "template", "reason", "channel", "until", "stage", "rows_imported", "starts_at_local", "respond_by",
+            "source")
     shown = [f"{k}={data[k]}" for k in keys if data.get(k) not in (None, "", [])]
     return ", ".join(shown)[:160]
 

@@ -114,8 +114,8 @@ def _delivery_document(effect) -> dict[str, Any]:
 
 def _outcome_fields(outcome) -> dict[str, Any]:
     """What a delivery's latest outcome shows: its status, attempts so far and the provider's answer."""
-    fields: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts, f"{outcome.status}_at": outcome.at,
-                              "next_attempt_at": outcome.next_attempt_at}
+    fields: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts,
+                              f"{outcome.status}_at": outcome.at, "next_attempt_at": outcome.next_attempt_at}
     if outcome.provider_message_id is not None:
         fields["provider_message_id"] = outcome.provider_message_id
         fields["already_accepted"] = outcome.already_accepted

@@ -109,7 +109,8 @@ def blocked(state: RecipientState, company_id: str) -> RecipientState:
 
 def left_unanswered(state: RecipientState, company_id: str) -> RecipientState:
     """A scout of this company expired unanswered: one more contact in its non-response streak."""
-    return state.model_copy(update={"unanswered": {**state.unanswered, company_id: state.unanswered.get(company_id, 0) + 1}})
+    streak = state.unanswered.get(company_id, 0) + 1
+    return state.model_copy(update={"unanswered": {**state.unanswered, company_id: streak}})
 
 
 def line_unlinked(state: RecipientState) -> RecipientState | None:

@@ -249,7 +249,8 @@ def note_handover(decision: Decision, before: RecipientState, after: RecipientSt
             and before.open_digest.holder_intent_id == decision.intent_id
             and after.open_digest is not None and after.open_digest.holder_item is not None):
         return decision
-    return decision.model_copy(update={"rules": {**decision.rules, "digest_handed_to": after.open_digest.holder_intent_id}})
+    handed_to = after.open_digest.holder_intent_id
+    return decision.model_copy(update={"rules": {**decision.rules, "digest_handed_to": handed_to}})
 
 
 def handed_over(intent: Intent, decision: Decision, state: RecipientState) -> DigestItem | None:

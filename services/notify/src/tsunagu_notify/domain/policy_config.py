@@ -42,7 +42,8 @@ class PolicyConfig(BaseModel):
         CapRule(name="platform_week", scope="platform", limit=5, days=7),
         CapRule(name="platform_day", scope="platform", limit=2, days=1, window="calendar_day", on_exceed="defer"),
         CapRule(name="company_month", scope="company", limit=2, days=30),
-        CapRule(name="sms_day", scope="channel", channel="sms", limit=1, days=1, window="calendar_day", on_exceed="defer"),
+        CapRule(name="sms_day", scope="channel", channel="sms", limit=1, days=1, window="calendar_day",
+                on_exceed="defer"),
         CapRule(name="sms_week", scope="channel", channel="sms", limit=3, days=7, on_exceed="defer"),
     )
     quiet_hours_start: str = "21:00"

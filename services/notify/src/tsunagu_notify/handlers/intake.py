@@ -46,8 +46,8 @@ class IntakeHandlers:
 
         async def change(kind: str, **fields: Any) -> None:
             # one change per event and kind: a redelivered event asks again, her owner applies it once
-            await self.changes.request(RecipientChange(change_id=f"{envelope.id}:{kind}", recipient_id=event.candidate_id,
-                                                       kind=kind, at=now, **fields))
+            await self.changes.request(RecipientChange(change_id=f"{envelope.id}:{kind}",
+                                                       recipient_id=event.candidate_id, kind=kind, at=now, **fields))
 
         match event:
             case ContactPreferencesChanged():

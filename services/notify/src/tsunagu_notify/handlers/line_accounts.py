@@ -119,7 +119,8 @@ class LineAccounts:
         return {"status": doc.get("status", "registered"), "menu_status": doc.get("menu_status")}
 
     async def _menu_id(self, status: str) -> str:
-        return await self.links.menu_of(status) or await self.links.keep_menu(status, await self.api.create_menu(status))
+        known = await self.links.menu_of(status)
+        return known or await self.links.keep_menu(status, await self.api.create_menu(status))
 
     async def erase(self, candidate_id: str) -> None:
         doc = await self.links.member(candidate_id)

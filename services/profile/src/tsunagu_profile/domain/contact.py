@@ -88,7 +88,8 @@ HOW_TO_STOP = {
     "ja": {
         "all": "このページの「すべての連絡を停止」(stop_all) をオンにすると、すべての企業からの連絡が止まります。",
         "email": "メール末尾の配信停止リンクを開くか、ここでメールの同意を外してください。",
-        "sms": "SMSに「STOP」または「停止」と返信するか、ここでSMSの同意を外してください（「START」または「再開」と返信すると再開します）。",
+        "sms": ("SMSに「STOP」または「停止」と返信するか、ここでSMSの同意を外してください"
+                "（「START」または「再開」と返信すると再開します）。"),
         "line": "LINE公式アカウントをブロックするか、ここでLINEの同意を外してください。",
     },
     "en": {
@@ -171,7 +172,8 @@ def withdraw_without_contact_point(
     for channel, point in (("email", email), ("sms", phone)):
         consent = updated.channels.get(channel)
         if point is None and consent is not None and consent.consented:
-            updated.channels[channel] = ChannelConsent(consented=False, consented_at=now, source="contact_point_removed")
+            updated.channels[channel] = ChannelConsent(consented=False, consented_at=now,
+                                                       source="contact_point_removed")
             if updated.preferred_channel == channel:
                 updated.preferred_channel = None
     return updated

@@ -43,7 +43,8 @@ class MongoCompanies:
 
     async def _record(self, company_id: str, fields: dict[str, Any], *events: Envelope) -> None:
         """The change and its events as one new document (the outbox lives here, not in the company)."""
-        change = {"_id": f"chg_{uuid4().hex}", "company_id": company_id, "set": [{"path": k, "value": v} for k, v in fields.items()]}
+        change = {"_id": f"chg_{uuid4().hex}", "company_id": company_id,
+                  "set": [{"path": k, "value": v} for k, v in fields.items()]}
         await self._changes.insert_one(new_document(change, *events))
 
     async def get(self, company_id: str) -> Company | None:

@@ -76,7 +76,8 @@ def decode(raw: bytes, encoding: str = "auto") -> str:
             return raw.decode(name)
         except UnicodeDecodeError:
             continue
-    raise CsvRejected(f"file is not valid {' or '.join('UTF-8' if c.startswith('utf') else 'Shift_JIS' for c in candidates)}")
+    tried = " or ".join("UTF-8" if c.startswith("utf") else "Shift_JIS" for c in candidates)
+    raise CsvRejected(f"file is not valid {tried}")
 
 
 def parse_mapping(mapping_json: str | None) -> dict[str, str]:

@@ -119,8 +119,10 @@ class ScoutingHandlers:
     async def usage(self, company: Company) -> dict:
         """This month's quota use per tier and the scouts awaiting an answer."""
         month = rules.month_key(self.clock())
-        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t)) for t in ("regular", "premium")}
-        return {"month": month, "quota_used": used, "awaiting": await self.units.held(units.slot_pool(company.company_id))}
+        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t))
+                for t in ("regular", "premium")}
+        awaiting = await self.units.held(units.slot_pool(company.company_id))
+        return {"month": month, "quota_used": used, "awaiting": awaiting}
 
     def _sent_event(self, scout: Scout) -> ScoutSent:
         return ScoutSent(
