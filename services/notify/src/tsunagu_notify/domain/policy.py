@@ -5,7 +5,7 @@ gives the recipient state after the decision (counters, digest, confirmation). B
 pure: the handler loads the state, calls them and stores the result atomically.
 """
 
-from datetime import datetime
+from datetime import datetime, time
 
 from tsunagu_notify.domain.caps import cap_free_at, channel_cap_free_at, outreach_history, silent_companies
 from tsunagu_notify.domain.local_time import next_allowed, quiet_at, quiet_window, zone
@@ -45,16 +45,9 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
     # Fields are read from the models' __dict__: each attribute read of a pydantic model goes
     # through its __getattr__ hook, and deciding reads a few dozen of them.
     ask, her = intent.__dict__, state.__dict__
-    if not her["known"]:
-        return _decision(ask, now, SUPPRESS, Reason.UNKNOWN_RECIPIENT)
-    company = ask["company_id"]
-    if company and company in her["blocked_companies"]:
-        return _decision(ask, now, SUPPRESS, Reason.BLOCKED)
-    if ask["template"] == CONFIRMATION_TEMPLATE:
-        return _confirmation(ask, state, now)
-    not_before = ask["not_before"]
-    if not_before and now < not_before:
-        return _decision(ask, now, DEFER, Reason.NOT_BEFORE, until=not_before)
+    refused = _before_channels(ask, her, state, now)
+    if refused is not None:
+        return refused
 
     policy = prepared(config)
     requested = ask["channel"]
@@ -69,38 +62,10 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
         opted_out = any(state.channel(c).opted_out_at for c in order)
         return _decision(ask, now, SUPPRESS, Reason.OPTED_OUT if opted_out else Reason.NO_CONSENT)
 
-    category = ask["category"]
-    if category != "critical":  # critical passes caps, quiet hours and the gap; it is counted on the channel
-        # Her zone once per decision: calendar-day caps and quiet hours both read it.
-        local = now.astimezone(zone(her["time_zone"]))
-        sends = her["sends"]
-        outreach = None
-        if category == "outreach":
-            outreach, from_company = outreach_history(sends, company)
-            blocked = _outreach_limits(ask, her, now, local, outreach, from_company, policy)
-            if blocked is not None:
-                reason, until = blocked
-                if until is None:
-                    return _decision(ask, now, SUPPRESS, reason)
-                return _postpone(ask, her, now, policy, reason, until)
-
-        if channel in policy.channel_caps:
-            free_at = channel_cap_free_at(channel, sends, now, local, policy)
-            if free_at is not None:
-                channel, free_at = _next_open_channel(order, channel, free_at, channels, sends, now, local, policy)
-                if channel is None:
-                    return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, free_at)
-
-        start, end = her["quiet_hours_start"], her["quiet_hours_end"]
-        window = policy.quiet_hours if not (start or end) else None
-        if window is None:
-            window = quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
-        if quiet_at(local, window):
-            return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now)
-        if outreach:
-            gap_ends = max(outreach) + policy.min_gap
-            if now < gap_ends:
-                return _postpone(ask, her, now, policy, Reason.MIN_GAP, gap_ends)
+    if ask["category"] != "critical":  # critical passes caps, quiet hours and the gap; it is counted on the channel
+        held, channel = _limits_and_timing(ask, her, now, policy, order, channel)
+        if held is not None:
+            return held
 
     digest = her["open_digest"]
     if digest is not None and digest.holder_intent_id == ask["intent_id"]:
@@ -108,6 +73,63 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
     else:
         reason = ALLOWED if channel == order[0] else ESCALATED
     return _decision(ask, now, SEND, reason, channel, now)
+
+
+def _before_channels(ask: dict, her: dict, state: RecipientState, now: datetime) -> Decision | None:
+    """The answers that need no channel: an unknown recipient, a blocked company, an opt-out
+    confirmation, an intent not due yet. None when the intent goes on to her channels."""
+    if not her["known"]:
+        return _decision(ask, now, SUPPRESS, Reason.UNKNOWN_RECIPIENT)
+    company = ask["company_id"]
+    if company and company in her["blocked_companies"]:
+        return _decision(ask, now, SUPPRESS, Reason.BLOCKED)
+    if ask["template"] == CONFIRMATION_TEMPLATE:
+        return _confirmation(ask, state, now)
+    not_before = ask["not_before"]
+    if not_before and now < not_before:
+        return _decision(ask, now, DEFER, Reason.NOT_BEFORE, until=not_before)
+    return None
+
+
+def _limits_and_timing(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, order: tuple[Channel, ...],
+                       channel: Channel) -> tuple[Decision | None, Channel]:
+    """Outreach limits, channel caps (escalating to her next open channel), quiet hours and the gap
+    between outreach: the decision that holds the intent back, or None and the channel to send on."""
+    # Her zone once per decision: calendar-day caps and quiet hours both read it.
+    local = now.astimezone(zone(her["time_zone"]))
+    sends = her["sends"]
+    outreach = None
+    if ask["category"] == "outreach":
+        outreach, from_company = outreach_history(sends, ask["company_id"])
+        blocked = _outreach_limits(ask, her, now, local, outreach, from_company, policy)
+        if blocked is not None:
+            reason, until = blocked
+            if until is None:
+                return _decision(ask, now, SUPPRESS, reason), channel
+            return _postpone(ask, her, now, policy, reason, until), channel
+
+    if channel in policy.channel_caps:
+        free_at = channel_cap_free_at(channel, sends, now, local, policy)
+        if free_at is not None:
+            channel, free_at = _next_open_channel(order, channel, free_at, her["channels"], sends, now, local, policy)
+            if channel is None:
+                return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, free_at), channel
+
+    if quiet_at(local, _her_quiet_window(her, policy)):
+        return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now), channel
+    if outreach:
+        gap_ends = max(outreach) + policy.min_gap
+        if now < gap_ends:
+            return _postpone(ask, her, now, policy, Reason.MIN_GAP, gap_ends), channel
+    return None, channel
+
+
+def _her_quiet_window(her: dict, policy: PreparedPolicy) -> tuple[time, time]:
+    """Her own quiet hours, each end defaulting to the policy's; the policy's prepared window when she set none."""
+    start, end = her["quiet_hours_start"], her["quiet_hours_end"]
+    if not (start or end) and policy.quiet_hours is not None:
+        return policy.quiet_hours
+    return quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
 
 
 def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: datetime, channels: dict,

@@ -369,30 +369,9 @@ class DeliveryWorker:
         """The partition's finished work in one transaction: its leading finished records with their
         offsets, and the retries and cancellations finished since the last commit."""
         done = len(owned.done)
-        results = list(owned.done)
-        batch, reads = DeliveryBatch(partition=owned.partition), 0
-        for read in owned.reads:
-            if not read.finished:
-                break
-            reads += 1
-            batch.offsets[read.tp] = read.next_offset
-            if read.task is not None and not read.task.cancelled():
-                results.append(read.task.result())
-            results.extend(read.results)
-            if read.dead_letter is not None:
-                batch.dead_letters.append(read.dead_letter)
+        batch, results, reads = _finished_work(owned)
         if not results and not batch.offsets:
             return
-        for result in results:
-            batch.outcomes.append(result.outcome)
-            if result.event is not None:
-                batch.events.append(result.event)
-            if result.change is not None:
-                batch.changes.append(result.change)
-            if result.retry is not None:
-                batch.waiting[result.outcome.key] = result.retry
-            elif result.was_waiting:
-                batch.waiting[result.outcome.key] = None
         try:
             await self.stream.commit(batch)
         except (ProducerFenced, InvalidProducerEpoch):
@@ -413,6 +392,12 @@ class DeliveryWorker:
         del owned.done[:done]
         for _ in range(reads):
             owned.reads.popleft()
+        self._committed(owned, results)
+        CONSUMED.labels(self.stream.group, "processed").inc(reads)
+
+    def _committed(self, owned: OwnedDeliveries, results: list[Attempted]) -> None:
+        """After the commit: a retry now waits in the changelog (or ends cancelled, when its delivery was
+        stopped meanwhile), and every outcome is recorded."""
         for result in results:
             key = result.outcome.key
             self._accepted.pop(key, None)
@@ -426,7 +411,6 @@ class DeliveryWorker:
                 owned.open.pop(key, None)
                 owned.stopped.discard(key)
             self.outcome_recorded(result.outcome)
-        CONSUMED.labels(self.stream.group, "processed").inc(reads)
 
     def outcome_recorded(self, outcome: DeliveryOutcome) -> None:
         """Every delivery outcome passes here once, after the transaction that records it committed."""
@@ -434,6 +418,34 @@ class DeliveryWorker:
         log.debug("delivery_outcome", key=outcome.key, status=outcome.status, attempts=outcome.attempts,
                   channel=outcome.channel, provider_code=outcome.provider_code)
 
+
+
+def _finished_work(owned: OwnedDeliveries) -> tuple[DeliveryBatch, list[Attempted], int]:
+    """The partition's finished work as one batch: the results done since the last commit and those of
+    its leading finished reads (with their offsets and dead letters); and how many reads that is."""
+    results = list(owned.done)
+    batch, reads = DeliveryBatch(partition=owned.partition), 0
+    for read in owned.reads:
+        if not read.finished:
+            break
+        reads += 1
+        batch.offsets[read.tp] = read.next_offset
+        if read.task is not None and not read.task.cancelled():
+            results.append(read.task.result())
+        results.extend(read.results)
+        if read.dead_letter is not None:
+            batch.dead_letters.append(read.dead_letter)
+    for result in results:
+        batch.outcomes.append(result.outcome)
+        if result.event is not None:
+            batch.events.append(result.event)
+        if result.change is not None:
+            batch.changes.append(result.change)
+        if result.retry is not None:
+            batch.waiting[result.outcome.key] = result.retry
+        elif result.was_waiting:
+            batch.waiting[result.outcome.key] = None
+    return batch, results, reads
 
 
 def _wrap(request: DeliveryRequested, event: DomainEvent) -> Envelope:

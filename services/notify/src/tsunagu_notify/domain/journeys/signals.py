@@ -61,6 +61,12 @@ def signal_for(event: DomainEvent, *, source_id: str) -> JourneySignal | None:
         case CampaignApplicantResponded():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.responded_at,
                                  source_id=source_id, instance=event.campaign_id, company_id=event.company_id)
+    return _interview_or_contact_signal(event, kind, source_id)
+
+
+def _interview_or_contact_signal(event: DomainEvent, kind: str, source_id: str) -> JourneySignal | None:
+    """signal_for, for interviews, her own messages, blocks and deletion."""
+    match event:
         case InterviewSlotsProposed():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.proposed_at, source_id=source_id,
                                  instance=event.interview_id, round=event.proposal_id, company_id=event.company_id,
