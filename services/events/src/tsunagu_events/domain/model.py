@@ -160,6 +160,8 @@ def new_event(*, event_id: str, data: EventCreate, actor: Actor, now: datetime) 
     if actor.role == "recruiter":
         if data.kind != "info_session":
             raise NotAllowed("a recruiter publishes only info sessions of his own company")
+        if actor.company_id is None:
+            raise NotAllowed("a recruiter's token names no company")
         organizer, company_ids = actor.company_id, [actor.company_id]
     elif actor.role != "admin":
         raise NotAllowed("only admins and recruiters publish events")

@@ -2,6 +2,7 @@
 
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from tsunagu_shared.events import CampaignApplicantImported, ContactPreferencesChanged
 
@@ -38,7 +39,7 @@ def after_preferences(state: RecipientState, event: ContactPreferencesChanged) -
     for name in ("email", "sms", "line"):
         current = state.channel(name)
         consent = event.channels.get(name)
-        update = {"address": addresses[name]}
+        update: dict[str, Any] = {"address": addresses[name]}
         if consent is not None and consent.consented:
             consented_at = consent.consented_at or event.changed_at
             update |= {"consented_at": consented_at, "consent_source": consent.source or "profile"}

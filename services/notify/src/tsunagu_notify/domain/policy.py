@@ -6,6 +6,7 @@ pure: the handler loads the state, calls them and stores the result atomically.
 """
 
 from datetime import datetime, time
+from typing import Any
 
 from tsunagu_notify.domain.caps import cap_free_at, channel_cap_free_at, outreach_history, silent_companies
 from tsunagu_notify.domain.local_time import next_allowed, quiet_at, quiet_window, zone
@@ -38,6 +39,8 @@ _DEFERRED = frozenset((*_DECIDED, "until"))
 _DIGESTED = frozenset((*_DECIDED, "into", "detail"))
 _OTHER = frozenset(_DECIDED)
 _RECORDED = frozenset(("at", "channel", "category", "company_ids"))
+# A model's fields as read from its __dict__ (see decide()).
+Fields = dict[str, Any]
 
 
 def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyConfig) -> Decision:
@@ -75,7 +78,7 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
     return _decision(ask, now, SEND, reason, channel, now)
 
 
-def _before_channels(ask: dict, her: dict, state: RecipientState, now: datetime) -> Decision | None:
+def _before_channels(ask: Fields, her: Fields, state: RecipientState, now: datetime) -> Decision | None:
     """The answers that need no channel: an unknown recipient, a blocked company, an opt-out
     confirmation, an intent not due yet. None when the intent goes on to her channels."""
     if not her["known"]:
@@ -91,7 +94,7 @@ def _before_channels(ask: dict, her: dict, state: RecipientState, now: datetime)
     return None
 
 
-def _limits_and_timing(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, order: tuple[Channel, ...],
+def _limits_and_timing(ask: Fields, her: Fields, now: datetime, policy: PreparedPolicy, order: tuple[Channel, ...],
                        channel: Channel) -> tuple[Decision | None, Channel]:
     """Outreach limits, channel caps (escalating to her next open channel), quiet hours and the gap
     between outreach: the decision that holds the intent back, or None and the channel to send on."""
@@ -111,9 +114,10 @@ def _limits_and_timing(ask: dict, her: dict, now: datetime, policy: PreparedPoli
     if channel in policy.channel_caps:
         free_at = channel_cap_free_at(channel, sends, now, local, policy)
         if free_at is not None:
-            channel, free_at = _next_open_channel(order, channel, free_at, her["channels"], sends, now, local, policy)
-            if channel is None:
-                return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, free_at), channel
+            open_or_free_at = _next_open_channel(order, channel, free_at, her["channels"], sends, now, local, policy)
+            if isinstance(open_or_free_at, datetime):
+                return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, open_or_free_at), channel
+            channel = open_or_free_at
 
     if quiet_at(local, _her_quiet_window(her, policy)):
         return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now), channel
@@ -124,7 +128,7 @@ def _limits_and_timing(ask: dict, her: dict, now: datetime, policy: PreparedPoli
     return None, channel
 
 
-def _her_quiet_window(her: dict, policy: PreparedPolicy) -> tuple[time, time]:
+def _her_quiet_window(her: Fields, policy: PreparedPolicy) -> tuple[time, time]:
     """Her own quiet hours, each end defaulting to the policy's; the policy's prepared window when she set none."""
     start, end = her["quiet_hours_start"], her["quiet_hours_end"]
     if not (start or end) and policy.quiet_hours is not None:
@@ -132,10 +136,11 @@ def _her_quiet_window(her: dict, policy: PreparedPolicy) -> tuple[time, time]:
     return quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
 
 
-def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: datetime, channels: dict,
-                       sends: tuple[SendRecord, ...], now: datetime, local: datetime, policy: PreparedPolicy):
+def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: datetime, channels: Fields,
+                       sends: tuple[SendRecord, ...], now: datetime, local: datetime,
+                       policy: PreparedPolicy) -> Channel | datetime:
     """The first usable channel after `full` (her first usable one, whose caps are full) whose caps
-    allow one more contact: (channel, None); or (None, the earliest time one of them frees)."""
+    allow one more contact; or, when there is none, the earliest time one of them frees."""
     frees_at = [full_until]
     for channel in order[order.index(full) + 1:]:
         status = channels.get(channel)
@@ -143,12 +148,12 @@ def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: da
             continue
         free_at = channel_cap_free_at(channel, sends, now, local, policy) if channel in policy.channel_caps else None
         if free_at is None:
-            return channel, None
+            return channel
         frees_at.append(free_at)
-    return None, min(frees_at)
+    return min(frees_at)
 
 
-def _decision(ask: dict, now: datetime, action: Action, reason: Reason, channel: Channel | None = None,
+def _decision(ask: Fields, now: datetime, action: Action, reason: Reason, channel: Channel | None = None,
               at: datetime | None = None, *, until: datetime | None = None, into: str | None = None,
               detail: str | None = None) -> Decision:
     """The Decision for an intent (its fields), built from values that are already valid (`unchecked`).
@@ -179,8 +184,8 @@ def _holds_digest(intent: Intent, state: RecipientState) -> bool:
     return state.open_digest is not None and state.open_digest.holder_intent_id == intent.intent_id
 
 
-def _outreach_limits(ask: dict, her: dict, now: datetime, local: datetime, outreach: list[datetime],
-                     from_company: list[datetime], policy: PreparedPolicy):
+def _outreach_limits(ask: Fields, her: Fields, now: datetime, local: datetime, outreach: list[datetime],
+                     from_company: list[datetime], policy: PreparedPolicy) -> tuple[Reason, datetime | None] | None:
     """Backoff and the platform / company caps: (reason, defer-until or None to suppress) or None."""
     company = ask["company_id"]
     unanswered = her["unanswered"]
@@ -211,7 +216,7 @@ def _outreach_limits(ask: dict, her: dict, now: datetime, local: datetime, outre
     return None
 
 
-def _postpone(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, reason: Reason,
+def _postpone(ask: Fields, her: Fields, now: datetime, policy: PreparedPolicy, reason: Reason,
               until: datetime) -> Decision:
     """Defer to the first allowed moment at or after `until`, or merge into her open digest."""
     until = max(until, now)
@@ -224,7 +229,7 @@ def _postpone(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, reaso
     return _decision(ask, now, DEFER, reason, until=until)
 
 
-def _confirmation(ask: dict, state: RecipientState, now: datetime) -> Decision:
+def _confirmation(ask: Fields, state: RecipientState, now: datetime) -> Decision:
     """The one confirmation after an opt-out, on the channel she left; never a second one."""
     channel = ask["channel"]
     status = state.channel(channel) if channel else ChannelStatus()
@@ -251,7 +256,7 @@ def apply_decision(
             requested_at=intent.requested_at, attempt=intent.attempt,
         )
         return changed(state, open_digest=changed(state.open_digest, items=(*state.open_digest.items, item)))
-    if action == SUPPRESS and _holds_digest(intent, state):
+    if action == SUPPRESS and state.open_digest is not None and _holds_digest(intent, state):
         return changed(state, open_digest=digest_after_holder(state.open_digest))
     return state
 
@@ -283,7 +288,7 @@ def handed_over(intent: Intent, decision: Decision, state: RecipientState) -> Di
     return digest.holder_item if decision.rules.get("digest_handed_to") == digest.holder_intent_id else None
 
 
-def _after_send(state: RecipientState, intent: Intent, decided: dict, config: PolicyConfig) -> RecipientState:
+def _after_send(state: RecipientState, intent: Intent, decided: Fields, config: PolicyConfig) -> RecipientState:
     ask, her = intent.__dict__, state.__dict__
     channel = decided["channel"]
     assert channel is not None

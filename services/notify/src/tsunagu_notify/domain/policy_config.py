@@ -4,7 +4,7 @@ Per environment they are overridden from one TOML file (services/notify/src/tsun
 one table per environment); nothing here reads files or the environment.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,12 +97,13 @@ class PreparedPolicy:
         self.outreach_caps = tuple(Cap.of(rule) for rule in config.caps if rule.scope != "channel")
         self.channel_caps: dict[Channel, tuple[Cap, ...]] = {}
         for rule in config.caps:
-            if rule.scope == "channel":
+            if rule.scope == "channel" and rule.channel is not None:
                 self.channel_caps[rule.channel] = (*self.channel_caps.get(rule.channel, ()), Cap.of(rule))
         self.min_gap = config.min_gap
         self.longest_window = config.longest_window
         self.quiet_hours_start = config.quiet_hours_start
         self.quiet_hours_end = config.quiet_hours_end
+        self.quiet_hours: tuple[time, time] | None
         try:  # for whoever set none; a malformed one fails when a decision first needs it, as it did
             self.quiet_hours = quiet_window(config.quiet_hours_start, config.quiet_hours_end)
         except ValueError:

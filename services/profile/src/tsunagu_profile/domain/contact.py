@@ -169,7 +169,8 @@ def withdraw_without_contact_point(
 ) -> ContactPreferences:
     """A removed email or phone takes its channel's consent with it."""
     updated = current.model_copy(deep=True)
-    for channel, point in (("email", email), ("sms", phone)):
+    points: tuple[tuple[Channel, str | None], ...] = (("email", email), ("sms", phone))
+    for channel, point in points:
         consent = updated.channels.get(channel)
         if point is None and consent is not None and consent.consented:
             updated.channels[channel] = ChannelConsent(consented=False, consented_at=now,

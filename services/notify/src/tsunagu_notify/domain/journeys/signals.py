@@ -102,5 +102,5 @@ def line_signal(kind: str, recipient_id: str, at: datetime, source_id: str) -> J
     return JourneySignal(kind=kind, recipient_id=recipient_id, at=at, source_id=source_id, instance=LINE_INSTANCE)
 
 
-def _at(event: DomainEvent) -> datetime:
-    return getattr(event, "accepted_at", None) or getattr(event, "declined_at")
+def _at(event: OfferAccepted | OfferDeclined) -> datetime:
+    return event.accepted_at if isinstance(event, OfferAccepted) else event.declined_at
