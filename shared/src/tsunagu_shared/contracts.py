@@ -38,7 +38,8 @@ def render_json(document: dict[str, Any]) -> str:
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if ref:
-        return root.get("$defs", {})[ref.split("/")[-1]]
+        resolved: dict[str, Any] = root.get("$defs", {})[ref.split("/")[-1]]
+        return resolved
     return schema
 
 

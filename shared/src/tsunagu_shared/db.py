@@ -14,7 +14,7 @@ from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-_AWARE = CodecOptions(tz_aware=True, tzinfo=timezone.utc)
+_AWARE: CodecOptions[Any] = CodecOptions(tz_aware=True, tzinfo=timezone.utc)
 
 
 def connect(url: str, *, timeout_ms: int = 3000) -> AsyncMongoClient:

@@ -19,6 +19,7 @@ Crash-safe and idempotent, with every step a single-document write:
   at once both see them.
 """
 
+from typing import Any
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
@@ -42,7 +43,7 @@ def _next(key: str) -> str:
 
 
 class DueBuckets:
-    def __init__(self, db: AsyncDatabase, kind: str, *, grace: timedelta = timedelta(0)) -> None:
+    def __init__(self, db: AsyncDatabase[Any], kind: str, *, grace: timedelta = timedelta(0)) -> None:
         """`grace`: how long after its minute a bucket is first swept (work whose object is written
         just after `add` waits that long)."""
         self._buckets = db[DUE_BUCKETS]

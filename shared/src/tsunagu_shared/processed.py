@@ -1,5 +1,6 @@
 """The set of event ids a consumer group has already processed (consumer-side dedupe)."""
 
+from typing import Any
 from datetime import datetime, timezone
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -9,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 class ProcessedEvents:
     """Backed by one collection per group in the service's own database."""
 
-    def __init__(self, db: AsyncDatabase, group: str) -> None:
+    def __init__(self, db: AsyncDatabase[Any], group: str) -> None:
         self._collection = db[f"processed_events.{group}"]
 
     async def seen(self, event_id: str) -> bool:

@@ -42,7 +42,7 @@ class RequestObservation:
             return
         request_id = _request_id(scope)
         started = time.perf_counter()
-        answer: dict = {"status": None}
+        answer: dict[str, int | None] = {"status": None}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -68,7 +68,7 @@ class RequestObservation:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers") or ():
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _PLAIN_ID.fullmatch(candidate):
                 return candidate
             break

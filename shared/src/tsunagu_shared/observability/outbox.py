@@ -8,6 +8,7 @@ Markers the relay has not settled yet count too (a write that never happened, dr
 `outbox_stale_marker_seconds`), so the oldest age can reach that grace without anything
 being stuck: alert above it."""
 
+from typing import Any
 import time
 from datetime import datetime, timezone
 
@@ -25,7 +26,7 @@ _LOOK = {"at": 1, "events": 1, "docs": 1}
 
 
 class OutboxBacklog:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._markers = db[PENDING_INDEX]
         self._oldest: float | None = None  # when the oldest waiting event was marked (epoch seconds)
         OLDEST_AGE.set_function(self.oldest_age)  # as of the scrape, not of the last look

@@ -149,7 +149,8 @@ class OutboxRelay:
         a later marker of one of its documents (each document's events go out in the order they
         were written)."""
         old = datetime.now(timezone.utc) - self._stale
-        ready, waiting = [], set()
+        ready: list[dict[str, Any]] = []
+        waiting: set[tuple[str, Any]] = set()
         for m in markers:
             documents = {(m["c"], d) for d in m["d"]}
             if ("confirmed" in m and not m["confirmed"] and _utc(m["at"]) >= old) or documents & waiting:

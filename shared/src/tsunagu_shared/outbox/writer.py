@@ -66,8 +66,8 @@ class OutboxCollection:
         name = self._collection.name
         # (the document ids and event ids packed: the relay reads every marker at every look)
         of = {e: n for n, (_, events) in enumerate(marked) for e in events}
-        carrier = {"_id": f"{name}|+{uuid4().hex}", "c": name, "v": uuid4().hex, "at": now, "confirmed": False,
-                   "docs": packed({"d": [d for d, _ in marked], "of": of})}
+        carrier: dict[str, Any] = {"_id": f"{name}|+{uuid4().hex}", "c": name, "v": uuid4().hex, "at": now,
+                                   "confirmed": False, "docs": packed({"d": [d for d, _ in marked], "of": of})}
         for document in documents:
             document[CARRIED_BY] = carrier["_id"]
         # marker, envelopes, documents, confirmation: a crash at any point before the confirmation
