@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. The rest is for working on Tsunagu.
-.PHONY: demo test up down status install docs bench simulate deploy-check
+.PHONY: demo test lint up down status install docs bench simulate deploy-check
 
 PY := .cache/venv/bin/python
 
@@ -11,6 +11,10 @@ demo:
 
 test:
 	bash scripts/test.sh
+
+# ruff and mypy, configured in pyproject.toml; `make test` runs them first.
+lint:
+	bash scripts/lint.sh
 
 install:
 	bash scripts/install.sh

@@ -10,14 +10,12 @@ import os
 import time
 import uuid
 
+from common import Figure, env_int, percentile
 from gridfs import AsyncGridFSBucket
 from pymongo import AsyncMongoClient
-
 from tsunagu_shared.blobs import DatabaseBlobs
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.testing import isolated_settings
-
-from common import Figure, env_int, percentile
 
 READS = 20
 

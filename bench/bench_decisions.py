@@ -12,23 +12,21 @@ The recipients (reachable by email) are written into the changelog before the pr
 import asyncio
 import time
 import uuid
+from datetime import UTC
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.kafka import EventPublisher, ensure_topics
-from tsunagu_shared.kafka.admin import wanted_topics
-from tsunagu_shared.testing import isolated_settings, kafka_bootstrap
-from tsunagu_shared.topics import NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_STATE, topic_name
-
+from common import Figure, env_int, percentile
 from tsunagu_notify.adapters.recipient_stream import EFFECTS, RecipientStream
 from tsunagu_notify.clock import SystemClock
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.domain.recipient import OwnedRecipient
 from tsunagu_notify.handlers.policy import PolicyProcessor
 from tsunagu_notify.testing import reachable
-
-from common import Figure, env_int, percentile
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.kafka import EventPublisher, ensure_topics
+from tsunagu_shared.kafka.admin import wanted_topics
+from tsunagu_shared.testing import isolated_settings, kafka_bootstrap
+from tsunagu_shared.topics import NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_STATE, topic_name
 
 OFFERED_RATE = 1000
 PARTITIONS = 6
@@ -36,14 +34,14 @@ BATCH = 2000  # notify's policy_batch_records
 
 
 def _intent(n: int, recipient: str, run: str):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from tsunagu_shared.events import NotificationRequested
 
     return NotificationRequested(
         intent_id=f"{run}-{n:06d}", recipient_id=recipient, template="interview_scheduled", category="critical",
         company_id="co-bench", variables={"company_name": "Bench株式会社", "starts_at_local": "7/1 10:00"},
-        requested_at=datetime.now(timezone.utc))
+        requested_at=datetime.now(UTC))
 
 
 async def _offer(send, count: int, rate: float | None) -> None:
@@ -98,7 +96,7 @@ async def passthrough(events: int, *, rate: float | None) -> tuple[float, list[f
             if not batches:
                 continue
             async with relay.transaction():
-                for tp, records in batches.items():
+                for records in batches.values():
                     for r in records:
                         await relay.send(sink, r.value, key=r.key)
                     done += len(records)

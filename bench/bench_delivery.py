@@ -13,12 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from common import Figure, env_int
 from tsunagu_shared.envelope import Envelope
 
-from common import Figure, env_int
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "faults"))
-from faultkit import NotifyUnderTest, intent_event  # noqa: E402
+from faultkit import NotifyUnderTest, intent_event
 
 
 async def raw_sends(notify: NotifyUnderTest, count: int, concurrency: int) -> float:

@@ -17,13 +17,10 @@ their deadline), which decodes the whole collection on FerretDB.
 
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
-
-from tsunagu_shared.search import SearchIndex, connect
-from tsunagu_shared.testing import bearer, isolated_settings
-
+from common import Figure, env_int, http_load, service
 from tsunagu_events.adapters.event_index import EVENTS_INDEX, event_document
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.domain.model import Event
@@ -35,8 +32,8 @@ from tsunagu_scout.adapters.scout_index import SCOUTS_INDEX, scout_document
 from tsunagu_scout.bootstrap import bootstrap as scout_bootstrap
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain.model import Scout
-
-from common import Figure, env_int, http_load, service
+from tsunagu_shared.search import SearchIndex, connect
+from tsunagu_shared.testing import bearer, isolated_settings
 
 COMPANY = "co-0000"
 STUDENT = "st-000007"
@@ -45,10 +42,11 @@ TARGET_MS = 100
 
 def _scout(n: int, companies: int, students: int, now: datetime, rng: random.Random) -> Scout:
     sent = now - timedelta(minutes=rng.randint(0, 60 * 24 * 60))
-    return Scout(scout_id=f"sc-{n:07d}", company_id=f"co-{n % companies:04d}", company_name="会社", recruiter_id="rec-1",
-                 recruiter_name="採用担当", candidate_id=f"st-{(n * 7919) % students:06d}",
+    return Scout(scout_id=f"sc-{n:07d}", company_id=f"co-{n % companies:04d}", company_name="会社",
+                 recruiter_id="rec-1", recruiter_name="採用担当", candidate_id=f"st-{(n * 7919) % students:06d}",
                  reason="あなたの研究がチームに合うと思いました", tier="premium" if n % 10 == 0 else "regular",
-                 state=rng.choice(["awaiting", "awaiting", "replied", "declined", "expired"]), month=sent.strftime("%Y-%m"),
+                 state=rng.choice(["awaiting", "awaiting", "replied", "declined", "expired"]),
+                 month=sent.strftime("%Y-%m"),
                  sent_at=sent, expires_at=sent + timedelta(days=30))
 
 
@@ -108,7 +106,7 @@ async def _lists() -> list[Figure]:
     events = env_int("BENCH_LISTS_EVENTS", 500)
     total, seconds = env_int("BENCH_LISTS_REQUESTS", 2000), env_int("BENCH_LISTS_SECONDS", 20)
     concurrency = env_int("BENCH_HTTP_CONCURRENCY", 16)
-    rng, now = random.Random(24), datetime.now(timezone.utc).replace(microsecond=0)
+    rng, now = random.Random(24), datetime.now(UTC).replace(microsecond=0)
     figures: list[Figure] = []
 
     process, settings = service("scout", ScoutSettings)
@@ -226,7 +224,7 @@ async def _seed_scouts(db, size: int, due: int, due_at: datetime, rng: random.Ra
 
 async def _sweep_scouts(size: int, due: int) -> tuple[float, float]:
     """Seconds of one expiry sweep through due buckets, and of the scan it replaced, at `size`."""
-    rng, now = random.Random(size), datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    rng, now = random.Random(size), datetime.now(UTC).replace(second=0, microsecond=0)
     clock = {"now": now - timedelta(days=1)}
     settings = isolated_settings(ScoutSettings)
     container = await scout_bootstrap(settings, clock=lambda: clock["now"])
@@ -252,7 +250,7 @@ async def _sweep_scouts(size: int, due: int) -> tuple[float, float]:
 
 async def _sweep_offers(size: int, due: int) -> tuple[float, float]:
     """Seconds of one lapse sweep through due buckets, and of the scan it replaced, at `size`."""
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     settings = isolated_settings(MessagingSettings)
     container = await messaging_bootstrap(settings)
     scheduling = container.scheduling

@@ -3,11 +3,9 @@
 import asyncio
 
 import httpx
-
+from common import Figure, rss_mib, service
 from tsunagu_events.config import EventsSettings
 from tsunagu_messaging.config import MessagingSettings
-
-from common import Figure, rss_mib, service
 
 
 async def run() -> list[Figure]:

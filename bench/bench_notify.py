@@ -11,14 +11,12 @@ import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
+from common import Figure, env_int, percentile, rss_mib
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.testing import kafka_bootstrap
 
-from common import Figure, env_int, percentile, rss_mib
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "faults"))
-from faultkit import NotifyUnderTest, idempotency_key_of, intent_event  # noqa: E402
+from faultkit import NotifyUnderTest, idempotency_key_of, intent_event
 
 OFFERED_RATE = 1000
 

@@ -8,12 +8,11 @@ and then the other made their ratio swing by a factor of two between runs."""
 import time
 from datetime import timedelta
 
+from common import Figure, env_int
 from tsunagu_notify.domain.model import Action, Decision, Reason, SendRecord
 from tsunagu_notify.domain.policy import apply_decision, decide
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.testing import an_intent, jst, reachable
-
-from common import Figure, env_int
 
 
 def _rates(steps, seconds: float, slice_seconds: float = 0.25) -> list[float]:
@@ -27,7 +26,7 @@ def _rates(steps, seconds: float, slice_seconds: float = 0.25) -> list[float]:
                     step()
                 counts[index] += 200
             spent[index] += elapsed
-    return [count / elapsed for count, elapsed in zip(counts, spent)]
+    return [count / elapsed for count, elapsed in zip(counts, spent, strict=True)]
 
 
 async def run() -> list[Figure]:

@@ -6,16 +6,12 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-
-from tsunagu_shared.testing import bearer, free_port
-
-from tsunagu_profile.config import ProfileSettings
-
 from common import Figure, env_int, http_load, rss_mib, service
+from tsunagu_profile.config import ProfileSettings
+from tsunagu_shared.testing import bearer, free_port
 
 HERE = Path(__file__).resolve().parent
 

@@ -16,25 +16,22 @@ BENCH_HTTP_CONCURRENCY (16) bound the load; BENCH_SEARCH_LAG_SAMPLES changes mea
 import asyncio
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+from common import Figure, env_int, http_load, percentile, service
 from pymongo import AsyncMongoClient
-
-from tsunagu_shared.search import SearchIndex, connect
-from tsunagu_shared.testing import bearer
-from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
-
 from tsunagu_profile.adapters.repository import PROFILES
 from tsunagu_profile.adapters.search_index import PROFILES_INDEX, profile_document, query
 from tsunagu_profile.config import ProfileSettings
 from tsunagu_profile.domain.model import PersonalityResult, Profile, SelectionProgress
 from tsunagu_profile.domain.search import SearchFilters
 from tsunagu_profile.rebuild import rebuild
-
-from common import Figure, env_int, http_load, percentile, service
+from tsunagu_shared.search import SearchIndex, connect
+from tsunagu_shared.testing import bearer
+from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
 
 INDUSTRIES = ["it", "maker", "finance", "trading", "consulting", "media", "retail", "robotics", "energy", "food"]
 SCHOOLS = [f"大学{n:02d}" for n in range(60)]
@@ -82,10 +79,11 @@ async def _seed(settings: ProfileSettings, stored: int, indexed: int) -> tuple[f
     then the index filled up to `indexed`. The seconds of the rebuild and of the bulk fill."""
     client = AsyncMongoClient(settings.mongo_url, tz_aware=True)
     db = client[settings.mongo_db]
-    rng, now = random.Random(24), datetime.now(timezone.utc).replace(microsecond=0)
+    rng, now = random.Random(24), datetime.now(UTC).replace(microsecond=0)
     try:
         for start in range(0, stored, 1000):
-            await db[PROFILES].insert_many([_stored(_profile(n, now, rng)) for n in range(start, min(stored, start + 1000))])
+            batch = range(start, min(stored, start + 1000))
+            await db[PROFILES].insert_many([_stored(_profile(n, now, rng)) for n in batch])
         await db["companies"].insert_one({"_id": COMPANY, "status": "active", "name": "Bench",
                                           "changed_at": now})
         await db["recruiters"].insert_one({"_id": "bench-rec", "company_id": COMPANY, "active": True,

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 
 import httpx
 from pymongo import monitoring
-
 from tsunagu_shared.testing import ServiceProcess, isolated_settings
 
 

@@ -20,7 +20,7 @@ from pymongo import monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CommandTally  # noqa: E402
+from common import CommandTally
 
 ROWS = int(os.environ.get("BENCH_CSV_ROWS", 10000))
 
@@ -40,11 +40,10 @@ monitoring.register(TALLY)  # before any client exists
 
 async def main() -> None:
     from bench_csv import applicants_csv
-    from tsunagu_shared.outbox import PENDING_INDEX
-    from tsunagu_shared.testing import bearer, isolated_settings, running_service
-
     from tsunagu_scout.config import ScoutSettings
     from tsunagu_scout.entrypoints.api import create_app
+    from tsunagu_shared.outbox import PENDING_INDEX
+    from tsunagu_shared.testing import bearer, isolated_settings, running_service
 
     settings = isolated_settings(ScoutSettings)
     app = create_app(settings)

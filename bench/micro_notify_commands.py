@@ -21,7 +21,7 @@ from pymongo import monitoring
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "faults"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CommandTally  # noqa: E402
+from common import CommandTally
 
 INTENTS = int(os.environ.get("BENCH_COMMANDS_INTENTS", 100))
 RECIPIENTS = int(os.environ.get("BENCH_COMMANDS_RECIPIENTS", 50))

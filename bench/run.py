@@ -15,14 +15,15 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = {"policy": "bench_policy", "decisions": "bench_decisions", "notify": "bench_notify", "delivery": "bench_delivery",
-              "profile": "bench_profile", "search": "bench_search", "lists": "bench_lists", "csv": "bench_csv",
+BENCHMARKS = {"policy": "bench_policy", "decisions": "bench_decisions", "notify": "bench_notify",
+              "delivery": "bench_delivery", "profile": "bench_profile", "search": "bench_search",
+              "lists": "bench_lists", "csv": "bench_csv",
               "memory": "bench_memory", "blobs": "bench_blobs"}
 
 
@@ -71,8 +72,9 @@ def module_of(row: dict) -> str:
     """Which benchmark module produced a row (rows of older files carry no "module")."""
     if "module" in row:
         return row["module"]
-    owners = {"policy engine": "policy", "notify pipeline": "notify", "notify delivery": "delivery", "profile API": "profile",
-              "CSV import": "csv", "recruiter search": "search", "lists": "lists", "sweeps": "lists"}
+    owners = {"policy engine": "policy", "notify pipeline": "notify", "notify delivery": "delivery",
+              "profile API": "profile", "CSV import": "csv", "recruiter search": "search", "lists": "lists",
+              "sweeps": "lists"}
     if row["benchmark"] in owners:
         return owners[row["benchmark"]]
     service = row["figure"].split()[0]
@@ -96,7 +98,7 @@ def merge_earlier_run(path: Path, result: dict, ran: list[str]) -> None:
 
 
 async def main(names: list[str]) -> int:
-    result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
               "figures": [], "errors": {}, "seconds": {}}
     for name in names or list(BENCHMARKS):
         module = importlib.import_module(BENCHMARKS[name])
@@ -113,7 +115,8 @@ async def main(names: list[str]) -> int:
         for figure in figures:
             row = {**figure.row(), "module": name}
             result["figures"].append(row)
-            ratio = f"  ratio {row['ratio']:.3f} vs {row['baseline_name']} ({fmt(row['baseline'])})" if row["ratio"] else ""
+            ratio = (f"  ratio {row['ratio']:.3f} vs {row['baseline_name']} ({fmt(row['baseline'])})"
+                     if row["ratio"] else "")
             print(f"   {row['figure']}: {fmt(row['value'])} {row['unit']}{ratio}", flush=True)
     out = HERE / "results"
     out.mkdir(exist_ok=True)

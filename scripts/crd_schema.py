@@ -51,7 +51,8 @@ def schema_of(crd: dict, version: str) -> dict:
 
 
 def main(source: str, version: str, target: str) -> None:
-    crd = next(d for d in yaml.safe_load_all(open(source)) if d and d.get("kind") == "CustomResourceDefinition")
+    with open(source) as definitions:
+        crd = next(d for d in yaml.safe_load_all(definitions) if d and d.get("kind") == "CustomResourceDefinition")
     with open(target, "w") as out:
         json.dump(schema_of(crd, version), out, indent=1, sort_keys=True)
         out.write("\n")

@@ -123,7 +123,7 @@ class Engine:
         self.exec_root.mkdir(exist_ok=True)
         driver = storage_driver()
         log(f"starting dockerd (storage driver {driver})")
-        logfile = open(WORK / "dockerd.log", "w")
+        logfile = open(WORK / "dockerd.log", "w")  # noqa: SIM115 -- dockerd writes to it as long as it runs
         self.process = subprocess.Popen(
             ["dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", f"--storage-driver={driver}",
              f"--data-root={WORK / f'docker-{driver}'}", f"--exec-root={self.exec_root}",
@@ -359,7 +359,6 @@ class IdentityProvider:
 
     def __init__(self, issuer: str) -> None:
         from aiohttp import web
-
         from tsunagu_emulators.oidc import Provider, oidc_app
 
         self.port = free_port_block(1)
@@ -414,6 +413,16 @@ def container_spec(docs: list[dict], service: str, local: Local, secrets_: TestS
     deployment = find(docs, "Deployment", service)
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
+    options = _security_options(service, pod, container)
+    options += _volume_options(service, pod, container, secrets_, scratch)
+    env = _environment(docs, service, container, secrets_)
+    hosts = _point_at_local(env, service, local)
+    options += [f"--add-host={host}:127.0.0.1" for host in sorted(hosts)]
+    return options, env
+
+
+def _security_options(service: str, pod: dict, container: dict) -> list[str]:
+    """The pod's and container's security context, as docker run options."""
     sc = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
     options = ["--network=host", f"--user={sc['runAsUser']}:{sc.get('runAsGroup', sc['runAsUser'])}"]
     if sc.get("readOnlyRootFilesystem"):
@@ -429,6 +438,12 @@ def container_spec(docs: list[dict], service: str, local: Local, secrets_: TestS
     memory = container.get("resources", {}).get("limits", {}).get("memory")
     if memory:
         options.append(f"--memory={memory.replace('Mi', 'm').replace('Gi', 'g')}")
+    return options
+
+
+def _volume_options(service: str, pod: dict, container: dict, secrets_: TestSecrets, scratch: Path) -> list[str]:
+    """The container's mounts: an emptyDir as a tmpfs, a Secret as read-only files written for the test."""
+    options = []
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
     for mount in container.get("volumeMounts", []):
         volume = volumes[mount["name"]]
@@ -441,7 +456,11 @@ def container_spec(docs: list[dict], service: str, local: Local, secrets_: TestS
             options.append(f"--volume={source}:{mount['mountPath']}:ro")
         else:
             raise RuntimeError(f"{service}: volume {mount['name']} of a kind this check does not know")
+    return options
 
+
+def _environment(docs: list[dict], service: str, container: dict, secrets_: TestSecrets) -> dict[str, str]:
+    """The container's environment as the overlay gives it (ConfigMaps, Secrets, the downward API)."""
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
@@ -459,7 +478,11 @@ def container_spec(docs: list[dict], service: str, local: Local, secrets_: TestS
         elif "fieldRef" in ref:
             env[item["name"]] = {"metadata.name": f"{service}-deploy-check",
                                  "metadata.namespace": "tsunagu"}.get(ref["fieldRef"]["fieldPath"], "deploy-check")
+    return env
 
+
+def _point_at_local(env: dict[str, str], service: str, local: Local) -> set[str]:
+    """Point the cluster's addresses in `env` at the local stack; the cluster host names they keep."""
     hosts = set()
     bootstrap_host = env["TSUNAGU_KAFKA_BOOTSTRAP"].split(",")[0].rsplit(":", 1)[0]
     hosts.add(bootstrap_host)
@@ -489,8 +512,7 @@ def container_spec(docs: list[dict], service: str, local: Local, secrets_: TestS
     env.update(TSUNAGU_HTTP_PORT=str(local.ports[service]), TSUNAGU_TOPIC_PREFIX=local.prefix,
                TSUNAGU_MONGO_DB=f"{local.run_id}_{service}", TSUNAGU_SEARCH_INDEX_PREFIX=local.prefix,
                TSUNAGU_SEARCH_REPLICAS="0")
-    options += [f"--add-host={host}:127.0.0.1" for host in sorted(hosts)]
-    return options, env
+    return hosts
 
 
 # --- the checks -------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 import importlib
 
 import yaml
-
 from tsunagu_shared.asyncapi import asyncapi_document, published_schemas
 from tsunagu_shared.contracts import render_json
 

@@ -10,17 +10,16 @@
 """
 
 import json
-
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from docs_render import render_asyncapi, render_openapi, render_published_schemas, SERVICES  # noqa: E402
+import settings_doc  # noqa: E402
+from docs_render import SERVICES, render_asyncapi, render_openapi, render_published_schemas  # noqa: E402
 from tsunagu_shared.contracts import breaking_changes, event_schema, render_json, snapshot_path  # noqa: E402
 from tsunagu_shared.events import EVENT_TYPES  # noqa: E402
-import settings_doc  # noqa: E402
 
 
 def main() -> None:

@@ -72,7 +72,8 @@ def render_tables() -> str:
         cls = settings_class(service)
         own = [n for n, f in cls.model_fields.items()
                if n not in ServiceSettings.model_fields
-               or (f.default, kinds(f)) != (ServiceSettings.model_fields[n].default, kinds(ServiceSettings.model_fields[n]))]
+               or (f.default, kinds(f)) != (ServiceSettings.model_fields[n].default,
+                                            kinds(ServiceSettings.model_fields[n]))]
         lines += ["", f"### {service}", "", *header, *_rows(cls, own)]
     return "\n".join([*lines, "", END])
 

@@ -480,7 +480,7 @@ def start(proc: Process) -> None:
         proc = processes()["opensearch"]  # its folders are known once its user exists
     (STATE / "pids").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
-    log = open(STATE / "logs" / f"{proc.name}.log", "ab")
+    log = open(STATE / "logs" / f"{proc.name}.log", "ab")  # noqa: SIM115 -- the child writes to it as long as it runs
     env = {**os.environ, **stack_env(), **proc.env}
     child = subprocess.Popen(proc.command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                              start_new_session=True)

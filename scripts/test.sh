@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make test`: install, start a fresh Kafka, FerretDB and OpenSearch on the test ports, run
-# every test, stop what was started. Extra arguments go to pytest.
+# `make test`: install, lint, start a fresh Kafka, FerretDB and OpenSearch on the test ports, run
+# every test, stop what was started. Extra arguments go to pytest (and skip the lint: a chosen test run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# before the stack starts: a lint finding fails the run in seconds, not after the suite
+if [ $# -eq 0 ]; then bash scripts/lint.sh; fi
 
 export TSUNAGU_STATE_DIR="${TSUNAGU_STATE_DIR:-$PWD/.cache/run/test}"
 export TSUNAGU_KAFKA_PORT="${TSUNAGU_KAFKA_PORT:-29092}"

@@ -1,7 +1,6 @@
 """Which cookies the console marks Secure: all of them, but on a plain-HTTP loopback stack."""
 
 import pytest
-
 from tsunagu_console.app import ConsoleSettings
 
 

@@ -12,9 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import OfferIssued, ScoutSent, ScoutViewed
 from tsunagu_shared.kafka import EventPublisher, ensure_topics
@@ -101,8 +99,8 @@ async def test_the_typescript_subscriber_validates_and_reacts_once_per_event():
     where = {k: reactions["scout-sent"].pop(k) for k in ("partition", "offset")}
     assert where["offset"].isdigit()
     assert reactions["scout-sent"] == {
-        "topic": f"{prefix}scout.events", "key": "cand-1", "reaction": "scout-sent", "event_id": scout.id, "candidate_id": "cand-1",
-        "company": scout.data["company_name"], "scout_id": scout.data["scout_id"]}
+        "topic": f"{prefix}scout.events", "key": "cand-1", "reaction": "scout-sent", "event_id": scout.id,
+        "candidate_id": "cand-1", "company": scout.data["company_name"], "scout_id": scout.data["scout_id"]}
     assert (reactions["offer-issued"]["event_id"], reactions["offer-issued"]["offer_id"],
             reactions["offer-issued"]["key"]) == (offer.id, offer.data["offer_id"], offer.subject)
     assert [x["duplicate"] for x in lines if "duplicate" in x] == [scout.id]

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-
 from tsunagu_shared.events import EVENT_TYPES
 from tsunagu_shared.topics import ALL_TOPICS, topic_name
 

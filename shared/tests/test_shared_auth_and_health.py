@@ -1,12 +1,11 @@
 """Auth (401/403 for missing, expired, forged, wrong-role tokens) and the operations
 endpoints every service has, on a minimal service built with the shared app factory."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import jwt
 from fastapi import APIRouter, Request
-
 from tsunagu_shared.app import create_app
 from tsunagu_shared.auth import AdminUser, CandidateUser, RecruiterUser, issue_token
 from tsunagu_shared.runtime import Infrastructure
@@ -54,9 +53,9 @@ async def test_tokens_are_checked_and_roles_enforced():
         candidate = issue_token(settings, subject="c1", role="candidate")
         recruiter = issue_token(settings, subject="r1", role="recruiter", company_id="co1")
         expired = issue_token(settings, subject="c1", role="candidate",
-                              now=datetime.now(timezone.utc) - timedelta(hours=2))
+                              now=datetime.now(UTC) - timedelta(hours=2))
         forged = jwt.encode({"sub": "c1", "role": "admin", "iss": "tsunagu", "aud": "tsunagu",
-                             "exp": int(datetime.now(timezone.utc).timestamp()) + 600},
+                             "exp": int(datetime.now(UTC).timestamp()) + 600},
                             "an-attacker-secret-of-32-bytes-or-more", algorithm="HS256")
         unsigned = jwt.encode({"sub": "c1", "role": "admin"}, key=None, algorithm="none")
 

@@ -7,7 +7,6 @@ import os
 
 import pytest
 from pymongo import AsyncMongoClient
-
 from tsunagu_shared.blobs import DatabaseBlobs
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.testing import isolated_settings

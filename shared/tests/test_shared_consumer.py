@@ -4,14 +4,13 @@ import asyncio
 
 from prometheus_client import REGISTRY
 from pymongo.errors import OperationFailure
-
 from tsunagu_shared import db as database
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import CompanyBlocked, ScoutSent
 from tsunagu_shared.kafka import EventConsumer, EventPublisher, PermanentError, ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.processed import ProcessedEvents
 from tsunagu_shared.samples import build
-from tsunagu_shared.events import CompanyBlocked, ScoutSent
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap, mongo_url, unique_prefix
 from tsunagu_shared.topics import SCOUT_EVENTS, dlq_name, topic_name
 
@@ -175,8 +174,8 @@ async def test_a_batch_interrupted_by_an_unexpected_error_is_read_again_and_the_
 
 
 def scout_to(candidate: str, n: int) -> Envelope:
-    return Envelope.wrap(build(ScoutSent).model_copy(update={"candidate_id": candidate, "scout_id": f"{candidate}-{n}"}),
-                         source="tests")
+    scout = build(ScoutSent).model_copy(update={"candidate_id": candidate, "scout_id": f"{candidate}-{n}"})
+    return Envelope.wrap(scout, source="tests")
 
 
 async def test_records_of_different_keys_are_handled_side_by_side_and_each_key_keeps_its_order():

@@ -6,7 +6,12 @@ from datetime import datetime
 from pathlib import Path
 
 from tsunagu_shared.contracts import (
-    SCHEMA_DIR, breaking_changes, check_all, event_schema, render_json, snapshot_path,
+    SCHEMA_DIR,
+    breaking_changes,
+    check_all,
+    event_schema,
+    render_json,
+    snapshot_path,
 )
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 from tsunagu_shared.events.base import event
@@ -57,7 +62,8 @@ def test_a_new_required_field_breaks():
 
 def test_a_moved_key_or_topic_breaks():
     old = {**schema_of(BASE), "x-topic": "scout.events", "x-subject-field": "probe_id"}
-    assert breaking_changes(old, {**old, "x-subject-field": "count"}) == ["subject-field: changed from probe_id to count"]
+    assert breaking_changes(old, {**old, "x-subject-field": "count"}) == [
+        "subject-field: changed from probe_id to count"]
     assert breaking_changes(old, {**old, "x-topic": "profile.events"}) == [
         "topic: changed from scout.events to profile.events"]
 

@@ -1,15 +1,13 @@
 """Every event type round-trips through the real broker and compares equal."""
 
 import pytest
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import EVENT_TYPES
 from tsunagu_shared.kafka import EventPublisher, ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
+from tsunagu_shared.samples import build
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap, unique_prefix
 from tsunagu_shared.topics import ALL_TOPICS, topic_name
-
-from tsunagu_shared.samples import build
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
@@ -37,8 +35,9 @@ async def test_every_event_type_round_trips_through_kafka():
     received: dict[str, Envelope] = {}
     for topic in ALL_TOPICS:
         expected = [e for e in sent.values() if EVENT_TYPES[e.type].topic == topic.name]
+        wanted = len(expected)
         async with TopicReader(topic_name(topic, prefix)) as reader:
-            await reader.wait_for(lambda records, n=len(expected): len(records) >= n)
+            await reader.wait_for(lambda records, wanted=wanted: len(records) >= wanted)
             for record in reader.records:
                 envelope = Envelope.from_bytes(record.value)
                 assert record.key == envelope.subject.encode()

@@ -1,7 +1,6 @@
 """Download names and spreadsheet-safe CSV cells (pure)."""
 
 import pytest
-
 from tsunagu_shared.files import attachment_disposition, spreadsheet_safe
 
 

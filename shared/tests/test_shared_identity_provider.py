@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import httpx
 from fastapi import APIRouter
-
 from tsunagu_emulators.server import EmulatorPorts, start_emulators
 from tsunagu_shared.app import create_app
 from tsunagu_shared.auth import AdminUser, RecruiterUser, issue_token

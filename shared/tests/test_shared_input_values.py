@@ -5,7 +5,6 @@ from datetime import datetime
 
 import pytest
 from pydantic import BaseModel, ValidationError
-
 from tsunagu_shared.contact_points import EmailAddress, PhoneNumber, e164, email_address, use_default_region
 from tsunagu_shared.moments import AwareMoment, Moment
 from tsunagu_shared.request_bodies import MAX_JSON_DEPTH, InvalidJson, check_json, excerpt

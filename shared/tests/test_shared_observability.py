@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import APIRouter
 from prometheus_client import REGISTRY
-
 from tsunagu_shared import db as database
 from tsunagu_shared.app import create_app
 from tsunagu_shared.envelope import Envelope
@@ -182,7 +181,7 @@ def test_spans_are_exported_over_otlp_only_when_an_endpoint_is_configured(monkey
     received: list[tuple[str, bytes]] = []
 
     class Collector(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (the http.server hook's name)
+        def do_POST(self):
             received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")

@@ -2,18 +2,25 @@
 
 import asyncio
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pymongo.errors import BulkWriteError, DuplicateKeyError
-
 from tsunagu_shared import db as database
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileDeleted, ProfileUpdated, utcnow
 from tsunagu_shared.kafka import EventPublisher, ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.outbox import (
-    CARRIED_INDEX, OUTBOX, PENDING, PENDING_INDEX, OutboxRelay, marker_id, new_document, outbox_collection, tombstone,
+    CARRIED_INDEX,
+    OUTBOX,
+    PENDING,
+    PENDING_INDEX,
+    OutboxRelay,
+    marker_id,
+    new_document,
+    outbox_collection,
+    tombstone,
     with_events,
 )
 from tsunagu_shared.outbox.documents import marking
@@ -100,10 +107,10 @@ async def test_documents_inserted_together_share_one_marker_and_a_replay_adds_no
 
 async def test_marker_whose_document_write_has_not_happened_yet_is_kept_then_dropped_after_the_grace():
     """Crash window 1: the marker was written, the document write never happened (or not yet)."""
-    async with outbox_stack() as (db, publisher, relay_for, topic):
-        relay, things = relay_for(), outbox_collection(db, "things")
+    async with outbox_stack() as (db, _, relay_for, topic):
+        relay = relay_for()
         late, never = updated("late", "a"), updated("never", "a")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for document_id, event in (("late", late), ("never", never)):  # what the writers got done
             await db[PENDING_INDEX].update_one({"_id": marker_id("things", document_id)},
                                                marking("things", document_id, [event.id], now), upsert=True)

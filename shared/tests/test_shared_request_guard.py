@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel
-
 from tsunagu_shared.app import create_app
 from tsunagu_shared.auth import CandidateUser
 from tsunagu_shared.request_bodies import body_limit

@@ -4,7 +4,6 @@ error names each setting."""
 
 import pytest
 from pydantic import ValidationError
-
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.settings_contract import hosts, local_or_placeholder
 

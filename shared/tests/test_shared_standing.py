@@ -1,11 +1,10 @@
 """A recruiter's standing (tsunagu_shared.standing) and tokens whose claims have the wrong type."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-
 from tsunagu_shared.auth import InvalidToken, Principal, decode_token
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyStatusChanged, RecruiterChanged
@@ -47,7 +46,7 @@ async def test_the_view_keeps_the_newest_change_by_id():
     client = database.connect(settings.mongo_url)
     try:
         view = StandingView(client[settings.database_name])
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
 
         def recruiter(company: str, active: bool, at: datetime) -> Envelope:
             return Envelope.wrap(RecruiterChanged(recruiter_id="rec-1", company_id=company, display_name="Sato",

@@ -4,7 +4,6 @@ from tsunagu_notify.domain.model import Action, Decision, Reason
 from tsunagu_notify.domain.policy import decide
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.templates import Rendered, render
-
 from tsunagu_simulator.cli import simulate
 
 SEASON = dict(students=150, companies=8, days=10, seed=5)

@@ -2,7 +2,6 @@
 small season exactly like the in-process replay."""
 
 import pytest
-
 from tsunagu_simulator.kafka_mode import compare_through_kafka
 
 

@@ -1,7 +1,6 @@
 """A small seeded season: reproducible, every intent accounted for, the hard checks pass where the policy holds."""
 
 from tsunagu_notify.domain.policy_config import PolicyConfig
-
 from tsunagu_simulator.cli import simulate
 from tsunagu_simulator.season import generate
 

@@ -19,14 +19,11 @@ import asyncio
 import re
 import time
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 import pytest_asyncio
-
-from tsunagu_shared.testing import bearer, isolated_settings, running_service, unique_prefix
-
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.entrypoints.api import create_app as events_app
 from tsunagu_messaging.config import MessagingSettings
@@ -37,6 +34,7 @@ from tsunagu_profile.config import ProfileSettings
 from tsunagu_profile.entrypoints.api import create_app as profile_app
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.entrypoints.api import create_app as scout_app
+from tsunagu_shared.testing import bearer, isolated_settings, running_service, unique_prefix
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -156,7 +154,7 @@ async def set_up(world: World) -> None:
     world.ids["thread"] = (await eventually(thread, what="thread of co-a and cand-1"))["thread_id"]
 
     published = await world.clients["events"].post("/events", headers=admin, json={
-        "title": "Matching night", "starts_at": (datetime.now(timezone.utc) + timedelta(days=2)).isoformat(),
+        "title": "Matching night", "starts_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
         "time_zone": "Asia/Tokyo", "venue": "Shibuya", "capacity": 10, "company_ids": ["co-a"]})
     assert published.status_code == 201, published.text
     world.ids["event"] = published.json()["event_id"]
@@ -169,7 +167,8 @@ async def set_up(world: World) -> None:
         return (gone.recruiter_active is False and suspended.company_status == "inactive"
                 and other.company_status == "active" and other.recruiter_active is True)
     for name in ("profile", "messaging", "events", "notify"):
-        await eventually(lambda: standing_known(name), what=f"{name} hearing of the suspension and deactivation")
+        await eventually(lambda name=name: standing_known(name),
+                         what=f"{name} hearing of the suspension and deactivation")
 
 
 # (service, method, path, body, expected per role in ROLES order). "{thread}", "{event}", "{scout}" are
@@ -330,12 +329,12 @@ async def test_every_role_on_every_endpoint(world):
     """The whole table; every cell that differs is listed."""
     wrong = []
     for service, method, path, body, expected in TABLE:
-        cells = [(role, want) for role, want in zip(ROLES, expected.split()) if want != "---"]
+        cells = [(role, want) for role, want in zip(ROLES, expected.split(), strict=True) if want != "---"]
         # the cells of a row do not change each other's answers: asked side by side
         got = await asyncio.gather(*(call(world, service, method, path_of(path, world), body, role)
                                      for role, _ in cells))
         wrong += [f"{service} {method} {path} as {role}: {status}, expected {want}"
-                  for (role, want), status in zip(cells, got) if str(status) != want]
+                  for (role, want), status in zip(cells, got, strict=True) if str(status) != want]
     if wrong:
         pytest.fail(f"{len(wrong)} cells differ:\n" + "\n".join(wrong), pytrace=False)
 

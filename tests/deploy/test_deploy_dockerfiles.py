@@ -79,20 +79,7 @@ def lint(steps) -> list[str]:
     if len(all_stages) < 2:
         problems.append("not multi-stage")
     for keyword, args in steps:
-        if keyword == "FROM":
-            image = base_image(args, steps)
-            if not PINNED_BASE.match(image):
-                problems.append(f"base not pinned to python:3.11.<patch>-slim-bookworm: {image}")
-            if image.endswith(":latest") or ":" not in image:
-                problems.append(f"unpinned base: {image}")
-        if keyword == "RUN" and re.search(r"\bpip3? install\b", args) and "--no-cache-dir" not in args:
-            problems.append(f"pip install without --no-cache-dir: {args}")
-        if keyword == "RUN" and re.search(r"apt-get install", args) and "--no-install-recommends" not in args:
-            problems.append(f"apt-get install without --no-install-recommends: {args}")
-        if keyword == "ADD":
-            problems.append("ADD: use COPY")
-        if keyword == "COPY" and re.match(r"^\.\s", args):
-            problems.append("COPY of the whole context")
+        problems += _step_problems(keyword, args, steps)
     final = all_stages[-1] if all_stages else []
     users = [args for keyword, args in final if keyword == "USER"]
     if not users or not re.fullmatch(r"[1-9]\d{3,}(:[1-9]\d{3,})?", users[-1]):
@@ -103,6 +90,26 @@ def lint(steps) -> list[str]:
         problems.append("the final stage copies sources: only the built venv belongs there")
     if not any(keyword in ("ENTRYPOINT", "CMD") for keyword, _ in final):
         problems.append("no ENTRYPOINT")
+    return problems
+
+
+def _step_problems(keyword: str, args: str, steps) -> list[str]:
+    """What is wrong with one instruction on its own."""
+    problems = []
+    if keyword == "FROM":
+        image = base_image(args, steps)
+        if not PINNED_BASE.match(image):
+            problems.append(f"base not pinned to python:3.11.<patch>-slim-bookworm: {image}")
+        if image.endswith(":latest") or ":" not in image:
+            problems.append(f"unpinned base: {image}")
+    if keyword == "RUN" and re.search(r"\bpip3? install\b", args) and "--no-cache-dir" not in args:
+        problems.append(f"pip install without --no-cache-dir: {args}")
+    if keyword == "RUN" and re.search(r"apt-get install", args) and "--no-install-recommends" not in args:
+        problems.append(f"apt-get install without --no-install-recommends: {args}")
+    if keyword == "ADD":
+        problems.append("ADD: use COPY")
+    if keyword == "COPY" and re.match(r"^\.\s", args):
+        problems.append("COPY of the whole context")
     return problems
 
 

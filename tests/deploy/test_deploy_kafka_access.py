@@ -4,9 +4,13 @@ consumer groups reads (tsunagu_shared.topics.CONSUMER_GROUPS), the topics it own
 notify's policy stage (one producer per partition, `notify-policy-<partition>`)."""
 
 import pytest
-
 from tsunagu_shared.topics import (
-    ALL_TOPICS, CONSUMER_GROUPS, INTERNAL_TOPICS, NOTIFY_DELIVERY_RETRIES, NOTIFY_RECIPIENT_STATE, dlq_name,
+    ALL_TOPICS,
+    CONSUMER_GROUPS,
+    INTERNAL_TOPICS,
+    NOTIFY_DELIVERY_RETRIES,
+    NOTIFY_RECIPIENT_STATE,
+    dlq_name,
 )
 
 SERVICES = ("profile", "scout", "messaging", "events", "notify")

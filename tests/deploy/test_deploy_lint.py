@@ -12,7 +12,7 @@ def kube_score_args(config: dict, overlay: str) -> list[str]:
     for test in config["enable_optional_tests"]:
         args += ["--enable-optional-test", test]
     replicas = str(config["min_replicas"][overlay])
-    return args + ["--min-replicas-deployment", replicas, "--min-replicas-hpa", replicas, "-"]
+    return [*args, "--min-replicas-deployment", replicas, "--min-replicas-hpa", replicas, "-"]
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])

@@ -10,7 +10,6 @@ import jsonschema
 import kubernetes_validate
 import pytest
 from starlette.routing import Match
-
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS
 

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from tsunagu_notify.domain.policy_config import PolicyConfig
 
 PACKAGES = ("contracts", "shared", "services/profile", "services/scout", "services/messaging",

@@ -10,15 +10,13 @@ from typing import get_args
 
 import pytest
 from pydantic import ValidationError
-
-from tsunagu_shared.settings_contract import ADDRESS, REQUIRED, SECRET, env_name, kinds
-
 from tsunagu_console.app import ConsoleSettings
 from tsunagu_events.config import EventsSettings
 from tsunagu_messaging.config import MessagingSettings
 from tsunagu_notify.config import NotifySettings
 from tsunagu_profile.config import ProfileSettings
 from tsunagu_scout.config import ScoutSettings
+from tsunagu_shared.settings_contract import ADDRESS, REQUIRED, SECRET, env_name, kinds
 
 SETTINGS = {"profile": ProfileSettings, "scout": ScoutSettings, "messaging": MessagingSettings,
             "events": EventsSettings, "notify": NotifySettings, "console": ConsoleSettings}

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tsunagu_shared.testing import free_port, kafka_bootstrap, mongo_url, unique_prefix
 
 SERVICES = ("profile", "scout", "messaging", "events", "notify")

@@ -8,7 +8,6 @@ import json
 
 import httpx
 import pytest
-
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.config import NotifySettings
 from tsunagu_tools.demo.cast import link_line, new_cast, register_student
@@ -66,8 +65,8 @@ async def test_stop_and_start_by_sms_change_the_one_consent_record(api):
     # Every simulated SMS is a message of its own: the STOP after a first SMS is not a "duplicate".
     assert await inbound_sms(api, ken.phone, "こんにちは") == "ignored"
     assert await inbound_sms(api, ken.phone, "STOP") == "opted_out"
-    record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=False, source="sms_stop",
-                                        what="STOP in profile and notify")
+    _record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=False, source="sms_stop",
+                                         what="STOP in profile and notify")
     assert enforced["opt_out_source"] == "sms_stop"
 
     # Nobody but she consents again: an admin (or a service) is refused, naming the channel.
@@ -77,8 +76,8 @@ async def test_stop_and_start_by_sms_change_the_one_consent_record(api):
 
     # START in Japanese (再開) by SMS is her explicit consent again.
     assert await inbound_sms(api, ken.phone, "再開") == "opted_in"
-    record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="sms_start",
-                                        what="再開 in profile and notify")
+    _record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="sms_start",
+                                         what="再開 in profile and notify")
     assert enforced["opted_out_at"] is None and enforced["consent_source"] == "sms_start"
 
     # Stopped again (停止), then she re-subscribes herself on her profile.
@@ -87,8 +86,8 @@ async def test_stop_and_start_by_sms_change_the_one_consent_record(api):
                      what="停止 in profile and notify")
     await api.call("PATCH", "profile", "/profiles/me/contact-preferences", token=tokens.candidate(ken.candidate_id),
                    json={"channels": {"sms": {"consented": True}}})
-    record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="student",
-                                        what="her own re-consent in notify")
+    _record, enforced = await both_views(api, tokens, ken.candidate_id, "sms", consented=True, source="student",
+                                         what="her own re-consent in notify")
     assert enforced["opted_out_at"] is None
 
 
@@ -113,8 +112,8 @@ async def test_the_unsubscribe_link_shows_a_page_then_opts_her_out_once(api):
         assert button.status_code == 200 and "メールによる連絡を停止しました" in button.text
         one_click = await web.post(link, data={"List-Unsubscribe": "One-Click"})
         assert one_click.status_code == 200 and one_click.json() == {"status": "unsubscribed", "channel": "email"}
-        record, enforced = await both_views(api, tokens, aoi.candidate_id, "email", consented=False,
-                                            source="unsubscribe_link", what="the unsubscribe in profile and notify")
+        _record, enforced = await both_views(api, tokens, aoi.candidate_id, "email", consented=False,
+                                             source="unsubscribe_link", what="the unsubscribe in profile and notify")
         assert enforced["opt_out_source"] == "unsubscribe_link"
         again = await web.post(link, data={"List-Unsubscribe": "One-Click"})
         assert again.status_code == 200 and again.json()["status"] == "unsubscribed"

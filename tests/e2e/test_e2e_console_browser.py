@@ -14,7 +14,6 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
-
 from tsunagu_tools.demo.cast import new_cast, register_student, seed_companies, wait_until_recruiter_may_search
 from tsunagu_tools.stack import Api, StackUrls, Tokens, eventually
 

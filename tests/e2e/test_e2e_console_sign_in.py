@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-
 from tsunagu_tools.demo.cast import new_cast, seed_companies
 from tsunagu_tools.stack import Api, StackUrls, Tokens
 

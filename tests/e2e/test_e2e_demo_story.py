@@ -3,7 +3,6 @@
 import io
 
 import pytest
-
 from tsunagu_tools.demo import play_story
 from tsunagu_tools.stack import StackUrls, Tokens
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-
 from tsunagu_shared.testing import free_port
 from tsunagu_tools.demo.cast import link_line, new_cast, register_student, seed_companies
 from tsunagu_tools.demo.chapters import NotifyClock, at, scout

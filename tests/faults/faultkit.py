@@ -14,13 +14,15 @@ import uuid
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from pymongo import AsyncMongoClient
-
 from tsunagu_emulators import EmulatorPorts, start_emulators
+from tsunagu_notify.adapters.channels.line import retry_key
+from tsunagu_notify.config import NotifySettings
+from tsunagu_notify.domain.recipient import idempotency_key
 from tsunagu_shared.auth import issue_token
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ChannelConsent, ContactPreferencesChanged, NotificationRequested
@@ -28,10 +30,6 @@ from tsunagu_shared.kafka import ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.testing import ServiceProcess, isolated_settings
-
-from tsunagu_notify.adapters.channels.line import retry_key
-from tsunagu_notify.domain.recipient import idempotency_key
-from tsunagu_notify.config import NotifySettings
 
 ROOT = Path(__file__).resolve().parents[2]
 # Only the caps under test (no quiet hours, no minimum gap): TSUNAGU_ENVIRONMENT=faults.
@@ -41,7 +39,7 @@ NO_QUIET_HOURS = ("00:00", "00:00")
 SHARED_DEV_PORTS = {"TSUNAGU_KAFKA_PORT": "19092", "TSUNAGU_MONGO_PORT": "27027"}
 STACK_VARIABLES = ("TSUNAGU_STATE_DIR", "TSUNAGU_KAFKA_PORT", "TSUNAGU_MONGO_PORT",
                    "TSUNAGU_KAFKA_BOOTSTRAP", "TSUNAGU_MONGO_URL")
-CONSENT_AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
+CONSENT_AT = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def require_own_stack() -> None:
@@ -89,7 +87,7 @@ def intent_event(n: int, recipient: str, *, run: str, template: str = "interview
     return NotificationRequested(
         intent_id=f"{run}-{n:05d}", recipient_id=recipient, template=template, category=category,
         company_id=company, variables={"company_name": "Fault株式会社", "starts_at_local": f"7/1 10:00 (#{n})"},
-        requested_at=datetime.now(timezone.utc),
+        requested_at=datetime.now(UTC),
     )
 
 
@@ -99,7 +97,7 @@ def scout_intent(n: int, recipient: str, company: str, *, run: str) -> Notificat
         intent_id=f"{run}-{n:05d}", recipient_id=recipient, template="scout_received", category="outreach",
         company_id=company, variables={"company_name": f"{company}株式会社", "recruiter_name": "佐藤",
                                        "reason": f"ロボコンでの活躍 (#{n})"},
-        requested_at=datetime.now(timezone.utc),
+        requested_at=datetime.now(UTC),
     )
 
 
@@ -257,7 +255,8 @@ class NotifyUnderTest:
         counts: Counter = Counter()
         for message in self.sent():
             if self.channel == "line":
-                counts[self.intents_by_retry_key.get(message.get("retry_key"), f"unknown:{message.get('retry_key')}")] += 1
+                key = message.get("retry_key")
+                counts[self.intents_by_retry_key.get(key, f"unknown:{key}")] += 1
                 continue
             key = idempotency_key_of(message)
             counts[key.split(":")[0] if key else f"unparsed:{message.get('message_id')}"] += 1

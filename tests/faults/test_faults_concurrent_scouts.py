@@ -4,7 +4,6 @@ consumer group (a rebalance happens while they start): the platform-wide cap hol
 import asyncio
 
 import pytest
-
 from faultkit import FAULT_POLICY, NO_QUIET_HOURS, LoggedServiceProcess, NotifyUnderTest, scout_intent, until
 
 COMPANIES, SCOUTS_EACH, PLATFORM_CAP = 50, 2, 5

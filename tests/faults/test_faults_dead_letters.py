@@ -3,16 +3,14 @@ domain topics, group `notify`, and notify.intents, group `notify-policy`; notify
 has no consumer): each lands in its group's dead-letter topic with the original bytes and a
 reason, and the consumers go on with the next record."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
+from faultkit import NotifyUnderTest, intent_event
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileUpdated
 from tsunagu_shared.testing import TopicReader
 from tsunagu_shared.topics import CONSUMER_GROUPS, NOTIFY_INTENTS, dlq_name, topic_name
-
-from faultkit import NotifyUnderTest, intent_event
 
 DOMAIN_TOPICS = [t.name for t in CONSUMER_GROUPS["notify"]]
 GROUP_OF = {**{name: "notify" for name in DOMAIN_TOPICS}, NOTIFY_INTENTS.name: "notify-policy"}
@@ -20,7 +18,7 @@ GROUP_OF = {**{name: "notify" for name in DOMAIN_TOPICS}, NOTIFY_INTENTS.name: "
 
 def profile_updated(**changes) -> Envelope:
     return Envelope.wrap(ProfileUpdated(candidate_id="cand-poison", changed_fields=list(changes), changes=changes,
-                                        updated_at=datetime.now(timezone.utc)), source="tsunagu/fault-test")
+                                        updated_at=datetime.now(UTC)), source="tsunagu/fault-test")
 
 
 def malformed() -> list[bytes]:
@@ -65,7 +63,8 @@ async def poison_every_topic(poison: list[bytes]) -> None:
     for record in dead:
         headers = dict(record.headers)
         assert headers["dlq_reason"].strip(), headers
-        assert headers["dlq_group"].decode().removeprefix(prefix) == GROUP_OF[headers["dlq_topic"].decode().removeprefix(prefix)]
+        topic = headers["dlq_topic"].decode().removeprefix(prefix)
+        assert headers["dlq_group"].decode().removeprefix(prefix) == GROUP_OF[topic]
 
 
 @pytest.mark.slow

@@ -8,13 +8,10 @@ time budget (notify decides a few intents per second on FerretDB/SQLite here).""
 
 import httpx
 import pytest
-
+from faultkit import NotifyUnderTest, intent_event, stack, until
+from tsunagu_profile.config import ProfileSettings
 from tsunagu_shared.testing import ServiceProcess, TopicReader, bearer, isolated_settings
 from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
-
-from faultkit import NotifyUnderTest, intent_event, stack, until
-
-from tsunagu_profile.config import ProfileSettings
 
 pytestmark = [pytest.mark.restarts_infrastructure, pytest.mark.slow]
 INTENTS, RECIPIENTS, STRANGERS = 66, 30, 3

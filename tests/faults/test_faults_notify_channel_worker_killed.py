@@ -8,7 +8,6 @@ tried (the case this test is about did happen)."""
 import asyncio
 
 import pytest
-
 from faultkit import NotifyUnderTest, intent_stream, until
 
 INTENTS, RECIPIENTS, STRANGERS = 120, 40, 4

@@ -6,7 +6,6 @@ every person gets exactly the platform cap of messages, and no message goes out 
 import asyncio
 
 import pytest
-
 from faultkit import FAULT_POLICY, NO_QUIET_HOURS, LoggedServiceProcess, NotifyUnderTest, scout_intent, until
 
 PEOPLE, SCOUTS_EACH, PLATFORM_CAP = 24, 8, 5

@@ -11,7 +11,6 @@ TSUNAGU_FAULT_INTENTS=10000 runs the full stream (allow hours)."""
 import os
 
 import pytest
-
 from faultkit import NotifyUnderTest, intent_event, until
 
 INTENTS = int(os.environ.get("TSUNAGU_FAULT_INTENTS", "132"))

@@ -3,9 +3,7 @@ fails (451) for a while. Deliveries are retried with backoff, the caps still hol
 nothing is sent twice."""
 
 import pytest
-
 from faultkit import FAULT_POLICY, NO_QUIET_HOURS, NotifyUnderTest, scout_intent
-
 from tsunagu_emulators import Fault
 
 RECIPIENTS, SCOUTS_EACH, COMPANY_CAP = 12, 3, 2

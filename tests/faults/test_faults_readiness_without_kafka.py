@@ -5,13 +5,10 @@ event once the broker is back. notify, whose work is consuming, reports Kafka
 
 import httpx
 import pytest
-
+from faultkit import stack, until
+from tsunagu_profile.config import ProfileSettings
 from tsunagu_shared.testing import ServiceProcess, TopicReader, bearer, isolated_settings
 from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
-
-from faultkit import stack, until
-
-from tsunagu_profile.config import ProfileSettings
 
 pytestmark = [pytest.mark.restarts_infrastructure, pytest.mark.slow]
 

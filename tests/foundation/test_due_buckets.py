@@ -3,13 +3,13 @@ is due; what the work leaves stays; an add into a minute already swept is not lo
 once hand out each id at least once and finish it once; a crash before the pull hands it again."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tsunagu_shared import db as database
 from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.testing import mongo_url, unique_prefix
 
-T0 = datetime(2026, 11, 29, 10, 5, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 29, 10, 5, 30, tzinfo=UTC)
 
 
 async def with_buckets(test, **options) -> None:

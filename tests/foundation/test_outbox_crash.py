@@ -2,15 +2,19 @@
 publishes the event exactly once after it restarts."""
 
 import httpx
-
+from tsunagu_profile.config import ProfileSettings
 from tsunagu_shared.kafka import ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.testing import (
-    ServiceProcess, TopicReader, bearer, free_port, isolated_settings, kafka_bootstrap, mongo_url,
+    ServiceProcess,
+    TopicReader,
+    bearer,
+    free_port,
+    isolated_settings,
+    kafka_bootstrap,
+    mongo_url,
 )
 from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
-
-from tsunagu_profile.config import ProfileSettings
 
 
 async def test_event_written_before_a_crash_is_published_once_after_restart():

@@ -12,11 +12,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tsunagu_shared.auth import Role
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.testing import (
-    ServiceProcess, bearer, free_port, kafka_bootstrap, mongo_url, opensearch_url, unique_prefix,
+    ServiceProcess,
+    bearer,
+    free_port,
+    kafka_bootstrap,
+    mongo_url,
+    opensearch_url,
+    unique_prefix,
 )
 
 SERVICES = ("profile", "scout", "messaging", "events", "notify")

@@ -8,7 +8,6 @@ import json
 
 import httpx
 import pytest
-
 from tsunagu_emulators.line_api import sign_line
 from tsunagu_emulators.twilio_api import sign_twilio
 from tsunagu_notify.config import NotifySettings

@@ -5,20 +5,18 @@ scout and notify run in this process (as every integration test runs its service
 real broker and database, with the provider emulators; finished spans go to an in-memory
 exporter."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-
+from tsunagu_notify.testing import NotifyHarness, jst
+from tsunagu_scout.config import ScoutSettings
+from tsunagu_scout.entrypoints.api import create_app as scout_app
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileCreated
 from tsunagu_shared.observability import tracing
 from tsunagu_shared.testing import bearer, isolated_settings, running_service, unique_prefix
-
-from tsunagu_notify.testing import NotifyHarness, jst
-from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.entrypoints.api import create_app as scout_app
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +47,7 @@ async def test_one_scout_is_one_trace_from_the_request_to_the_line_push(spans):
                                     headers=admin)).status_code == 200
             await app.state.container.events.on_event(Envelope.wrap(ProfileCreated(
                 candidate_id="cand-1", display_name="Hanako", self_pr="I lead our robotics club",
-                created_at=datetime.now(timezone.utc)),
+                created_at=datetime.now(UTC)),
                 source="tests/profile"))
             recruiter = bearer(settings, role="recruiter", subject="rec-1", company_id="acme")
             sent = await scout.post("/scouts", json={"candidate_id": "cand-1", "reason": "Your robotics club work"},

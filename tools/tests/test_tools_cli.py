@@ -8,11 +8,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import jwt
 from aiokafka.admin import AIOKafkaAdminClient
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import OfferIssued, ScoutSent
 from tsunagu_shared.kafka import EventPublisher, ensure_topics
@@ -174,7 +174,7 @@ def test_a_missing_ca_file_is_named():
 
 
 def test_the_ca_file_reaches_the_tls_context(tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -183,7 +183,7 @@ def test_the_ca_file_reaches_the_tls_context(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tsunagu test CA")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))

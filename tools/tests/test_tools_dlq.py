@@ -6,7 +6,6 @@ from tsunagu_shared.kafka import EventPublisher, ensure_topics
 from tsunagu_shared.samples import build
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap, unique_prefix
-
 from tsunagu_tools import broker
 from tsunagu_tools.dlq import read_dead_letters, replay
 
@@ -29,7 +28,8 @@ async def test_dead_letters_are_listed_with_reasons_and_replayed_to_their_topic(
     async with broker.consumer(ServiceSettings(kafka_bootstrap=kafka_bootstrap())) as consumer:
         found = await read_dead_letters(consumer, await broker.require_topic(consumer, dlq))
     assert (found.total, found.limited) == (1, False)
-    assert [(l.topic, l.reason, l.error_type) for l in found.letters] == [(source, "template missing", "PermanentError")]
+    letters = [(d.topic, d.reason, d.error_type) for d in found.letters]
+    assert letters == [(source, "template missing", "PermanentError")]
     assert await replay(kafka_bootstrap(), found.letters) == 1
     async with TopicReader(source) as reader:
         records = await reader.wait_for(lambda r: len(r) >= 1)

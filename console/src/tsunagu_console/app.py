@@ -12,7 +12,7 @@ changes something must carry the session's CSRF token in `X-CSRF-Token`. Operati
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -22,13 +22,13 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, StringConstraints
 from pymongo import AsyncMongoClient
-
-from tsunagu_console.sessions import Session, SessionStore
-from tsunagu_console.sign_in import IdentityProviderClient, SignInError
 from tsunagu_shared.auth import issue_token
 from tsunagu_shared.identity import provider_keys
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.settings_contract import ADDRESS, SECRET
+
+from tsunagu_console.sessions import Session, SessionStore
+from tsunagu_console.sign_in import IdentityProviderClient, SignInError
 
 STATIC = Path(__file__).parent / "static"
 SERVICES = ("profile", "scout", "messaging", "events", "notify")
@@ -90,6 +90,40 @@ def _signed_out(detail: str = "not signed in") -> HTTPException:
     return HTTPException(401, detail=detail)
 
 
+class _Sessions:
+    """What the sign-in and proxy routes share: the session cookie, the signed-in session, the CSRF check."""
+
+    def __init__(self, app: FastAPI, settings: ConsoleSettings) -> None:
+        self.app, self.settings = app, settings
+
+    def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        # Lax, not Strict: the identity provider's redirect back is a top-level navigation from its site
+        response.set_cookie(name, value, max_age=max_age, httponly=True, secure=self.settings.cookies_secure,
+                            samesite="lax", path="/")
+
+    async def open_session(self, response: Response, **fields) -> Session:
+        secret, session = await self.app.state.sessions.open(**fields)
+        seconds = int((session.expires_at - datetime.now(UTC)).total_seconds())
+        self.set_cookie(response, COOKIE, secret, max(seconds, 1))
+        return session
+
+    async def current_session(self, request: Request) -> Session:
+        session = await self.app.state.sessions.find(request.cookies.get(COOKIE))
+        if session is None:
+            raise _signed_out("not signed in, or the session has ended: sign in again")
+        return session
+
+    def check_csrf(self, request: Request, session: Session) -> None:
+        """A request that changes something comes from the console's own page: same origin, and the
+        session's CSRF token in a header a cross-site form cannot set."""
+        origin = request.headers.get("origin")
+        if origin and origin.rstrip("/") != self.settings.public_url:
+            raise HTTPException(403, detail="cross-origin request refused")
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+            raise HTTPException(403, detail="missing or wrong X-CSRF-Token header")
+
+
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     settings = settings or ConsoleSettings()
 
@@ -118,33 +152,16 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         response.headers["X-Robots-Tag"] = "noindex"
         return response
 
-    def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
-        # Lax, not Strict: the identity provider's redirect back is a top-level navigation from its site
-        response.set_cookie(name, value, max_age=max_age, httponly=True, secure=settings.cookies_secure,
-                            samesite="lax", path="/")
+    web = _Sessions(app, settings)
+    _add_probes_and_page(app)
+    _add_sign_in(app, web)
+    _add_session(app, web)
+    _add_dev_login(app, web)
+    _add_proxy(app, web)
+    return app
 
-    async def open_session(response: Response, **fields) -> Session:
-        secret, session = await app.state.sessions.open(**fields)
-        seconds = int((session.expires_at - datetime.now(timezone.utc)).total_seconds())
-        set_cookie(response, COOKIE, secret, max(seconds, 1))
-        return session
 
-    async def current_session(request: Request) -> Session:
-        session = await app.state.sessions.find(request.cookies.get(COOKIE))
-        if session is None:
-            raise _signed_out("not signed in, or the session has ended: sign in again")
-        return session
-
-    def check_csrf(request: Request, session: Session) -> None:
-        """A request that changes something comes from the console's own page: same origin, and the
-        session's CSRF token in a header a cross-site form cannot set."""
-        origin = request.headers.get("origin")
-        if origin and origin.rstrip("/") != settings.public_url:
-            raise HTTPException(403, detail="cross-origin request refused")
-        sent = request.headers.get("x-csrf-token", "")
-        if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-            raise HTTPException(403, detail="missing or wrong X-CSRF-Token header")
-
+def _add_probes_and_page(app: FastAPI) -> None:
     @app.get("/healthz")
     async def healthz() -> dict:
         return {"status": "ok"}
@@ -170,6 +187,10 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             raise HTTPException(404, detail="not found")
         return FileResponse(path)
 
+
+def _add_sign_in(app: FastAPI, web: _Sessions) -> None:
+    settings = web.settings
+
     @app.get("/sign-in/options")
     async def sign_in_options() -> dict:
         """How a recruiter may sign in here: the identity provider, and the development login on
@@ -191,7 +212,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             raise HTTPException(502, detail=str(exc)) from None
         response = RedirectResponse(target, status_code=303)
         # binds the answer to this browser: a sign-in started elsewhere cannot be completed here
-        set_cookie(response, SIGN_IN_COOKIE, pending.state, 600)
+        web.set_cookie(response, SIGN_IN_COOKIE, pending.state, 600)
         return response
 
     @app.get("/sign-in/callback")
@@ -216,28 +237,34 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             raise HTTPException(403, detail="the console is for recruiters of a registered company")
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(SIGN_IN_COOKIE, path="/")
-        await open_session(response, recruiter_id=claims["sub"], company_id=claims["company_id"],
+        await web.open_session(response, recruiter_id=claims["sub"], company_id=claims["company_id"],
                            name=claims.get("name"), access_token=signed_in.access_token,
-                           token_expires_at=datetime.now(timezone.utc) + timedelta(seconds=signed_in.expires_in),
+                           token_expires_at=datetime.now(UTC) + timedelta(seconds=signed_in.expires_in),
                            how="identity provider")
         return response
 
+
+def _add_session(app: FastAPI, web: _Sessions) -> None:
     @app.get("/session")
     async def session_info(request: Request) -> dict:
         """Who is signed in, until when, and the CSRF token the page sends with its changes."""
-        session = await current_session(request)
+        session = await web.current_session(request)
         return {"recruiter_id": session.recruiter_id, "company_id": session.company_id, "name": session.name,
                 "expires_at": session.expires_at.isoformat(), "csrf_token": session.csrf_token,
                 "signed_in_with": session.how}
 
     @app.post("/sign-out")
     async def sign_out(request: Request) -> JSONResponse:
-        session = await current_session(request)
-        check_csrf(request, session)
+        session = await web.current_session(request)
+        web.check_csrf(request, session)
         await app.state.sessions.close(request.cookies.get(COOKIE))
         response = JSONResponse({"signed_out": True})
         response.delete_cookie(COOKIE, path="/")
         return response
+
+
+def _add_dev_login(app: FastAPI, web: _Sessions) -> None:
+    settings = web.settings
 
     @app.post("/dev/login")
     async def dev_login(body: DevLogin) -> JSONResponse:
@@ -250,10 +277,14 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                             name=body.display_name, ttl=ttl)
         response = JSONResponse({"recruiter_id": body.recruiter_id, "company_id": body.company_id,
                                  "development_login": True})
-        await open_session(response, recruiter_id=body.recruiter_id, company_id=body.company_id,
+        await web.open_session(response, recruiter_id=body.recruiter_id, company_id=body.company_id,
                            name=body.display_name, access_token=token,
-                           token_expires_at=datetime.now(timezone.utc) + ttl, how="development login")
+                           token_expires_at=datetime.now(UTC) + ttl, how="development login")
         return response
+
+
+def _add_proxy(app: FastAPI, web: _Sessions) -> None:
+    settings = web.settings
 
     @app.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def proxy(service: str, path: str, request: Request) -> Response:
@@ -261,9 +292,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         errors) comes back unchanged."""
         if service not in SERVICES or path.split("/", 1)[0] in OPERATIONAL:
             raise HTTPException(404, detail=f"no API {service}/{path} behind this console")
-        session = await current_session(request)
+        session = await web.current_session(request)
         if request.method not in SAFE_METHODS:
-            check_csrf(request, session)
+            web.check_csrf(request, session)
         headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_REQUEST}
         headers["Authorization"] = f"Bearer {session.access_token}"
         try:
@@ -276,5 +307,3 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             raise HTTPException(502, detail=f"the {service} service cannot be reached ({type(exc).__name__})") from None
         kept = {k: v for k, v in answer.headers.items() if k.lower() in FORWARDED_RESPONSE}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
-
-    return app

@@ -10,7 +10,7 @@ when it is next presented.
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -53,7 +53,7 @@ class SessionStore:
                    token_expires_at: datetime, how: str) -> tuple[str, Session]:
         """A new session; returns the cookie's value and the session."""
         secret = secrets.token_urlsafe(32)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         session = Session(recruiter_id=recruiter_id, company_id=company_id, name=name, access_token=access_token,
                           csrf_token=secrets.token_urlsafe(24), how=how,
                           expires_at=min(token_expires_at, now + timedelta(seconds=self._session_seconds)))
@@ -68,7 +68,7 @@ class SessionStore:
             return None
         document.pop("_id")
         session = Session(**document)
-        if session.expires_at.replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc):
+        if session.expires_at.replace(tzinfo=UTC) <= datetime.now(UTC):
             await self._sessions.delete_one({"_id": _key(secret)})
             return None
         return session
@@ -80,7 +80,7 @@ class SessionStore:
     async def begin_sign_in(self) -> PendingSignIn:
         pending = PendingSignIn(state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24),
                                 code_verifier=secrets.token_urlsafe(48))
-        expires = datetime.now(timezone.utc) + timedelta(seconds=self._sign_in_seconds)
+        expires = datetime.now(UTC) + timedelta(seconds=self._sign_in_seconds)
         await self._sign_ins.insert_one({"_id": _key(pending.state), "nonce": pending.nonce,
                                          "code_verifier": pending.code_verifier, "expires_at": expires})
         return pending
@@ -88,6 +88,6 @@ class SessionStore:
     async def finish_sign_in(self, state: str) -> PendingSignIn | None:
         """The pending sign-in of this state, once: a replayed answer finds nothing."""
         document = await self._sign_ins.find_one_and_delete({"_id": _key(state)})
-        if document is None or document["expires_at"].replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc):
+        if document is None or document["expires_at"].replace(tzinfo=UTC) <= datetime.now(UTC):
             return None
         return PendingSignIn(state=state, nonce=document["nonce"], code_verifier=document["code_verifier"])

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
-
 from tsunagu_shared.identity import IdentityError, ProviderKeys
 
 

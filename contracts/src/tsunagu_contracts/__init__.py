@@ -46,4 +46,5 @@ def json_schema(event_type: str, version: int = 1) -> dict[str, Any]:
     path = resources.files(__name__) / "schemas" / f"{event_type}.v{version}.json"
     if not path.is_file():
         raise KeyError(f"no schema for {event_type} v{version}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema

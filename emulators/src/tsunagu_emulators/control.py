@@ -20,7 +20,8 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
 
     async def messages(request: web.Request) -> web.Response:
         """Every recorded send, across providers (?provider=line|twilio|email)."""
-        return web.json_response(recorder.sent(request.query.get("provider")), dumps=lambda o: json.dumps(o, default=str))
+        return web.json_response(recorder.sent(request.query.get("provider")),
+                                 dumps=lambda o: json.dumps(o, default=str))
 
     async def calls(request: web.Request) -> web.Response:
         """Recorded non-message API calls (?method=link_rich_menu|issue_link_token|...) and LINE menus per user."""
@@ -36,7 +37,8 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
         except (KeyError, ValueError) as exc:
             return web.json_response({"detail": f"bad fault: {exc}"}, status=400)
         if fault.provider not in ("twilio", "line", "email") or fault.mode not in ("429", "error", "permanent"):
-            return web.json_response({"detail": "provider must be twilio|line|email, mode 429|error|permanent"}, status=400)
+            return web.json_response({"detail": "provider must be twilio|line|email, mode 429|error|permanent"},
+                                     status=400)
         recorder.add_fault(fault)
         return web.json_response(asdict(fault), status=201)
 
@@ -80,6 +82,7 @@ def control_app(recorder: Recorder, *, twilio_auth_token: str, line_channel_secr
 
 
 async def _forward(url: str, *, data, headers) -> web.Response:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=data, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as answer:
-            return web.json_response({"status": answer.status, "body": await answer.text()})
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession() as session, session.post(url, data=data, headers=headers,
+                                                                 timeout=timeout) as answer:
+        return web.json_response({"status": answer.status, "body": await answer.text()})

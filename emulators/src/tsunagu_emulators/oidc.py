@@ -106,6 +106,15 @@ def _sign_in_page(query: dict) -> str:
 def oidc_app(provider: Provider) -> web.Application:
     app = web.Application()
     routes = web.RouteTableDef()
+    _add_sign_in(routes, provider)
+    _add_token(routes, provider)
+    _add_control(routes, provider)
+    app.add_routes(routes)
+    return app
+
+
+def _add_sign_in(routes: web.RouteTableDef, provider: Provider) -> None:
+    """Discovery, keys and the authorization endpoint (its page and its form)."""
 
     @routes.get("/.well-known/openid-configuration")
     async def discovery(request: web.Request) -> web.Response:
@@ -144,6 +153,10 @@ def oidc_app(provider: Provider) -> web.Application:
         target = f"{form['redirect_uri']}?{urlencode({'code': code, 'state': form.get('state', '')})}"
         raise web.HTTPFound(target)
 
+
+def _add_token(routes: web.RouteTableDef, provider: Provider) -> None:
+    """The token endpoint: a code, once, for the client it was issued to, with its PKCE verifier."""
+
     @routes.post("/token")
     async def token(request: web.Request) -> web.Response:
         form = dict(await request.post())
@@ -168,6 +181,10 @@ def oidc_app(provider: Provider) -> web.Application:
             "id_token": provider.token(id_claims, audience=client_id),
         }, headers={"Cache-Control": "no-store"})
 
+
+def _add_control(routes: web.RouteTableDef, provider: Provider) -> None:
+    """What tests ask of the emulator: key rotation, tokens minted at will, and its health."""
+
     @routes.post("/control/rotate")
     async def rotate(request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
@@ -188,9 +205,6 @@ def oidc_app(provider: Provider) -> web.Application:
     @routes.get("/healthz")
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
-
-    app.add_routes(routes)
-    return app
 
 
 def _authorize_problem(provider: Provider, params: dict) -> str | None:

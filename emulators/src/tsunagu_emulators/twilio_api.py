@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
@@ -31,10 +31,11 @@ def twilio_app(recorder: Recorder, *, auth_token: str) -> web.Application:
         recorder.saw_request("twilio", "accepted", to=form.get("To"))
         callback = form.get("StatusCallback")
         if callback and recorder.twilio_callback_status:
-            task = asyncio.create_task(_post_status(validator, callback, sid, account, form, recorder.twilio_callback_status))
+            task = asyncio.create_task(_post_status(validator, callback, sid, account, form,
+                                                    recorder.twilio_callback_status))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-        now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        now = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
         return web.json_response({
             "sid": sid, "account_sid": account, "to": form.get("To"), "from": form.get("From"),
             "body": form.get("Body"), "status": "queued", "num_segments": "1", "direction": "outbound-api",

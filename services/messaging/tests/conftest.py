@@ -6,23 +6,21 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-
+from tsunagu_messaging.config import MessagingSettings
+from tsunagu_messaging.entrypoints.api import create_app
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import DomainEvent, ProfileDeleted, ScoutSent
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.testing import TopicReader, bearer, isolated_settings, running_service
 from tsunagu_shared.topics import MESSAGING_EVENTS, topic_name
 
-from tsunagu_messaging.config import MessagingSettings
-from tsunagu_messaging.entrypoints.api import create_app
-
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass

@@ -12,10 +12,11 @@ key, the Kafka headers, and the consumer-group rules for subscribers.
 from typing import Any
 
 import tsunagu_contracts
+
 from tsunagu_shared.contracts import event_schema
 from tsunagu_shared.envelope import CONTENT_TYPE, Envelope
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
-from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, dlq_name, topic_name
+from tsunagu_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, Topic, dlq_name, topic_name
 
 KAFKA_BINDING = "0.5.0"
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
@@ -65,7 +66,7 @@ def _servers() -> dict[str, Any]:
     }
 
 
-def _channel(topic) -> dict[str, Any]:
+def _channel(topic: Topic) -> dict[str, Any]:
     on_topic = sorted(t for t, m in EVENT_TYPES.items() if topic_name(m.topic) == topic.name)
     return {
         "address": topic.name,

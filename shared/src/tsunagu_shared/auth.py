@@ -11,8 +11,9 @@ A recruiter's standing (her company suspended, she deactivated) is asked of the 
 view on every request (tsunagu_shared.standing): 403 while it refuses her.
 """
 
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Literal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -47,7 +48,7 @@ def issue_token(
     ttl: timedelta = timedelta(hours=1),
     now: datetime | None = None,
 ) -> str:
-    issued = now or datetime.now(timezone.utc)
+    issued = now or datetime.now(UTC)
     claims = {
         "sub": subject,
         "role": role,
@@ -80,7 +81,7 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
     return principal_of(claims)
 
 
-def principal_of(claims: dict) -> Principal:
+def principal_of(claims: dict[str, Any]) -> Principal:
     """The caller a verified token names; InvalidToken when a claim is missing or of the wrong type."""
     for claim in ("sub", "role", "company_id", "name"):
         if claim in claims and not isinstance(claims[claim], str):
@@ -145,7 +146,7 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_role(*roles: Role):
+def require_role(*roles: Role) -> Callable[[Principal], Principal]:
     """A dependency that lets only the given roles through (403 for the others)."""
 
     def check(principal: CurrentPrincipal) -> Principal:

@@ -14,7 +14,7 @@ document again.
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bson import Binary
 from pymongo import ReturnDocument
@@ -47,7 +47,7 @@ class _Version:
 class DatabaseBlobs:
     """Bytes by key in two collections of the service's database."""
 
-    def __init__(self, db: AsyncDatabase, name: str, *, chunk_bytes: int = CHUNK_BYTES) -> None:
+    def __init__(self, db: AsyncDatabase[Any], name: str, *, chunk_bytes: int = CHUNK_BYTES) -> None:
         self._files = db[f"{name}_files"]
         self._chunks = db[f"{name}_chunks"]
         self._chunk_bytes = chunk_bytes

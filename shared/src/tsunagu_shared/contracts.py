@@ -1,8 +1,9 @@
 """Event contracts as documents: JSON Schema snapshots and the compatibility check (AsyncAPI: asyncapi.py).
 
 Each event type's JSON Schema is committed in the contracts package, under
-`contracts/src/tsunagu_contracts/schemas/<Type>.v<version>.json` (written by `make docs`). The compatibility check compares a model with the
-snapshot of its version: a subscriber built against the snapshot must still
+`contracts/src/tsunagu_contracts/schemas/<Type>.v<version>.json` (written by `make docs`). The
+compatibility check compares a model with the snapshot of its version: a subscriber built against
+the snapshot must still
 decode what we publish, so no field may disappear or change its type, and no
 new field may be required. A breaking change needs a new version.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import tsunagu_contracts
+
 from tsunagu_shared.events import EVENT_TYPES, DomainEvent
 
 SCHEMA_DIR = Path(tsunagu_contracts.__file__).parent / "schemas"
@@ -37,7 +39,8 @@ def render_json(document: dict[str, Any]) -> str:
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if ref:
-        return root.get("$defs", {})[ref.split("/")[-1]]
+        resolved: dict[str, Any] = root.get("$defs", {})[ref.split("/")[-1]]
+        return resolved
     return schema
 
 
@@ -45,7 +48,7 @@ def _shape(schema: dict[str, Any], root: dict[str, Any]) -> Any:
     """A comparable description of a property's type (refs resolved, titles ignored)."""
     schema = _resolve(schema, root)
     if "anyOf" in schema:
-        return ("anyOf", sorted((repr(_shape(s, root)) for s in schema["anyOf"])))
+        return ("anyOf", sorted(repr(_shape(s, root)) for s in schema["anyOf"]))
     if schema.get("type") == "object" and "properties" in schema:
         return ("object", {k: _shape(v, root) for k, v in schema["properties"].items()})
     if schema.get("type") == "array":

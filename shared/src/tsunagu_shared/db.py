@@ -5,7 +5,7 @@ atomic writes, no multi-document transactions, no change streams.
 """
 
 import zlib
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 import bson
@@ -14,7 +14,7 @@ from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-_AWARE = CodecOptions(tz_aware=True, tzinfo=timezone.utc)
+_AWARE: CodecOptions[Any] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
 
 def connect(url: str, *, timeout_ms: int = 3000) -> AsyncMongoClient:

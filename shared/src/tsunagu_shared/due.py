@@ -20,7 +20,8 @@ Crash-safe and idempotent, with every step a single-document write:
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -34,7 +35,7 @@ Work = Callable[[list[str]], Awaitable[list[str]]]
 
 
 def bucket_key(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime(KEY_FORMAT)
+    return at.astimezone(UTC).strftime(KEY_FORMAT)
 
 
 def _next(key: str) -> str:
@@ -42,7 +43,7 @@ def _next(key: str) -> str:
 
 
 class DueBuckets:
-    def __init__(self, db: AsyncDatabase, kind: str, *, grace: timedelta = timedelta(0)) -> None:
+    def __init__(self, db: AsyncDatabase[Any], kind: str, *, grace: timedelta = timedelta(0)) -> None:
         """`grace`: how long after its minute a bucket is first swept (work whose object is written
         just after `add` waits that long)."""
         self._buckets = db[DUE_BUCKETS]
@@ -79,7 +80,8 @@ class DueBuckets:
                 emptied = await self._buckets.delete_one({"_id": self._bucket_id(key), "ids": {"$size": 0}})
                 if emptied.deleted_count == 0:
                     break  # work left in it (not due yet, or added meanwhile): the cursor stays here
-            moved = await self._buckets.update_one({"_id": self._cursor_id, "next": key}, {"$set": {"next": _next(key)}})
+            moved = await self._buckets.update_one({"_id": self._cursor_id, "next": key},
+                                                   {"$set": {"next": _next(key)}})
             if moved.modified_count == 0:
                 break  # an add moved the cursor back: the next sweep starts there
             key = _next(key)

@@ -4,8 +4,8 @@ A client (and the property-based test of each document) must find every status a
 in its document. The answers are the same in every service, so they are added here from what a
 route is: 401 when it needs a token, 400, 409, 413 and 415 when it takes a body, 403, 404 and 422
 always (a role, company or signature that may not do this; an object that does not exist, or is not
-the caller's; a value that is not acceptable), 503 when the database or the search engine is away. All have the body `{"detail": ...}`: a sentence,
-or for 422 a list of errors each naming its field (`loc`).
+the caller's; a value that is not acceptable), 503 when the database or the search engine is away. All have the
+body `{"detail": ...}`: a sentence, or for 422 a list of errors each naming its field (`loc`).
 """
 
 from typing import Any
@@ -54,13 +54,14 @@ def _needs_token(dependant: Dependant) -> bool:
 
 
 def _answers(route: APIRoute) -> list[int]:
-    takes_body = bool({"POST", "PUT", "PATCH"} & route.methods)
+    methods = route.methods or set()
+    takes_body = bool({"POST", "PUT", "PATCH"} & methods)
     answers = [403, 404, 422, 503]  # 403 also for a webhook's or a link's bad signature
     if _needs_token(route.dependant):
         answers += [401]
     if takes_body:
         answers += [400, 409, 413, 415]
-    elif "DELETE" in route.methods:
+    elif "DELETE" in methods:
         answers += [409]
     return sorted(answers)
 
@@ -86,9 +87,10 @@ def _add_problem_schema(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = build()
+        document = app.openapi_schema
+        if document is None:
+            document = build()  # FastAPI's own: it keeps the document it builds as app.openapi_schema
             document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-        return app.openapi_schema
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]

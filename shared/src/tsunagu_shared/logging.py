@@ -4,17 +4,18 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, Processor
 
 from tsunagu_shared.observability.tracing import add_trace_ids
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    def add_service(_, __, event_dict: dict) -> dict:
+    def add_service(_: object, __: str, event_dict: EventDict) -> EventDict:
         # on every line: a context variable bound at start is not seen by the server's request tasks
         event_dict.setdefault("service", service)
         return event_dict
 
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         add_service,
         structlog.processors.add_log_level,

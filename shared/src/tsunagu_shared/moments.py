@@ -6,19 +6,19 @@ field of these types is refused (422 naming the field) unless it lies within `EA
 in UTC, which leaves room for every day arithmetic of the services.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def within_range(value: datetime) -> datetime:
     """The moment as given; ValueError when it lies outside the years Tsunagu computes with."""
     try:
-        utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc < LATEST:

@@ -1,6 +1,7 @@
 """The set of event ids a consumer group has already processed (consumer-side dedupe)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -9,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 class ProcessedEvents:
     """Backed by one collection per group in the service's own database."""
 
-    def __init__(self, db: AsyncDatabase, group: str) -> None:
+    def __init__(self, db: AsyncDatabase[Any], group: str) -> None:
         self._collection = db[f"processed_events.{group}"]
 
     async def seen(self, event_id: str) -> bool:
@@ -17,6 +18,6 @@ class ProcessedEvents:
 
     async def mark(self, event_id: str) -> None:
         try:
-            await self._collection.insert_one({"_id": event_id, "at": datetime.now(timezone.utc)})
+            await self._collection.insert_one({"_id": event_id, "at": datetime.now(UTC)})
         except DuplicateKeyError:
             pass

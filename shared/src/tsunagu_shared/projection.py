@@ -7,9 +7,10 @@ document only when its version is higher, so redelivery, reordering, a replayed 
 writing its own change at once (read-your-write) and a rebuild running beside the projector all
 end in the store's state.
 
-A service subclasses `Projection` with `subjects` (the ids an event names) and `documents` (the
-versioned documents of ids, read from its store), registers `on_events` as a projector
-(`Infrastructure.add_projector`), and calls `project` after a write its caller reads at once.
+A service subclasses `Projection` with `subjects` (the ids an event names), `documents` (the
+versioned documents of ids, read from its store) and `stored` (every document, for a rebuild),
+registers `on_events` as a projector (`Infrastructure.add_projector`), and calls `project` after a
+write its caller reads at once.
 """
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -72,13 +73,17 @@ class Projection:
             except IndexMissing:  # dropped meanwhile and created again: write into the new one
                 await self.index.put_many(documents, refresh=refresh)
 
-    async def rebuild(self, stored: AsyncIterator[list[Versioned]]) -> int:
-        """Drop the index and fill it from the store's batches of documents, in bulk; the number
-        written. The projector may go on meanwhile: versions keep whichever write is newer."""
+    def stored(self) -> AsyncIterator[list[Versioned]]:
+        """Every document of the store, in batches (what a rebuild writes)."""
+        raise NotImplementedError
+
+    async def rebuild(self) -> int:
+        """Drop the index and fill it from the store's batches of documents (`stored`), in bulk; the
+        number written. The projector may go on meanwhile: versions keep whichever write is newer."""
         await self.index.drop()
         await self.index.ensure()
         written = 0
-        async for batch in stored:
+        async for batch in self.stored():
             if batch:
                 written += await self.index.put_many(batch)
         await self.index.refresh()

@@ -164,7 +164,7 @@ class RequestBodyGuard:
         default = self.settings.max_body_bytes
         if self._declared is None:
             self._declared = [
-                (context.path_regex, context.methods, setting)
+                (context.path_regex, context.methods or set(), setting)
                 for context in iter_route_contexts(self.fastapi_app.routes)
                 if (setting := (getattr(context, "openapi_extra", None) or {}).get(BODY_LIMIT_KEY))
             ]
@@ -210,4 +210,5 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 def install_request_checks(app: FastAPI, settings: ServiceSettings) -> None:
     """Hook the body guard and the short validation errors into a service's app."""
     app.add_middleware(RequestBodyGuard, fastapi_app=app, settings=settings)
-    app.add_exception_handler(RequestValidationError, validation_error)
+    # Starlette types an exception handler as taking any Exception; this one is registered for its own class
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]

@@ -2,12 +2,12 @@
 
 import types
 import typing
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-NOW = datetime(2026, 4, 1, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
 
 
 def sample_value(annotation: Any, name: str) -> Any:

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConflictError, NotFoundError, RequestError
@@ -19,6 +19,7 @@ from opensearchpy.exceptions import ConnectionError as SearchConnectionError
 from opensearchpy.helpers import async_bulk
 
 from tsunagu_shared.settings import ServiceSettings
+
 
 class IndexMissing(Exception):
     """The index is not there (dropped for a rebuild, or never created while the engine was away)."""
@@ -34,7 +35,7 @@ def connect(settings: ServiceSettings) -> AsyncOpenSearch:
     """A client of the settings' OpenSearch (nothing is sent until it is used)."""
     for name in ("opensearch", "opensearchpy.trace"):  # a line per request, and each as a curl command
         logging.getLogger(name).setLevel(logging.WARNING)
-    tls = {"ca_certs": settings.opensearch_ca_file} if settings.opensearch_ca_file else {}
+    tls: dict[str, Any] = {"ca_certs": settings.opensearch_ca_file} if settings.opensearch_ca_file else {}
     # credentials, if any, travel in the URL (https://user:password@host:9200, from a Secret)
     return AsyncOpenSearch(hosts=[settings.opensearch_url], timeout=settings.search_timeout_seconds,
                            max_retries=0, retry_on_timeout=False, **tls)
@@ -111,7 +112,7 @@ class SearchIndex:
         `refresh="wait_for"` returns once the writes are searchable (a person reading her own write)."""
         actions = ({"_index": self.name, "_id": d.id, "_version": d.version, "_version_type": "external",
                     "_source": d.source} for d in documents)
-        extra = {"refresh": refresh} if refresh else {}
+        extra: dict[str, Any] = {"refresh": refresh} if refresh else {}
         # a bulk request of a thousand documents may take far longer than a query (a cold or busy
         # engine took over 5 s here); 429s (a full write queue) are retried with backoff
         try:
@@ -121,8 +122,10 @@ class SearchIndex:
             if not await self.ensure():
                 raise
             raise IndexMissing(self.name) from exc
-        already_there = [e for e in errors if next(iter(e.values())).get("status") == 409]
-        failed = [e for e in errors if next(iter(e.values())).get("status") != 409]
+        # with raise_on_error off, the errors come as a list of items
+        items = cast(list[dict[str, Any]], errors)
+        already_there = [e for e in items if next(iter(e.values())).get("status") == 409]
+        failed = [e for e in items if next(iter(e.values())).get("status") != 409]
         if failed and all(next(iter(e.values())).get("status") == 404 for e in failed):
             await self.ensure()  # dropped meanwhile: the caller writes again into the new index
             raise IndexMissing(self.name)

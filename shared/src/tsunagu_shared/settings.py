@@ -5,13 +5,18 @@ database). Nothing here is instantiated at import time.
 """
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tsunagu_shared.settings_contract import (
-    ADDRESS, PRODUCTION, REQUIRED, SECRET, ProductionSettingsRefused, production_problems,
+    ADDRESS,
+    PRODUCTION,
+    REQUIRED,
+    SECRET,
+    ProductionSettingsRefused,
+    production_problems,
 )
 
 
@@ -110,9 +115,9 @@ class ServiceSettings(BaseSettings):
             problems.append("TSUNAGU_KAFKA_SASL_USERNAME, TSUNAGU_KAFKA_SASL_PASSWORD: required with a SASL mechanism")
         return problems
 
-    def kafka_client_options(self) -> dict:
+    def kafka_client_options(self) -> dict[str, Any]:
         """Connection options for every aiokafka client (producer, consumer, admin)."""
-        options: dict = {"security_protocol": self.kafka_security_protocol}
+        options: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
         if self.kafka_sasl_mechanism:
             options.update(
                 sasl_mechanism=self.kafka_sasl_mechanism,

@@ -20,8 +20,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -69,7 +70,7 @@ class StandingView:
 
     WATCHED = (CompanyStatusChanged.event_type, RecruiterChanged.event_type)
 
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._companies = db[COMPANIES]
         self._recruiters = db[RECRUITERS]
 
@@ -109,7 +110,7 @@ class StandingView:
         return refusal(principal, standing)
 
 
-async def keep_newest(collection, key: str, fields: dict, changed_at: datetime) -> None:
+async def keep_newest(collection: AsyncCollection[Any], key: str, fields: dict[str, Any], changed_at: datetime) -> None:
     """Set `fields` on the document `key` unless it holds a newer change (by `changed_at`)."""
     newer = {"$or": [{"changed_at": {"$lte": changed_at}}, {"changed_at": {"$exists": False}}]}
     try:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer
@@ -21,6 +21,9 @@ from fastapi import FastAPI
 from tsunagu_shared.auth import Role, issue_token
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    import subprocess
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -41,7 +44,7 @@ def unique_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
 
 
-def isolated_settings(cls: type[S], *, prefix: str | None = None, **overrides) -> S:
+def isolated_settings(cls: type[S], *, prefix: str | None = None, **overrides: Any) -> S:
     """Settings of a service pointed at the test stack, with its own topics and database."""
     prefix = prefix or unique_prefix()
     service = cls.model_fields["service_name"].default
@@ -82,7 +85,7 @@ class TopicReader:
 
     def __init__(self, topic: str, *, bootstrap: str | None = None) -> None:
         self.topic = topic
-        self.records: list = []
+        self.records: list[Any] = []
         self._consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap or kafka_bootstrap(),
@@ -95,7 +98,7 @@ class TopicReader:
         await self._consumer.start()
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self._consumer.stop()
 
     async def poll(self, seconds: float = 0.3) -> None:
@@ -106,7 +109,7 @@ class TopicReader:
     def envelopes(self) -> list[Envelope]:
         return [Envelope.from_bytes(r.value) for r in self.records]
 
-    async def wait_for(self, predicate: Callable[[list], bool], *, timeout: float = 20.0) -> list:
+    async def wait_for(self, predicate: Callable[[list[Any]], bool], *, timeout: float = 20.0) -> list[Any]:
         """Poll until predicate(records) holds; fail with what was seen otherwise."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -118,7 +121,7 @@ class TopicReader:
     async def wait_for_types(self, *types: str, timeout: float = 20.0) -> list[Envelope]:
         """Wait until envelopes of all these types (in any order, with repeats) have arrived."""
 
-        def arrived(_records) -> bool:
+        def arrived(_records: list[Any]) -> bool:
             seen = [e.type for e in self.envelopes()]
             return all(seen.count(t) >= types.count(t) for t in set(types))
 
@@ -138,7 +141,8 @@ def free_port() -> int:
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class ServiceProcess:
@@ -150,30 +154,31 @@ class ServiceProcess:
 
         self.service = service
         self.log_dir = log_dir  # where its output goes (kept across restarts); discarded without one
-        self.log_path = None
+        self.log_path: Path | None = None
         self.port = port or free_port()
         self.env = {**os.environ, **env, "TSUNAGU_HTTP_PORT": str(self.port)}
         self.command = [sys.executable, "-m", f"tsunagu_{service}"]
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
     async def start(self, *, timeout: float = 60.0) -> None:
         import subprocess
 
         if self.log_dir is None:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
         else:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self.log_path = self.log_dir / f"{self.service}-{self.port}.log"
             with open(self.log_path, "ab") as log:
-                self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.process = process
         see = f"; see {self.log_path}" if self.log_path else ""
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"{self.service} exited with {self.process.returncode}{see}")
+                if process.poll() is not None:
+                    raise AssertionError(f"{self.service} exited with {process.returncode}{see}")
                 try:
                     if (await client.get(f"{self.url}/healthz", timeout=1)).status_code == 200:
                         return

@@ -23,7 +23,8 @@ SCOUT_EVENTS = Topic("scout.events", "scout", description="Companies, recruiters
 MESSAGING_EVENTS = Topic("messaging.events", "messaging", description="Threads, messages, interviews, offers")
 EVENTS_EVENTS = Topic("events.events", "events", description="Matching events and info sessions")
 NOTIFY_INTENTS = Topic("notify.intents", "notify", description="Notification intents, keyed by recipient id")
-NOTIFY_DELIVERIES = Topic("notify.deliveries", "notify", description="Decisions and delivery outcomes, keyed by recipient id")
+NOTIFY_DELIVERIES = Topic("notify.deliveries", "notify",
+                          description="Decisions and delivery outcomes, keyed by recipient id")
 
 # notify's stream processor, internal: records on them are not CloudEvents and no other service
 # reads them. All three are co-partitioned with notify.intents (same key, same partition count),

@@ -5,7 +5,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def _save(fig, path: Path) -> str:
@@ -31,7 +31,7 @@ def draw(summary: dict, histograms: dict, out: Path, *, label: str = "") -> list
     bottom = [0] * 24
     for category, counts in hours.items():
         ax.bar(range(24), counts, bottom=bottom, label=category)
-        bottom = [b + c for b, c in zip(bottom, counts)]
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     ax.set(title="Deliveries by hour, in each recipient's local time", xlabel="local hour", ylabel="deliveries")
     ax.legend()
     names.append(_save(fig, out / f"delivery_hours{label}.png"))
@@ -57,7 +57,7 @@ def draw_comparison(left: dict, right: dict, names: tuple[str, str], out: Path) 
     keys = ("sent_at_once", "delayed", "never_delivered")
     fig, ax = plt.subplots(figsize=(7, 3.5))
     width = 0.38
-    for i, (summary, name) in enumerate(zip((left, right), names)):
+    for i, (summary, name) in enumerate(zip((left, right), names, strict=True)):
         ax.bar([k + i * width for k in range(3)], [summary["scouts"][k] for k in keys], width, label=name)
     ax.set_xticks([k + width / 2 for k in range(3)], keys)
     ax.set(title="Scouts under two policies", ylabel="scouts")

@@ -6,7 +6,7 @@ local times, so a broken rule in the policy shows up here as a FAIL.
 """
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tsunagu_notify.domain.policy_config import CapRule, PolicyConfig
@@ -30,7 +30,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def local(ts: float, tz: str) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc).astimezone(_zone(tz))
+    return datetime.fromtimestamp(ts, UTC).astimezone(_zone(tz))
 
 
 def check_student(lived: Lived, season: Season, config: PolicyConfig) -> Counter:
@@ -63,7 +63,7 @@ def _over_cap(rule: CapRule, deliveries, local_dates: list[date]) -> int:
     over = 0
     keys = [None] if rule.scope != "company" else sorted({c for d in deliveries for c in d.company_ids})
     for company in keys:
-        rows = [(d, day) for d, day in zip(deliveries, local_dates)
+        rows = [(d, day) for d, day in zip(deliveries, local_dates, strict=True)
                 if _counted(rule, d) and (company is None or company in d.company_ids)]
         for i, (d, day) in enumerate(rows):
             if rule.scope == "channel" and d.category == "critical":

@@ -12,21 +12,20 @@ deferred intent at `until` with attempt + 1, a digest holder is rendered as
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
-from tsunagu_shared.events import ChannelConsent, ContactPreferencesChanged, NotificationRequested
+from datetime import UTC, datetime
 
 from tsunagu_notify.domain.directory import after_preferences, answered, line_followed, opted_out
+from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.model import Action, Decision, Intent, RecipientState
 from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE, apply_decision, decide
 from tsunagu_notify.domain.policy_config import PolicyConfig
-from tsunagu_notify.domain.templates import Sender, TemplateRefused, render
-from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.recipient import message_of
+from tsunagu_notify.domain.templates import Sender, TemplateRefused, render
+from tsunagu_shared.events import ChannelConsent, ContactPreferencesChanged, NotificationRequested
 
 from tsunagu_simulator.season import Season, Student
 
-CONSENT_AT = datetime(2025, 4, 1, tzinfo=timezone.utc)
+CONSENT_AT = datetime(2025, 4, 1, tzinfo=UTC)
 UNSUBSCRIBE_BASE = "https://tsunagu.example/unsubscribe/"
 SENDER = Sender()
 # Heap priorities at one instant: her own signals, then due deferrals (scheduler), then new intents.
@@ -129,7 +128,7 @@ def _intent(request: NotificationRequested) -> Intent:
 
 
 def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 def live_season(season: Season, student: Student, config: PolicyConfig, *, decide_fn: DecideFn = decide,
@@ -162,7 +161,8 @@ def live_season(season: Season, student: Student, config: PolicyConfig, *, decid
             if changed is not None:
                 state = changed
                 if item.source == "sms_stop":
-                    confirmation = Intent(intent_id=f"{student.student_id}:stop:{item.channel}", recipient_id=student.student_id,
+                    confirmation = Intent(intent_id=f"{student.student_id}:stop:{item.channel}",
+                                          recipient_id=student.student_id,
                                           template=CONFIRMATION_TEMPLATE, category="transactional",
                                           channel=item.channel, requested_at=now)
                     lived.intents[confirmation.intent_id] = (at, CONFIRMATION_TEMPLATE, "transactional", None)

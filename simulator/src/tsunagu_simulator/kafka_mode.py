@@ -10,16 +10,15 @@ are compared with the in-process replay of the same season."""
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import ReplyReceived
-from tsunagu_shared.kafka.producer import EventPublisher
-from tsunagu_shared.testing import bearer, isolated_settings, running_service
+from datetime import UTC, datetime
 
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE
 from tsunagu_notify.entrypoints.api import create_app
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import ReplyReceived
+from tsunagu_shared.kafka.producer import EventPublisher
+from tsunagu_shared.testing import bearer, isolated_settings, running_service
 
 from tsunagu_simulator.engine import CONSENT_AT, line_user_id, live_season, preferences_event, requests_for
 from tsunagu_simulator.season import Season, generate
@@ -64,11 +63,11 @@ class Agreement:
 
 
 def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Replay:

@@ -14,7 +14,7 @@ def write(out: Path, summary: dict, histograms: dict, *, compare: tuple[dict, di
     document = {"baseline": summary}
     section = ""
     if compare is not None:
-        other, other_histograms, name = compare
+        other, _other_histograms, name = compare
         document["compare"] = {"config": name, "summary": other}
         images += [charts.draw_comparison(summary, other, ("baseline", name), out)]
         section = _comparison(summary, other, name)
@@ -31,7 +31,8 @@ def _table(rows: list[list], head: list[str]) -> str:
 
 
 def _page(s: dict, images: list[str], comparison: str) -> str:
-    checks = _table([[k, v, s["violations"].get(k, 0)] for k, v in s["checks"].items()], ["check", "result", "violations"])
+    checks = _table([[k, v, s["violations"].get(k, 0)] for k, v in s["checks"].items()],
+                    ["check", "result", "violations"])
     dist = _table([[name, d["median"], d["p99"], d["max"], d["mean"]] for name, d in (
         ("contacts / student / day", s["contacts_per_student_day"]),
         ("contacts / student / week", s["contacts_per_student_week"]),
@@ -59,7 +60,8 @@ td,th{{border:1px solid #ccc;padding:2px 8px;font-size:13px}}img{{max-width:49%}
 {perf['decisions_per_second']} decisions/s on {perf['workers']} worker(s), {perf['seconds']} s.</p>
 <h2>Hard checks (recomputed from the delivered log)</h2>{checks}
 <h2>Contacts</h2>{dist}
-<p>Scouts: {html.escape(json.dumps(s['scouts']))}. Deferred deliveries waited: {html.escape(json.dumps(s['deferral_wait']))}.</p>
+<p>Scouts: {html.escape(json.dumps(s['scouts']))}.
+Deferred deliveries waited: {html.escape(json.dumps(s['deferral_wait']))}.</p>
 {pics}
 <h2>Decisions by reason</h2>{reasons}
 {comparison}

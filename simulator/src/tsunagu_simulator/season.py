@@ -8,11 +8,11 @@ The same seed gives the same season, whatever the number of worker processes.
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 DAY = 86400.0
 HOUR = 3600.0
-SEASON_START = datetime(2025, 6, 1, 15, 0, tzinfo=timezone.utc)  # Monday 2 June 00:00 in Tokyo
+SEASON_START = datetime(2025, 6, 1, 15, 0, tzinfo=UTC)  # Monday 2 June 00:00 in Tokyo
 JST = 9 * HOUR
 
 ZONES = (("Asia/Tokyo", 0.82), ("Asia/Singapore", 0.05), ("America/Los_Angeles", 0.04),
@@ -201,7 +201,7 @@ def _company_season(rng: random.Random, season: Season, company: Company, cumula
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    return max(0, int(round(rng.gauss(mean, mean ** 0.5)))) if mean > 30 else _small_poisson(rng, mean)
+    return max(0, round(rng.gauss(mean, mean ** 0.5))) if mean > 30 else _small_poisson(rng, mean)
 
 
 def _small_poisson(rng: random.Random, mean: float) -> int:

@@ -92,6 +92,18 @@ def add_student(agg: Aggregate, lived: Lived, season: Season, config) -> None:
         agg.company_max_to_one[company] = max(agg.company_max_to_one[company], n)
     for row in lived.decisions:
         agg.by_reason[(row[3], row[4])] += 1
+    _add_fates(agg, lived)
+    violations = check_student(lived, season, config)
+    agg.violations.update(violations)
+    for check in violations:
+        if len(agg.examples[check]) < EXAMPLES:
+            agg.examples[check].append(student.student_id)
+    if (len(lived.deliveries), _rank(student.student_id)) > (agg.top[0], _rank(agg.top[1])):
+        agg.top, agg.top_lived = (len(lived.deliveries), student.student_id), lived
+
+
+def _add_fates(agg: Aggregate, lived: Lived) -> None:
+    """How each of her intents ended, how long a sent one waited, and what companies did not get through."""
     for intent_id, (outcome, at) in lived.fate.items():
         requested, template, _, company = lived.intents[intent_id]
         agg.fates[(template, outcome)] += 1
@@ -101,13 +113,6 @@ def add_student(agg: Aggregate, lived: Lived, season: Season, config) -> None:
             agg.waits[0] += 1
         if company and not outcome.startswith("sent"):
             agg.company_skipped[company] += 1
-    violations = check_student(lived, season, config)
-    agg.violations.update(violations)
-    for check in violations:
-        if len(agg.examples[check]) < EXAMPLES:
-            agg.examples[check].append(student.student_id)
-    if (len(lived.deliveries), _rank(student.student_id)) > (agg.top[0], _rank(agg.top[1])):
-        agg.top, agg.top_lived = (len(lived.deliveries), student.student_id), lived
 
 
 def percentile(histogram: Counter, q: float) -> float:
@@ -136,4 +141,4 @@ def waits_hours(histogram: Counter) -> dict:
             "p99_h": as_hours(percentile(delayed, 0.99)), "max_h": as_hours(max(delayed) if delayed else 0)}
 
 
-__all__ = ["Aggregate", "add_student", "distribution", "percentile", "waits_hours", "DAY"]
+__all__ = ["DAY", "Aggregate", "add_student", "distribution", "percentile", "waits_hours"]

@@ -75,7 +75,7 @@ def most_contacted(lived) -> dict | None:
     s = lived.student
     log = []
     for at, intent_id, attempt, action, reason, channel, until, into in lived.decisions:
-        requested, template, category, company = lived.intents[intent_id]
+        _requested, template, category, company = lived.intents[intent_id]
         log.append({"at_local": local(at, s.time_zone).isoformat(timespec="minutes"), "intent_id": intent_id,
                     "attempt": attempt, "template": template, "category": category, "company_id": company,
                     "action": action, "reason": reason, "channel": channel,
@@ -86,4 +86,4 @@ def most_contacted(lived) -> dict | None:
             "deliveries": len(lived.deliveries), "decision_log": log}
 
 
-__all__ = ["summarise", "WAIT_BUCKET"]
+__all__ = ["WAIT_BUCKET", "summarise"]

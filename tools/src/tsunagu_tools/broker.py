@@ -7,12 +7,11 @@ names none) and refuses a topic that is not there.
 """
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
-
 from tsunagu_shared.settings import ServiceSettings
 
 

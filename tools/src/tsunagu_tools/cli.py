@@ -18,7 +18,6 @@ from importlib.metadata import version as installed_version
 
 import httpx
 import typer
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import CONSUMER_GROUPS, dlq_name, topic_name
@@ -39,7 +38,8 @@ app.add_typer(search_app, name="search")
 
 # Connection settings given as options; the environment supplies the rest.
 _overrides: dict = {}
-SecurityProtocol = Enum("SecurityProtocol", {p: p for p in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")}, type=str)
+SecurityProtocol = Enum("SecurityProtocol", {p: p for p in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")},
+                        type=str)
 SaslMechanism = Enum("SaslMechanism", {m: m for m in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")}, type=str)
 DEFAULT_LIMIT = 1000
 
@@ -161,11 +161,13 @@ def dlq_list(
     note = _cap_note(found, cap, "showing")
     if as_json:
         typer.echo(json.dumps({"group": group, "topic": found.topic, "total": found.total, "limit": cap,
-                               "limited": found.limited, "dead_letters": [dead_letters.as_json(x) for x in found.letters]},
+                               "limited": found.limited,
+                               "dead_letters": [dead_letters.as_json(x) for x in found.letters]},
                               ensure_ascii=False))
     else:
         for letter in found.letters:
-            typer.echo(f"{letter.offset:>6}  {letter.failed_at}  from {letter.topic}  {letter.error_type}: {letter.reason}")
+            typer.echo(f"{letter.offset:>6}  {letter.failed_at}  from {letter.topic}  "
+                       f"{letter.error_type}: {letter.reason}")
         typer.echo(f"{found.total} dead letters")
     if note:
         typer.echo(note, err=True)

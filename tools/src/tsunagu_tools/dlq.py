@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from tsunagu_shared.kafka import EventPublisher
 
 

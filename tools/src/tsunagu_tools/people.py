@@ -1,7 +1,6 @@
 """What the operator tool shows about one person: notify's decisions and the events that name her."""
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import ALL_TOPICS, topic_name

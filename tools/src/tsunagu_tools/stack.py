@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import httpx
-
 from tsunagu_shared.auth import issue_token
 from tsunagu_shared.settings import ServiceSettings
 
@@ -127,4 +126,5 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, what: str, tim
         except ApiError as exc:
             last = exc
         await asyncio.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last answer: {last})" if last else ""))
+    answer = f" (last answer: {last})" if last else ""
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{answer}")

@@ -7,8 +7,9 @@ tsunagu_contracts/schemas) fails the build on any change that would break an
 existing subscriber. The policy is in docs/events.md.
 """
 
-from datetime import datetime, timezone
-from typing import ClassVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,7 +17,7 @@ EVENT_TYPES: dict[str, type["DomainEvent"]] = {}
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class DomainEvent(BaseModel):
@@ -35,10 +36,13 @@ class DomainEvent(BaseModel):
         return str(getattr(self, self.subject_field))
 
 
-def event(topic: str, subject_field: str, version: int = 1):
+_Event = TypeVar("_Event", bound=type[DomainEvent])
+
+
+def event(topic: str, subject_field: str, version: int = 1) -> Callable[[_Event], _Event]:
     """Register an event class under its class name, on its topic (a name, or anything with a `name`)."""
 
-    def register(cls: type[DomainEvent]) -> type[DomainEvent]:
+    def register(cls: _Event) -> _Event:
         cls.event_type = cls.__name__
         cls.topic = getattr(topic, "name", topic)
         cls.subject_field = subject_field

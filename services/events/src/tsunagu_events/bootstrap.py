@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 import structlog
-
 from tsunagu_shared import search
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.standing import StandingView

@@ -34,10 +34,7 @@ class EventProjection(Projection):
         found = [await self.events.get(event_id) for event_id in ids]
         return [event_document(event) for event in found if event is not None]
 
-    async def rebuild(self) -> int:  # type: ignore[override]
-        """Drop the index and fill it from every stored event."""
-        return await super().rebuild(self._stored())
-
-    async def _stored(self) -> AsyncIterator[list[Versioned]]:
+    async def stored(self) -> AsyncIterator[list[Versioned]]:
+        """Every stored event (a cancelled one too), in batches."""
         async for batch in batches(self.events.every_event_id(), REBUILD_BATCH):
             yield await self.documents(batch)

@@ -1,14 +1,12 @@
 """Fixtures of the events service's integration tests: a running service on the real broker and database."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from tsunagu_shared.testing import bearer, isolated_settings, running_service
-from tsunagu_shared.topics import EVENTS_EVENTS, NOTIFY_INTENTS, topic_name
-
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.entrypoints.api import create_app
+from tsunagu_shared.testing import bearer, isolated_settings, running_service
+from tsunagu_shared.topics import EVENTS_EVENTS, NOTIFY_INTENTS, topic_name
 
 
 class EventsClient:
@@ -32,7 +30,7 @@ class EventsClient:
     async def publish(self, *, capacity: int, starts_in: timedelta = timedelta(days=2), headers=None, **extra) -> dict:
         body = {
             "title": "Kimisuka matching night",
-            "starts_at": (datetime.now(timezone.utc) + starts_in).isoformat(),
+            "starts_at": (datetime.now(UTC) + starts_in).isoformat(),
             "time_zone": "Asia/Tokyo",
             "venue": "Shibuya Hall 3F",
             "capacity": capacity,

@@ -1,16 +1,15 @@
 """Time zones, roles, check-in, mutual interest, event cancellation and ProfileDeleted, end to end."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tsunagu_events.domain import ledger
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileDeleted
 from tsunagu_shared.kafka import EventPublisher
 from tsunagu_shared.outbox import HAS_PENDING
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap
-
-from tsunagu_events.domain import ledger
 
 
 def of_type(envelopes, type_):
@@ -18,7 +17,7 @@ def of_type(envelopes, type_):
 
 
 async def test_times_are_stored_in_utc_and_shown_in_the_event_zone(service):
-    tokyo_evening = (datetime.now(timezone.utc) + timedelta(days=40)).astimezone(ZoneInfo("Asia/Tokyo"))
+    tokyo_evening = (datetime.now(UTC) + timedelta(days=40)).astimezone(ZoneInfo("Asia/Tokyo"))
     tokyo_evening = tokyo_evening.replace(hour=19, minute=0, second=0, microsecond=0)
     event = await service.publish(capacity=5, starts_at=tokyo_evening.isoformat(), time_zone="America/New_York")
     utc = datetime.fromisoformat(event["starts_at"])
@@ -53,7 +52,7 @@ async def test_bad_times_are_refused_naming_the_field(service):
 async def test_who_may_publish_and_cancel(service):
     as_student = await service.http.post("/events", json={}, headers=service.student("cand-1"))
     assert as_student.status_code == 403
-    starts = (datetime.now(timezone.utc) + timedelta(days=3)).isoformat()
+    starts = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     body = {"title": "Company A info session", "starts_at": starts, "time_zone": "Asia/Tokyo",
             "online_url": "https://meet.example.com/a", "capacity": 30}
     matching = await service.http.post("/events", json=body, headers=service.recruiter("comp-a"))
@@ -146,7 +145,7 @@ async def test_profile_deleted_frees_her_seat_promotes_the_waitlist_and_erases_h
     await publisher.start()
     try:
         async with TopicReader(service.events_topic) as events, TopicReader(service.intents_topic) as intents:
-            deleted = ProfileDeleted(candidate_id="leaver", deleted_at=datetime.now(timezone.utc))
+            deleted = ProfileDeleted(candidate_id="leaver", deleted_at=datetime.now(UTC))
             await publisher.publish(Envelope.wrap(deleted, source="test"))
             await events.wait_for(lambda _: any(e.status == "promoted"
                                                 for e in of_type(events.envelopes(), "EventRegistered")))
@@ -174,7 +173,7 @@ async def test_an_erasure_run_again_empties_versions_a_crash_left_unpruned(servi
     [registration] = await handlers.registrations.of_candidate("leaver")
     current = await handlers.seating.event(event_id)
     changed, facts = ledger.give_up(current, registration_id=registration.registration_id, reason="profile_deleted",
-                                    now=datetime.now(timezone.utc))
+                                    now=datetime.now(UTC))
     assert await handlers.seating.events.commit(changed, *handlers._wrap(facts))  # ... and the process died here
     db = handlers.seating.events._ledger.database
     assert "leaver" in repr([d async for d in db["ledger"].find({})])

@@ -1,7 +1,7 @@
 """Seats and waitlists on the real database, events and reminders on the real broker."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tsunagu_shared.testing import TopicReader
 
@@ -97,7 +97,7 @@ async def test_a_student_who_cancelled_may_register_again(service):
 
 
 async def test_registration_closes_at_the_deadline(service):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     event = await service.publish(capacity=5, registration_closes_at=(now - timedelta(minutes=1)).isoformat())
     closed = await service.register(event["event_id"], "cand-1")
     assert closed.status_code == 409 and "closed" in closed.json()["detail"]

@@ -1,10 +1,9 @@
 """The pure rules of events: publishing, the seat ledger, reminders, interest. No servers."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
-
 from tsunagu_events.domain import ledger, notices
 from tsunagu_events.domain.model import (
     Actor,
@@ -19,7 +18,7 @@ from tsunagu_events.domain.model import (
     waitlist_position,
 )
 
-NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 ADMIN = Actor(role="admin", subject="admin-1")
 
 
@@ -40,7 +39,7 @@ def test_an_offset_time_is_stored_in_utc_and_keeps_its_zone():
     data = EventCreate(title="t", starts_at="2026-07-01T19:00:00+09:00", time_zone="Asia/Tokyo", venue="v",
                        capacity=1)
     event = new_event(event_id="e", data=data, actor=ADMIN, now=NOW)
-    assert event.starts_at == datetime(2026, 7, 1, 10, 0, tzinfo=timezone.utc)
+    assert event.starts_at == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
     assert event.registration_closes_at == event.starts_at
 
 

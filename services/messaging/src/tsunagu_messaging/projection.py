@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.projection import Projection, batches, unavailable_is_transient
 from tsunagu_shared.search import SearchIndex, Versioned
@@ -44,11 +43,8 @@ class ThreadProjection(Projection):
         found = [await self.threads.get_versioned(thread_id) for thread_id in ids]  # by _id
         return [thread_document(thread, version) for thread, version in filter(None, found)]
 
-    async def rebuild(self) -> int:  # type: ignore[override]
-        """Drop the index and fill it from every stored thread, in one pass over the store."""
-        return await super().rebuild(self._stored())
-
-    async def _stored(self) -> AsyncIterator[list[Versioned]]:
+    async def stored(self) -> AsyncIterator[list[Versioned]]:
+        """Every stored thread, in batches, in one pass over the store."""
         async for batch in batches(self.threads.every_thread(batch_size=REBUILD_BATCH), REBUILD_BATCH):
             yield [thread_document(thread, version) for thread, version in batch]
 

@@ -41,7 +41,8 @@ async def test_recruiters_and_students_reach_only_their_own_threads(stack, in_da
             # Company routes answer a student 403 by role before looking; everything else 404.
             company_only = stranger is yuki and path in ("/contact-questions", "/interviews", "/offers")
             assert response.status_code == (403 if company_only else 404), (path, response.status_code)
-    assert (await stack.client.post(f"/interviews/{interview_id}/cancel", json={}, headers=recruiter_b)).status_code == 404
+    cancel = await stack.client.post(f"/interviews/{interview_id}/cancel", json={}, headers=recruiter_b)
+    assert cancel.status_code == 404
     assert (await stack.client.post(f"/offers/{offer_id}/accept", headers=yuki)).status_code == 404
     assert (await stack.client.post(f"/offers/{offer_id}/decline", json={"reason": "x"},
                                     headers=yuki)).status_code == 404

@@ -3,13 +3,11 @@ downloads byte for byte through the API, another process reads it from the datab
 working directory of the service stays empty."""
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
-
-from tsunagu_shared.events import MutualInterestMatched
-
 from tsunagu_messaging.adapters.storage import database_store
+from tsunagu_shared.events import MutualInterestMatched
 
 
 async def test_attachment_bytes_are_in_the_database_and_nothing_on_disk(stack, tmp_path, monkeypatch):
@@ -17,7 +15,7 @@ async def test_attachment_bytes_are_in_the_database_and_nothing_on_disk(stack, t
     workdir.mkdir()
     monkeypatch.chdir(workdir)  # a relative folder (the former ./var/messaging-attachments) would land here
     await stack.publish(MutualInterestMatched(event_id="fair-store", company_id="acme", candidate_id="aoi",
-                                              matched_at=datetime.now(timezone.utc)))
+                                              matched_at=datetime.now(UTC)))
     tid = (await stack.thread_of("aoi", "acme"))["thread_id"]
     pdf = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024)  # three chunks and a bit; the limit is 5 MiB
     uploaded = await stack.client.post(f"/threads/{tid}/attachments", headers=stack.recruiter("acme"),

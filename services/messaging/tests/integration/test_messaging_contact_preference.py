@@ -7,7 +7,6 @@ import socket
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
-
 from tsunagu_shared.auth import decode_token
 
 

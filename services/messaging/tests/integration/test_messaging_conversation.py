@@ -1,7 +1,7 @@
 """Everyday conversation: safe text, attachments, read receipts, unread counts, archive,
 threads from a matching-event mutual interest, and the per-sender rate limit."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_shared.events import MutualInterestMatched
 
@@ -10,7 +10,7 @@ PDF = b"%PDF-1.4\n" + b"0" * 100
 
 async def test_messages_attachments_receipts_and_archive(stack):
     await stack.publish(MutualInterestMatched(event_id="fair-1", company_id="acme", candidate_id="hanako",
-                                              matched_at=datetime.now(timezone.utc)))
+                                              matched_at=datetime.now(UTC)))
     thread = await stack.thread_of("hanako", "acme")
     assert thread["opened_by"] == "mutual_interest"
     tid = thread["thread_id"]

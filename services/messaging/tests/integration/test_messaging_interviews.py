@@ -1,19 +1,19 @@
 """Interview times survive the round trip: proposed with an offset, stored in UTC, shown and
 published in the student's zone; reschedule and cancel reach the broker once each."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from tsunagu_shared.events import ContactPreferencesChanged
 
 
 def _future_at(hour_utc: int, days: int = 10) -> datetime:
-    day = (datetime.now(timezone.utc) + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, hour_utc, 0, tzinfo=timezone.utc)
+    day = (datetime.now(UTC) + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, hour_utc, 0, tzinfo=UTC)
 
 
 async def test_interview_time_zone_round_trip_reschedule_and_cancel(stack):
     await stack.publish(ContactPreferencesChanged(candidate_id="hanako", time_zone="America/New_York",
-                                                  changed_at=datetime.now(timezone.utc)))
+                                                  changed_at=datetime.now(UTC)))
     await stack.scout("acme", "hanako")
     tid = (await stack.thread_of("hanako", "acme"))["thread_id"]
     acme, hanako = stack.recruiter("acme"), stack.student("hanako")
@@ -115,9 +115,9 @@ async def test_a_proposal_asks_her_to_pick_before_a_deadline(stack):
         "slots": [{"starts_at": late.isoformat()}], "respond_by": "2020-01-01T10:00:00+09:00"})
     assert past.status_code == 409 and past.json()["detail"].startswith("respond_by")
 
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     default = await stack.client.post(url, headers=acme, json={"slots": [{"starts_at": late.isoformat()}]})
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     assert default.status_code == 201, default.text
     deadline = datetime.fromisoformat(default.json()["respond_by"])
     assert before + timedelta(days=3) <= deadline <= after + timedelta(days=3)

@@ -2,7 +2,7 @@
 decline or after the deadline, a lapsed deadline visible and published (OfferLapsed), each outcome
 published once."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
@@ -50,7 +50,7 @@ async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
         assert listed[second_id]["status"] == "expired" and listed[second_id]["deadline_passed"] is True
         assert listed[offer_id]["status"] == "declined"
         # The lapsed offer no longer holds the thread's open slot.
-        third = await issue((datetime.now(timezone.utc) + timedelta(days=10)).isoformat())
+        third = await issue((datetime.now(UTC) + timedelta(days=10)).isoformat())
         assert third.status_code == 201, third.text
         accepted = await stack.client.post(f"/offers/{third.json()['offer_id']}/accept", headers=hanako)
         assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"

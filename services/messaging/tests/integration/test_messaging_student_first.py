@@ -1,12 +1,12 @@
 """A student cannot write first — from every angle — and her first reply publishes ReplyReceived once."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_shared.events import CompanyBlocked, CompanyStatusChanged, ScoutDeclined
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def test_no_thread_without_a_scout_from_every_angle(stack):

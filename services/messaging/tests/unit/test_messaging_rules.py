@@ -1,19 +1,17 @@
 """Pure domain rules of messaging: who may write, content, interviews, offers (no servers)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
-
-from tsunagu_shared.auth import Principal
-
 from tsunagu_messaging.domain import interviews, messages, offers, threads
 from tsunagu_messaging.domain.interviews import Interview, InterviewRefused, Slot, SlotProposal
 from tsunagu_messaging.domain.messages import MessageRejected
 from tsunagu_messaging.domain.offers import Offer, OfferRefused
 from tsunagu_messaging.domain.threads import SendingRefused, Thread, ThreadNotVisible
+from tsunagu_shared.auth import Principal
 
-NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def a_thread(**changes) -> Thread:
@@ -117,7 +115,7 @@ class TestContent:
 class TestInterviewTimes:
     def test_a_slot_keeps_its_instant_in_utc(self):
         slot = SlotProposal(starts_at="2026-12-01T10:00:00+09:00")
-        assert slot.starts_at == datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+        assert slot.starts_at == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
         assert slot.starts_at.utcoffset() == timedelta(0)
 
     def test_a_naive_time_is_refused(self):
@@ -125,10 +123,10 @@ class TestInterviewTimes:
             SlotProposal(starts_at="2026-12-01T10:00:00")
 
     def test_local_time_follows_the_zone_and_its_daylight_saving(self):
-        instant = datetime(2026, 7, 1, 14, 0, tzinfo=timezone.utc)
+        instant = datetime(2026, 7, 1, 14, 0, tzinfo=UTC)
         assert interviews.local_time(instant, "Asia/Tokyo") == "2026-07-01T23:00:00+09:00"
         assert interviews.local_time(instant, "America/New_York") == "2026-07-01T10:00:00-04:00"
-        winter = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+        winter = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
         assert interviews.local_time(winter, "America/New_York") == "2026-12-01T09:00:00-05:00"
 
     def test_unknown_zone_is_named(self):
@@ -192,5 +190,5 @@ def test_the_deadline_to_pick_an_interview_time_defaults_to_three_days_and_never
     given = (NOW + timedelta(days=5)).astimezone(tokyo)
     assert interviews.response_deadline(far, given, now=NOW) == NOW + timedelta(days=5)
     for bad in (NOW, NOW + timedelta(days=11), (NOW + timedelta(days=1)).replace(tzinfo=None)):
-        with pytest.raises(InterviewRefused, match="^respond_by"):
+        with pytest.raises(InterviewRefused, match=r"^respond_by"):
             interviews.response_deadline(far, bad, now=NOW)

@@ -8,11 +8,10 @@ partition) and `notify-views` projects both into the database views. Journey ste
 as a task beside them and stops with the service."""
 
 import asyncio
-
-import structlog
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
@@ -23,23 +22,23 @@ from tsunagu_notify.adapters.channels.line import LineChannel
 from tsunagu_notify.adapters.channels.sms import SmsChannel
 from tsunagu_notify.adapters.delivery_statuses import DeliveryStatuses
 from tsunagu_notify.adapters.delivery_stream import DeliveryStream
-from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
-from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
-from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
-from tsunagu_notify.config import NotifySettings
-from tsunagu_notify.handlers.delivery import DeliveryWorker
-from tsunagu_notify.adapters.recipient_stream import EffectFeed, RecipientChanges, RecipientStream
-from tsunagu_notify.adapters.views import NotifyViews
-from tsunagu_notify.handlers.intake import IntakeHandlers
-from tsunagu_notify.handlers.policy import PolicyProcessor
-from tsunagu_notify.handlers.views import ViewProjector
-from tsunagu_notify.handlers.journeys import JourneyEngine
-from tsunagu_notify.handlers.segment_sends import SegmentSends
 from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.line_account import LineAccountClient
 from tsunagu_notify.adapters.line_links import LineLinkStore
+from tsunagu_notify.adapters.recipient_stream import EffectFeed, RecipientChanges, RecipientStream
+from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
+from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
+from tsunagu_notify.adapters.views import NotifyViews
+from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
+from tsunagu_notify.config import NotifySettings
+from tsunagu_notify.handlers.delivery import DeliveryWorker
+from tsunagu_notify.handlers.intake import IntakeHandlers
+from tsunagu_notify.handlers.journeys import JourneyEngine
 from tsunagu_notify.handlers.line_accounts import LineAccounts
+from tsunagu_notify.handlers.policy import PolicyProcessor
 from tsunagu_notify.handlers.provider_signals import ProviderSignals
+from tsunagu_notify.handlers.segment_sends import SegmentSends
+from tsunagu_notify.handlers.views import ViewProjector
 
 log = structlog.get_logger(__name__)
 
@@ -148,11 +147,12 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     journeys = JourneyStore(base.db)
     engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)
     line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
-    line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock, on_signal=engine.on_signal)
+    line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock,
+                        on_signal=engine.on_signal)
     intake = IntakeHandlers(store=store, changes=changes, relay=base.relay, clock=clock, journeys=journeys,
                             on_signal=engine.on_signal, on_member_event=line.on_event)
-    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay, clock=clock,
-                              on_signal=engine.on_signal, account_link=line.account_link)
+    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay,
+                              clock=clock, on_signal=engine.on_signal, account_link=line.account_link)
     standing = StandingView(base.db)
     base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
     base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")

@@ -1,6 +1,6 @@
 """The clock the policy and the scheduler read; tests shift it instead of waiting."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -10,7 +10,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ShiftedClock:
@@ -22,7 +22,7 @@ class ShiftedClock:
             self.set(start)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     def set(self, moment: datetime) -> None:
-        self._offset = moment - datetime.now(timezone.utc)
+        self._offset = moment - datetime.now(UTC)

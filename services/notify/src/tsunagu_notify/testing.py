@@ -1,11 +1,11 @@
 """Test data for the notify service: a reachable recipient, intents, Tokyo times."""
 
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_notify.domain.model import ChannelStatus, Intent, RecipientState
 
-CONSENT_AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
+CONSENT_AT = datetime(2025, 1, 1, tzinfo=UTC)
 _ids = itertools.count()
 
 
@@ -13,7 +13,7 @@ def jst(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment given in Tokyo local time (UTC+9), as UTC."""
     from zoneinfo import ZoneInfo
 
-    return datetime(2025, 6, day, hour, minute, tzinfo=ZoneInfo("Asia/Tokyo")).astimezone(timezone.utc)
+    return datetime(2025, 6, day, hour, minute, tzinfo=ZoneInfo("Asia/Tokyo")).astimezone(UTC)
 
 
 def reachable(*channels: str, preferred: str | None = "line", **fields) -> RecipientState:
@@ -45,7 +45,7 @@ def scout_sent(candidate: str, company: str = "co-a", name: str = "Acme株式会
 
     return ScoutSent(scout_id=scout_id, company_id=company, company_name=name, recruiter_id="r-1",
                      recruiter_name="Sato", candidate_id=candidate, reason="Your robotics club work",
-                     sent_at=datetime.now(timezone.utc))
+                     sent_at=datetime.now(UTC))
 
 
 class NotifyHarness:
@@ -77,7 +77,8 @@ class NotifyHarness:
         self.app = create_app(self.settings, clock=self.clock)
         self._service = running_service(self.app)
         self.client = await self._service.__aenter__()
-        self.publisher = EventPublisher(bootstrap=self.settings.kafka_bootstrap, topic_prefix=self.settings.topic_prefix)
+        self.publisher = EventPublisher(bootstrap=self.settings.kafka_bootstrap,
+                                        topic_prefix=self.settings.topic_prefix)
         await self.publisher.start()
         return self
 

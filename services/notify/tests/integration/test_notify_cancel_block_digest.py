@@ -1,17 +1,16 @@
 """NotificationCancelled, CompanyBlocked and the outreach digest, end to end on the broker."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
-
-from tsunagu_shared.events import CompanyBlocked, NotificationCancelled, NotificationRequested, ScoutSent
+from datetime import UTC, datetime
 
 from tsunagu_notify.testing import NotifyHarness, jst
+from tsunagu_shared.events import CompanyBlocked, NotificationCancelled, NotificationRequested, ScoutSent
 
 
 def scout(candidate: str, company: str, name: str) -> ScoutSent:
     return ScoutSent(scout_id=f"s-{company}", company_id=company, company_name=name, recruiter_id="r-1",
                      recruiter_name="Sato", candidate_id=candidate, reason="Your robotics club work",
-                     sent_at=datetime.now(timezone.utc))
+                     sent_at=datetime.now(UTC))
 
 
 async def decided(notify, candidate, n):

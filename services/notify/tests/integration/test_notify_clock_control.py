@@ -1,20 +1,20 @@
 """The demo clock: only where enabled, only for admins."""
 
-from datetime import datetime, timezone
-
-from tsunagu_shared.testing import bearer, isolated_settings, running_service
+from datetime import UTC, datetime
 
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.entrypoints.api import create_app
+from tsunagu_shared.testing import bearer, isolated_settings, running_service
 
 
 async def test_admins_move_the_clock_only_where_clock_control_is_enabled():
-    moment = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     enabled = isolated_settings(NotifySettings, clock_control=True)
     async with running_service(create_app(enabled)) as client:
         admin = bearer(enabled, role="admin", subject="ops")
         candidate = bearer(enabled, role="candidate", subject="c1")
-        assert (await client.put("/admin/clock", json={"now": moment.isoformat()}, headers=candidate)).status_code == 403
+        refused = await client.put("/admin/clock", json={"now": moment.isoformat()}, headers=candidate)
+        assert refused.status_code == 403
         moved = await client.put("/admin/clock", json={"now": moment.isoformat()}, headers=admin)
         assert moved.status_code == 200
         now = datetime.fromisoformat((await client.get("/admin/clock", headers=admin)).json()["now"])

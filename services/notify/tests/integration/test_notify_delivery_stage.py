@@ -4,7 +4,6 @@ and a provider refusal that opts her out going back to her partition."""
 import asyncio
 
 from tsunagu_emulators import Fault
-
 from tsunagu_notify.testing import NotifyHarness, jst
 from tsunagu_notify.testing import scout_sent as scout
 

@@ -3,12 +3,15 @@
 import asyncio
 from datetime import datetime, timedelta
 
+from tsunagu_notify.testing import NotifyHarness, jst
 from tsunagu_shared.events import (
-    CampaignApplicantImported, CampaignApplicantResponded, CompanyStatusChanged, OfferAccepted, OfferIssued,
+    CampaignApplicantImported,
+    CampaignApplicantResponded,
+    CompanyStatusChanged,
+    OfferAccepted,
+    OfferIssued,
     OfferLapsed,
 )
-
-from tsunagu_notify.testing import NotifyHarness, jst
 
 
 def offer_pushes(notify):

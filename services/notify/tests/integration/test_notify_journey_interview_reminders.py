@@ -5,9 +5,8 @@ the company replaces the request with new times."""
 import asyncio
 from datetime import datetime, timedelta
 
-from tsunagu_shared.events import InterviewScheduled, InterviewSlotsProposed, MessageSent, ProposedSlot
-
 from tsunagu_notify.testing import NotifyHarness, jst
+from tsunagu_shared.events import InterviewScheduled, InterviewSlotsProposed, MessageSent, ProposedSlot
 
 
 def proposal(candidate: str, proposal_id: str, *, proposed_at: datetime, respond_by: datetime,

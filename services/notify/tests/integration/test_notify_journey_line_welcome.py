@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tsunagu_emulators.line_api import sign_line
-
 from tsunagu_notify.testing import NotifyHarness, jst
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -34,10 +33,10 @@ async def test_thirty_days_of_welcome_in_simulated_time():
             due = linked_at + timedelta(days=day)
             notify.clock.set(due + timedelta(minutes=1))
             morning = (due + timedelta(days=1)).astimezone(TOKYO).replace(hour=8, minute=0)
-            await notify.until(lambda: _welcome_deferrals(notify, "cand-1", n))
+            await notify.until(lambda n=n: _welcome_deferrals(notify, "cand-1", n))
             assert len(welcome_pushes(notify, "U-one")) == n - 1  # nothing at night
             notify.clock.set(morning + timedelta(minutes=1))
-            await notify.until(lambda: len(welcome_pushes(notify, "U-one")) == n)
+            await notify.until(lambda n=n: len(welcome_pushes(notify, "U-one")) == n)
             mornings.append(morning)
             if day == 3:
                 await notify.until(lambda: len(welcome_pushes(notify, "U-two")) == 2)
@@ -57,9 +56,10 @@ async def test_thirty_days_of_welcome_in_simulated_time():
     assert [(m.date() - start).days for m in mornings] == [2, 4, 8, 15, 31]
     assert len(one) == 5 and len(two) == 2
     welcome = [d for d in decisions if d["template"].startswith("welcome_day")]
-    assert sorted((d["action"], d["reason"]) for d in welcome) == [("defer", "quiet_hours")] * 5 + [("send", "allowed")] * 5
+    assert sorted((d["action"], d["reason"]) for d in welcome) == ([("defer", "quiet_hours")] * 5
+                                                                   + [("send", "allowed")] * 5)
     # ...each deferred at once by her quiet hours to 08:00 the next morning, and sent then.
-    for step, morning in zip(steps_one, mornings):
+    for step, morning in zip(steps_one, mornings, strict=True):
         due = datetime.fromisoformat(step["due_at"])
         defer, send = sorted((d for d in welcome if d["template"] == f"welcome_{step['step']}"),
                              key=lambda d: d["action"])

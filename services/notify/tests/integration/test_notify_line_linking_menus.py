@@ -1,12 +1,11 @@
 """LINE account linking (link token, nonce, signed accountLink webhook) and rich menus per member status."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tsunagu_emulators.line_api import sign_line
-from tsunagu_shared.events import InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, ScoutSent
-
 from tsunagu_notify.testing import NotifyHarness, jst
+from tsunagu_shared.events import InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, ScoutSent
 
 
 async def account_link(notify, user_id: str, nonce: str, event_id: str, result: str = "ok"):
@@ -68,7 +67,7 @@ async def test_linking_needs_her_unused_unexpired_nonce_and_unlinking_works():
 async def test_rich_menu_follows_status_events():
     async with NotifyHarness(start=jst(2, 12)) as notify:
         await notify.register("cand-1")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         menus = lambda: [c["name"] for c in notify.recorder.calls_of("link_rich_menu")]  # noqa: E731
         await notify.until(lambda: menus() == ["tsunagu-registered"])
         await notify.publish(ScoutSent(scout_id="s-1", company_id="co-a", company_name="Acme", recruiter_id="r-1",

@@ -4,7 +4,6 @@ import asyncio
 from datetime import datetime
 
 from tsunagu_emulators import Fault
-
 from tsunagu_notify.testing import NotifyHarness, jst
 from tsunagu_notify.testing import scout_sent as scout
 

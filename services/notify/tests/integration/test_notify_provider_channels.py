@@ -1,9 +1,7 @@
 """The real provider SDKs against the emulators: what arrives, retry keys, 429s."""
 
 import pytest
-
 from tsunagu_emulators import EmulatorPorts, Fault, start_emulators
-
 from tsunagu_notify.adapters.channels.base import OutboundMessage, ProviderRejected, RetryLater
 from tsunagu_notify.adapters.channels.email import EmailChannel
 from tsunagu_notify.adapters.channels.line import LineChannel

@@ -26,7 +26,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-
 from tsunagu_notify.domain.model import ChannelStatus, RecipientState, SendRecord
 from tsunagu_notify.testing import CONSENT_AT, NotifyHarness, jst
 
@@ -69,11 +68,10 @@ PEOPLE = [candidate(n) for n in range(CANDIDATES)]
 
 async def seed_state(settings) -> None:
     """Her contact state as intake would have left it: in the changelog, before notify starts."""
+    from tsunagu_notify.domain.recipient import OwnedRecipient
     from tsunagu_shared.kafka import EventPublisher, ensure_topics
     from tsunagu_shared.kafka.admin import wanted_topics
     from tsunagu_shared.topics import NOTIFY_RECIPIENT_STATE, topic_name
-
-    from tsunagu_notify.domain.recipient import OwnedRecipient
 
     await ensure_topics(settings.kafka_bootstrap, wanted_topics(settings.topic_prefix, settings.topic_partitions))
     publisher = EventPublisher(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)

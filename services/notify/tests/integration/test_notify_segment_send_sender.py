@@ -1,12 +1,11 @@
 """Issue 18: a segment send carries the company's registered name, never one the recruiter writes,
 and a send id names one send only (another company reusing it gets 409, not a silent drop)."""
 
-from datetime import datetime, timezone
-
-from tsunagu_shared.events import CompanyStatusChanged
-from tsunagu_shared.testing import bearer
+from datetime import UTC, datetime
 
 from tsunagu_notify.testing import NotifyHarness, jst
+from tsunagu_shared.events import CompanyStatusChanged
+from tsunagu_shared.testing import bearer
 
 NOW = jst(2, 12)  # Monday noon in Tokyo: no quiet hours
 
@@ -15,7 +14,7 @@ async def test_the_sender_is_the_registered_name_and_a_send_id_is_one_send():
     async with NotifyHarness(start=NOW) as notify:
         for company, name in (("co-a", "アクメ株式会社"), ("co-b", "ベータ株式会社")):
             await notify.publish(CompanyStatusChanged(company_id=company, name=name, status="active", change="joined",
-                                                      changed_at=datetime.now(timezone.utc)))
+                                                      changed_at=datetime.now(UTC)))
         await notify.register("cand-1", preferred="email", line_user_id=None)
         container = notify.app.state.container
         await container.journeys.attributes.insert_one({"_id": "cand-1", "graduation_year": 2027})

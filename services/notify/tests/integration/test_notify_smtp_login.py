@@ -9,11 +9,9 @@ import subprocess
 
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
-
-from tsunagu_shared.testing import free_port
-
 from tsunagu_notify.adapters.channels.base import OutboundMessage, ProviderRejected, RetryLater
 from tsunagu_notify.adapters.channels.email import EmailChannel, SmtpLogin
+from tsunagu_shared.testing import free_port
 
 USER, PASSWORD = "notify@relay", "relay-password"
 

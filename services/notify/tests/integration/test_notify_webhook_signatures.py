@@ -5,10 +5,9 @@ import hmac
 import json
 
 from tsunagu_emulators.line_api import sign_line
-from tsunagu_shared.testing import bearer
 from tsunagu_emulators.twilio_api import sign_twilio
-
 from tsunagu_notify.testing import NotifyHarness, jst
+from tsunagu_shared.testing import bearer
 
 
 async def channel_state(notify, candidate):
@@ -49,7 +48,8 @@ async def test_signed_unfollow_bounce_and_unsubscribe_turn_channels_off_once():
                                          headers={"X-Tsunagu-Signature": signature})
         token = notify.app.state.container.tokens.issue("cand-1", "sms")
         sms = await notify.client.post(f"/unsubscribe/{token}")
-        state = await notify.state_when("cand-1", lambda s: all(s.channel(c).opted_out_at for c in ("line", "email", "sms")))
+        state = await notify.state_when("cand-1",
+                                        lambda s: all(s.channel(c).opted_out_at for c in ("line", "email", "sms")))
         follow = json.dumps({"events": [{"type": "follow", "webhookEventId": "e2",
                                          "source": {"type": "user", "userId": "U-hanako"}}]}).encode()
         again = await notify.client.post("/webhooks/line", content=follow,

@@ -1,14 +1,13 @@
 """STOP and START by SMS, and a LINE follow, as changes of her state (pure)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from tsunagu_notify.domain.directory import is_start, is_stop
 from tsunagu_notify.domain.model import ChannelStatus, RecipientState
 from tsunagu_notify.domain.recipient import OwnedRecipient, RecipientChange, apply_change
 
-T0 = datetime(2026, 4, 10, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 4, 10, 3, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text", ["START", "start", "ｓｔａｒｔ", " UNSTOP ", "再開", "開始", "配信再開。"])

@@ -1,12 +1,12 @@
 """The channel workers' pure rules: the retry ladder, refusals that opt her out, what a cancellation stops."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_notify.domain.delivery import cancelled_by, opt_out_source, retry_wait, waiting
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.recipient import DeliveriesCancelled, DeliveryRequested, Erased
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def request(intent: str = "i-1", channel: str = "email", template: str = "scout_received",
@@ -21,7 +21,7 @@ def test_the_ladder_is_climbed_then_given_up_and_retry_after_is_a_floor():
     assert [retry_wait(n, config, None) for n in (1, 2, 3, 4)] == [1, 5, 30, None]
     assert retry_wait(1, config, 12) == 12  # the provider asked for longer
     assert retry_wait(2, config, 2) == 5    # never sooner than the ladder
-    assert waiting(request(), 2, NOW, 5, "smtp 421").due_at == datetime(2026, 6, 1, 12, 0, 5, tzinfo=timezone.utc)
+    assert waiting(request(), 2, NOW, 5, "smtp 421").due_at == datetime(2026, 6, 1, 12, 0, 5, tzinfo=UTC)
 
 
 def test_only_refusals_about_the_address_opt_her_out():

@@ -4,14 +4,17 @@ A late event or a clock moved ahead must neither shift her days nor silently dro
 
 from datetime import timedelta
 
-from tsunagu_shared.events import (
-    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, ProposedSlot,
-)
-
 from tsunagu_notify.domain.journeys.definitions import parse, sequences
 from tsunagu_notify.domain.journeys.planner import CATCH_UP_WITHIN, plan, stop_order
 from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal, signal_for
 from tsunagu_notify.testing import jst
+from tsunagu_shared.events import (
+    InterviewScheduled,
+    InterviewSlotsProposed,
+    InterviewTimesRequested,
+    MessageSent,
+    ProposedSlot,
+)
 
 BY_NAME = {s.name: s for s in sequences()}
 WELCOME = BY_NAME["line_welcome"]
@@ -99,7 +102,8 @@ def test_her_pick_her_request_for_other_times_or_her_message_stops_interview_rem
 
 def test_a_step_on_the_trigger_itself_goes_out_at_once():
     definition = parse('[[sequence]]\nname = "x"\ntriggers = ["LineFollowed"]\ngoals = ["LineUnfollowed"]\n'
-                       'category = "transactional"\nsteps = [{ name = "hello", days = 0, template = "welcome_day1" }]')[0]
+                       'category = "transactional"\n'
+                       'steps = [{ name = "hello", days = 0, template = "welcome_day1" }]')[0]
     now = FOLLOWED + timedelta(seconds=2)
     [step] = plan(definition, line_signal("LineFollowed", "cand-1", FOLLOWED, "e"), now)
     assert (step.status, step.due_at, step.scheduled_for) == ("pending", now, FOLLOWED)

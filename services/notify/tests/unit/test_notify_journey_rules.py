@@ -3,21 +3,24 @@
 from datetime import timedelta
 
 import pytest
-
-from tsunagu_shared.events import (
-    InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, OfferLapsed, ScoutSent,
-)
-
 from tsunagu_notify.domain.directory import blocked, left_unanswered
-from tsunagu_notify.domain.member_status import Member, after
-from tsunagu_notify.domain.model import Action, Reason
-from tsunagu_notify.domain.policy import decide
-from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.journeys.definitions import SegmentFilter, parse, sequences
 from tsunagu_notify.domain.journeys.planner import plan, stop_order
 from tsunagu_notify.domain.journeys.segments import matches
 from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal, signal_for
+from tsunagu_notify.domain.member_status import Member, after
+from tsunagu_notify.domain.model import Action, Reason
+from tsunagu_notify.domain.policy import decide
+from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.testing import an_intent, jst, reachable
+from tsunagu_shared.events import (
+    InterviewScheduled,
+    OfferAccepted,
+    OfferDeclined,
+    OfferIssued,
+    OfferLapsed,
+    ScoutSent,
+)
 
 BY_NAME = {s.name: s for s in sequences()}
 

@@ -48,7 +48,7 @@ def test_cancelled_holder_hands_the_digest_to_the_oldest_merged_item():
 
 
 def test_new_holder_sends_one_digest_in_the_morning_naming_the_rest():
-    state, holder, second, third = _night_digest()
+    state, holder, _, _ = _night_digest()
     _, state = _cancel(state, holder)
     again = state.open_digest.holder_item.as_intent(holder.recipient_id, NIGHT)
     decision, after = _step(state, again, MORNING)
@@ -67,7 +67,7 @@ def test_suppressed_holder_without_merged_items_closes_the_digest():
 
 
 def test_a_merged_item_suppressed_later_does_not_touch_the_digest():
-    state, holder, second, _ = _night_digest()
+    state, holder, _, _ = _night_digest()
     decision = Decision(intent_id="someone-else", recipient_id=holder.recipient_id, action=Action.SUPPRESS,
                         reason=Reason.CANCELLED, decided_at=NIGHT)
     other = an_intent(intent_id="someone-else")

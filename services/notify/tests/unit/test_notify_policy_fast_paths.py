@@ -8,11 +8,10 @@
   round-trip like the validated `Decision(...)` / `model_copy(update=...)`.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tsunagu_notify.domain.caps import cap_free_at
 from tsunagu_notify.domain.local_time import zone
 from tsunagu_notify.domain.model import Action, Decision, Reason, RecipientState, SendRecord, changed, unchecked
@@ -22,7 +21,7 @@ from tsunagu_notify.testing import an_intent, jst, reachable
 
 ZONES = ["Asia/Tokyo", "America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Santiago", "UTC",
          "Not/AZone"]
-START = datetime(2025, 3, 25, tzinfo=timezone.utc)  # days before and after the European and American DST changes
+START = datetime(2025, 3, 25, tzinfo=UTC)  # days before and after the European and American DST changes
 
 
 # The reference: windows as the policy computed them before (per rule, converting each time).
@@ -54,12 +53,13 @@ def _reference_free_at(rule: CapRule, times: list[datetime], now: datetime, tz: 
 def _boundaries(now: datetime, tz: str) -> list[datetime]:
     """Moments where an off-by-one would show: local midnights and exact rolling-window starts."""
     midnight = _reference_day_start(now, tz)
-    moments = [_reference_add_days(midnight, -d, tz).astimezone(timezone.utc) for d in range(0, 9)]
+    moments = [_reference_add_days(midnight, -d, tz).astimezone(UTC) for d in range(0, 9)]
     moments += [now - timedelta(days=d) for d in range(1, 9)]
     return moments
 
 
-rules = st.builds(lambda window, days, limit: CapRule(name="r", scope="platform", window=window, days=days, limit=limit),
+rules = st.builds(lambda window, days, limit: CapRule(name="r", scope="platform", window=window, days=days,
+                                                      limit=limit),
                   st.sampled_from(["rolling", "calendar_day"]), st.integers(1, 8), st.integers(1, 4))
 
 

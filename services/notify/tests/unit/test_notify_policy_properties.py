@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tsunagu_notify.domain.local_time import in_quiet_hours
 from tsunagu_notify.domain.model import Action
 from tsunagu_notify.domain.policy import apply_decision, decide
@@ -92,7 +91,7 @@ def test_sms_channel_caps_hold_for_any_arrivals(minutes):
     start = jst(1, 0)
     state = reachable("sms", preferred="sms")
     sms_sends = []
-    for n, m in enumerate(sorted(minutes)):
+    for m in sorted(minutes):
         now = start + timedelta(minutes=m)
         intent = an_intent(category="transactional")
         decision = decide(intent, state, now, CONFIG)

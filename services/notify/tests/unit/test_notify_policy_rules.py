@@ -1,11 +1,10 @@
 """The contact policy, rule by rule (docs/notify.md, "The policy"), as a pure function."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from tsunagu_notify.domain.model import Action, ChannelStatus, Reason, SendRecord
 from tsunagu_notify.domain.policy import apply_decision, decide
 from tsunagu_notify.domain.policy_config import CapRule, PolicyConfig
-
 from tsunagu_notify.testing import CONSENT_AT, an_intent, jst, reachable
 
 CONFIG = PolicyConfig()
@@ -77,9 +76,9 @@ def test_outreach_at_3_local_is_deferred_to_08_same_day():
 def test_her_own_quiet_hours_and_zone_are_used():
     state = reachable(time_zone="Europe/London", quiet_hours_start="22:00", quiet_hours_end="07:00")
     # 21:30 in London (BST, UTC+1) is allowed for her although it is 05:30 in Tokyo.
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    d = decide(an_intent(), state, datetime(2025, 6, 2, 20, 30, tzinfo=timezone.utc), CONFIG)
+    d = decide(an_intent(), state, datetime(2025, 6, 2, 20, 30, tzinfo=UTC), CONFIG)
     assert d.action == Action.SEND
 
 

@@ -4,12 +4,10 @@ from datetime import UTC, datetime
 from string import Formatter
 
 import pytest
-
-from tsunagu_shared.events import InterviewSlotsProposed, OfferLapsed, ProposedSlot
-
 from tsunagu_notify.domain.intents import intents_for
-from tsunagu_notify.domain.templates import TEMPLATES, Sender, TemplateRefused, render
 from tsunagu_notify.domain.journeys.definitions import sequences
+from tsunagu_notify.domain.templates import TEMPLATES, Sender, TemplateRefused, render
+from tsunagu_shared.events import InterviewSlotsProposed, OfferLapsed, ProposedSlot
 
 SENDER = Sender()
 

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 import structlog
-
 from tsunagu_shared import search
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.standing import StandingView
@@ -17,7 +16,6 @@ from tsunagu_profile.adapters.search_index import PROFILES_INDEX, ProfileSearchI
 from tsunagu_profile.config import ProfileSettings
 from tsunagu_profile.handlers import ProfileHandlers
 from tsunagu_profile.projection import ProfileProjection
-
 
 log = structlog.get_logger(__name__)
 # What group `profile` acts on (scout.events, notify.deliveries); the rest is passed over.

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_shared.auth import Principal
 from tsunagu_shared.envelope import Envelope
@@ -30,10 +30,19 @@ from tsunagu_profile.adapters.search_index import ProfileSearchIndex
 from tsunagu_profile.domain import personality
 from tsunagu_profile.domain.changes import CONTACT_FIELDS, apply_update, public_changes
 from tsunagu_profile.domain.contact import (
-    ContactPreferences, ContactPreferencesUpdate, change_contact_preferences, record_channel_signal,
+    ContactPreferences,
+    ContactPreferencesUpdate,
+    change_contact_preferences,
+    record_channel_signal,
 )
 from tsunagu_profile.domain.model import (
-    Photo, PersonalityResult, Profile, ProfileCreate, ProfileRecruiterView, ProfileUpdate, SelectionProgress,
+    PersonalityResult,
+    Photo,
+    Profile,
+    ProfileCreate,
+    ProfileRecruiterView,
+    ProfileUpdate,
+    SelectionProgress,
 )
 from tsunagu_profile.domain.photo import check_photo
 from tsunagu_profile.domain.search import Cursor, SearchFilters
@@ -57,7 +66,7 @@ class ProfileBusy(Exception):
 
 def _now() -> datetime:
     """Now, to the millisecond the database keeps, so what we answer equals what we store."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 

@@ -48,12 +48,9 @@ class ProfileProjection(Projection):
         found = [(i, await self.profiles.get(i)) for i in ids]  # by _id: the store's one fast read
         return [profile_document(p, await self.blocks.of(i)) for i, p in found if p is not None]
 
-    async def rebuild(self) -> int:  # type: ignore[override]
-        """Drop the index and fill it again from the store, in one pass; the number of documents
-        written (an erased profile is in the store only until its last events are published)."""
-        return await super().rebuild(self._stored())
-
-    async def _stored(self) -> AsyncIterator[list[Versioned]]:
+    async def stored(self) -> AsyncIterator[list[Versioned]]:
+        """Every stored profile, in batches, in one pass (an erased profile is in the store only until
+        its last events are published)."""
         async for batch in batches(self.profiles.every_profile(batch_size=REBUILD_BATCH), REBUILD_BATCH):
             yield await self._documents_of(batch)
 

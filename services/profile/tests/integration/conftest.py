@@ -4,21 +4,18 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from datetime import datetime, timezone
-from pathlib import Path
 
 import httpx
 import pytest
-
+from tsunagu_profile.config import ProfileSettings
+from tsunagu_profile.entrypoints.api import create_app
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyStatusChanged, RecruiterChanged
 from tsunagu_shared.kafka import EventPublisher
 from tsunagu_shared.testing import TopicReader, bearer, isolated_settings, running_service
 from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
-
-from tsunagu_profile.config import ProfileSettings
-from tsunagu_profile.entrypoints.api import create_app
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -51,14 +48,14 @@ class ProfileStack:
         """Publish what the scout service publishes when a company joins or leaves (and registers recruiters:
         profile refuses a recruiter id its company never registered)."""
         event = CompanyStatusChanged(company_id=company_id, name=f"Company {company_id}", status=status,
-                                     change=change, changed_at=datetime.now(timezone.utc))
+                                     change=change, changed_at=datetime.now(UTC))
         await self.scout_events.publish(Envelope.wrap(event, source="tsunagu/scout"))
         for recruiter_id in recruiters:
             await self.recruiter_changed(recruiter_id, company_id, active=True)
 
     async def recruiter_changed(self, recruiter_id: str, company_id: str, *, active: bool) -> None:
         event = RecruiterChanged(recruiter_id=recruiter_id, company_id=company_id, display_name="Sato",
-                                 active=active, changed_at=datetime.now(timezone.utc))
+                                 active=active, changed_at=datetime.now(UTC))
         await self.scout_events.publish(Envelope.wrap(event, source="tsunagu/scout"))
 
     async def search_status(self, headers: dict[str, str]) -> int:

@@ -2,7 +2,7 @@
 exist) nor find her in search, while other companies still can; and a recruiter id that no company
 registered is refused, as scout refuses it."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyBlocked
@@ -18,7 +18,7 @@ async def test_the_company_she_blocked_neither_reads_nor_finds_her(stack):
     await stack.until_found(blocked, ["cand-b", "cand-a"], industry="robotics", sort="newest")
     assert (await stack.client.get("/profiles/cand-a", headers=blocked)).status_code == 200
 
-    event = CompanyBlocked(candidate_id="cand-a", company_id="co-blocked", blocked_at=datetime.now(timezone.utc))
+    event = CompanyBlocked(candidate_id="cand-a", company_id="co-blocked", blocked_at=datetime.now(UTC))
     await stack.scout_events.publish(Envelope.wrap(event, source="tsunagu/scout"))
 
     async def hidden() -> bool:

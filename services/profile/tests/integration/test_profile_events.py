@@ -19,7 +19,8 @@ async def test_each_change_publishes_its_event_exactly_once(stack):
     me = stack.candidate("cand-1")
     async with stack.reader() as reader:
         await stack.create("cand-1", email="hanako@example.jp", school="Kyoto University",
-                           contact_preferences={"channels": {"email": {"consented": True}, "line": {"consented": False}},
+                           contact_preferences={"channels": {"email": {"consented": True},
+                                                             "line": {"consented": False}},
                                                 "preferred_channel": "email"})
         steps = [
             ("patch", "/profiles/me", {"json": {"self_pr": "I build robots."}}),

@@ -3,7 +3,7 @@
 Search reads the profiles index, which the projector fills from profile.events: a write
 shows there within about a second, so each expectation is awaited (bounded)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ANSWERS_EXPLORER = {f"q{i:02d}": (5 if i >= 13 else 2) for i in range(1, 16)}
 
@@ -38,7 +38,7 @@ async def test_last_active_follows_her_own_writes(stack):
     rec = await stack.joined("co-s")
     await stack.create("old")
     await stack.create("new")
-    since = datetime.now(timezone.utc).isoformat()
+    since = datetime.now(UTC).isoformat()
     await stack.create("newest")
     await stack.until_found(rec, ["newest"], active_since=since)
     await stack.client.patch("/profiles/me", json={"self_pr": "back again"}, headers=stack.candidate("old"))

@@ -2,16 +2,15 @@
 erased profile), stale projections that must not come back, Japanese full text, keyset
 pages, a rebuild from the store, and the service without its search engine."""
 
-from datetime import datetime, timezone
-
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import CompanyBlocked
-from tsunagu_shared.testing import bearer, free_port, isolated_settings, running_service
+from datetime import UTC, datetime
 
 from tsunagu_profile.adapters.search_index import profile_document
 from tsunagu_profile.config import ProfileSettings
 from tsunagu_profile.entrypoints.api import create_app
 from tsunagu_profile.rebuild import rebuild
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import CompanyBlocked
+from tsunagu_shared.testing import bearer, free_port, isolated_settings, running_service
 
 
 async def test_a_company_she_blocked_never_finds_her(stack):
@@ -19,7 +18,7 @@ async def test_a_company_she_blocked_never_finds_her(stack):
     await stack.create("blocker", industries=["it"])
     await stack.create("other", industries=["it"])
     await stack.until_found(rec_x, ["other", "blocker"], industry="it")
-    blocked = CompanyBlocked(candidate_id="blocker", company_id="co-x", blocked_at=datetime.now(timezone.utc))
+    blocked = CompanyBlocked(candidate_id="blocker", company_id="co-x", blocked_at=datetime.now(UTC))
     await stack.scout_events.publish(Envelope.wrap(blocked, source="tsunagu/scout"))
     await stack.until_found(rec_x, ["other"], industry="it")
     assert await stack.found(rec_y, industry="it") == ["other", "blocker"], "other companies still find her"
@@ -86,7 +85,7 @@ async def test_the_index_is_rebuilt_from_the_store(stack):
     rec = await stack.joined("co-r")
     for candidate_id in ("r1", "r2", "r3"):
         await stack.create(candidate_id, graduation_year=2028, self_pr="ロボット制御")
-    blocked = CompanyBlocked(candidate_id="r2", company_id="co-r", blocked_at=datetime.now(timezone.utc))
+    blocked = CompanyBlocked(candidate_id="r2", company_id="co-r", blocked_at=datetime.now(UTC))
     await stack.scout_events.publish(Envelope.wrap(blocked, source="tsunagu/scout"))
     assert (await stack.client.delete("/profiles/me", headers=stack.candidate("r3"))).status_code == 204
     await stack.until_found(rec, ["r1"], graduation_year=2028)

@@ -17,7 +17,8 @@ CASES = [
     ("post", "/profiles/me/personality-test", {"json": {"answers": {"q01": 3}}}, 422, ["body", "answers", "q02"]),
     ("put", "/profiles/me/photo", {"files": {"photo": ("a.gif", b"GIF89a" + b"\0" * 20, "image/png")}}, 415,
      ["body", "photo"]),
-    ("put", "/profiles/me/photo", {"files": {"photo": ("a.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024), "image/png")}},
+    ("put", "/profiles/me/photo",
+     {"files": {"photo": ("a.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024), "image/png")}},
      413, ["body", "photo"]),
 ]
 

@@ -1,13 +1,16 @@
 """Pure rules of the profile: field validation, updates, contact consent, photos, personality, visibility."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
-
 from tsunagu_profile.domain.changes import apply_update, public_changes
 from tsunagu_profile.domain.contact import (
-    ChannelConsent, ContactPreferences, ContactPreferencesUpdate, change_contact_preferences, record_channel_signal,
+    ChannelConsent,
+    ContactPreferences,
+    ContactPreferencesUpdate,
+    change_contact_preferences,
+    record_channel_signal,
 )
 from tsunagu_profile.domain.errors import InvalidField
 from tsunagu_profile.domain.model import Profile, ProfileCreate, ProfileUpdate, SelectionProgress
@@ -15,10 +18,14 @@ from tsunagu_profile.domain.personality import questionnaire, score
 from tsunagu_profile.domain.photo import PhotoTooLarge, UnsupportedPhotoType, check_photo, sniff_image_type
 from tsunagu_profile.domain.search import Cursor
 from tsunagu_profile.domain.visibility import (
-    Access, RecruiterStanding, candidate_access, profile_access, recruiter_access,
+    Access,
+    RecruiterStanding,
+    candidate_access,
+    profile_access,
+    recruiter_access,
 )
 
-NOW = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 BAD_FIELDS = [
     ("display_name", ""), ("display_name", "x" * 101), ("email", "nobody"), ("email", "a@b"),
@@ -82,7 +89,7 @@ def _profile(**fields) -> Profile:
 
 
 def test_partial_update_reports_only_changed_fields_and_touches_activity():
-    later = datetime(2025, 5, 2, tzinfo=timezone.utc)
+    later = datetime(2025, 5, 2, tzinfo=UTC)
     profile = _profile(school="Kyoto", email="h@example.jp")
     updated, changed = apply_update(profile, ProfileUpdate(school="Kyoto", location="Osaka", email="n@example.jp"),
                                     now=later)
@@ -104,7 +111,8 @@ def test_removing_a_contact_point_withdraws_its_consent():
 
 def test_consent_needs_a_contact_point_and_preferred_needs_consent():
     with pytest.raises(InvalidField) as error:
-        change_contact_preferences(ContactPreferences(), ContactPreferencesUpdate(channels={"sms": {"consented": True}}),
+        change_contact_preferences(ContactPreferences(),
+                                   ContactPreferencesUpdate(channels={"sms": {"consented": True}}),
                                    email=None, phone=None, now=NOW, source="student")
     assert error.value.loc == ("body", "channels", "sms")
     with pytest.raises(InvalidField) as error:

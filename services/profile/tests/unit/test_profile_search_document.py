@@ -1,12 +1,12 @@
 """What the profiles index holds for a profile, and the versions that keep late writes out."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_profile.adapters.search_index import erased_document, profile_document, query
 from tsunagu_profile.domain.model import Profile
 from tsunagu_profile.domain.search import Cursor, SearchFilters
 
-NOW = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def _profile(version: int) -> Profile:

@@ -3,10 +3,9 @@
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import structlog
-
 from tsunagu_shared import search
 from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.runtime import Infrastructure
@@ -44,7 +43,7 @@ def open_projection(infra: Infrastructure, settings: ScoutSettings) -> ScoutProj
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -82,8 +81,8 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
     units = MongoUnits(infra.db)
     candidates = MongoCandidates(infra.db)
     campaigns = MongoCampaigns(infra.db)
-    scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates, relay=infra.relay,
-                                settings=settings, clock=clock, projection=projection,
+    scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates,
+                                relay=infra.relay, settings=settings, clock=clock, projection=projection,
                                 expiry=DueBuckets(infra.db, "scout-expiry"),
                                 settling=DueBuckets(infra.db, "scout-settle", grace=SETTLE_GRACE))
     events = EventHandlers(candidates=candidates, campaigns=campaigns, scouting=scouting, clock=clock)

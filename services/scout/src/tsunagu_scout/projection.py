@@ -49,10 +49,7 @@ class ScoutProjection(Projection):
             ids = await self.lists.of_candidate(candidate_id)
         await self.project(ids)
 
-    async def rebuild(self) -> int:  # type: ignore[override]
-        """Drop the index and fill it from every stored scout, in one pass over the store."""
-        return await super().rebuild(self._stored())
-
-    async def _stored(self) -> AsyncIterator[list[Versioned]]:
+    async def stored(self) -> AsyncIterator[list[Versioned]]:
+        """Every stored scout, in batches, in one pass over the store."""
         async for batch in batches(self.scouts.every_scout(batch_size=REBUILD_BATCH), REBUILD_BATCH):
             yield [scout_document(scout) for scout in batch]

@@ -2,23 +2,21 @@
 with a clock the test can move."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-
+from tsunagu_scout.bootstrap import Container
+from tsunagu_scout.config import ScoutSettings
+from tsunagu_scout.entrypoints.api import create_app
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileCreated
 from tsunagu_shared.testing import bearer, isolated_settings, running_service
 
-from tsunagu_scout.bootstrap import Container
-from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.entrypoints.api import create_app
-
 
 class MovableClock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 4, 10, 3, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 4, 10, 3, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -9,14 +9,12 @@ from datetime import timedelta
 
 import httpx
 from pymongo import AsyncMongoClient
-
+from tsunagu_scout.config import ScoutSettings
+from tsunagu_scout.domain.campaign_jobs import applicant_candidate_id
 from tsunagu_shared.kafka import ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
 from tsunagu_shared.testing import ServiceProcess, TopicReader, bearer, isolated_settings, kafka_bootstrap, mongo_url
 from tsunagu_shared.topics import SCOUT_EVENTS, topic_name
-
-from tsunagu_scout.config import ScoutSettings
-from tsunagu_scout.domain.campaign_jobs import applicant_candidate_id
 
 ROWS = 3000
 

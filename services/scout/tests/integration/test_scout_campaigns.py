@@ -2,7 +2,6 @@
 ATS file as it comes (no mapping, typed columns checked, rejected rows in the export, imported again
 without messaging anyone twice)."""
 
-import pytest
 import asyncio
 import csv
 import io
@@ -31,10 +30,10 @@ async def finished(stack, company, campaign_id, timeout=60.0):
     raise AssertionError(f"campaign {campaign_id} still running: {job}")
 
 
-BAD = ("ATS ID,name,email\r\n"
-       "A-1,Hanako,hanako@example.jp\r\n"
-       "A-2,,taro@example.jp\r\n"
-       "A-3,Jiro,jiro-at-example\r\n").encode()
+BAD = (b"ATS ID,name,email\r\n"
+       b"A-1,Hanako,hanako@example.jp\r\n"
+       b"A-2,,taro@example.jp\r\n"
+       b"A-3,Jiro,jiro-at-example\r\n")
 
 
 async def test_malformed_rows_import_nothing_unless_partial(stack):
@@ -45,7 +44,8 @@ async def test_malformed_rows_import_nothing_unless_partial(stack):
     export = await stack.client.get(f"/campaigns/{job['campaign_id']}/export", headers=stack.recruiter("acme"))
     listed = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))  # the rejected rows, to fix
     assert [(r["ATS ID"], r["tsunagu_status"], r["tsunagu_rejected_reason"]) for r in listed] == [
-        ("A-2", "rejected", "name: name is empty"), ("A-3", "rejected", "email: not an email address: 'jiro-at-example'")]
+        ("A-2", "rejected", "name: name is empty"),
+        ("A-3", "rejected", "email: not an email address: 'jiro-at-example'")]
 
     partial = await finished(stack, "acme", await upload(stack, "acme", BAD, mode="partial"))
     assert (partial["status"], partial["rows_imported"], partial["rows_failed"]) == ("completed", 1, 2)
@@ -132,7 +132,8 @@ async def test_a_japanese_ats_file_imports_without_a_mapping_and_again_without_m
     await stack.company("acme")
     rec = stack.recruiter("acme")
     async with TopicReader(topic_name(SCOUT_EVENTS, stack.settings.topic_prefix)) as reader:
-        first = await finished(stack, "acme", await upload(stack, "acme", JAPANESE_FILE.encode("cp932"), mode="partial"))
+        uploaded = await upload(stack, "acme", JAPANESE_FILE.encode("cp932"), mode="partial")
+        first = await finished(stack, "acme", uploaded)
         assert (first["status"], first["rows_imported"], first["rows_failed"]) == ("completed", 2, 1)
         assert first["errors"] == [{"row": 4, "field": "graduation_year", "column": "卒業年度",
                                     "message": "'二〇二X' is not a year (write it as 2027 or 2027年度)"}]

@@ -3,7 +3,7 @@ what scout learns of her from profile.events and events.events decides which rea
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import EventAttended, EventPublished, ProfileCreated, ProfileUpdated, ReplyReceived
@@ -99,7 +99,7 @@ async def test_recommendations_and_one_scout_request_per_period(stack):
     assert [s["candidate_id"] for s in signals] == ["hana"]
 
 
-NOW = datetime(2026, 4, 10, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 10, 3, 0, tzinfo=UTC)
 LAZY = ["1234567890", "..........", "ああああああああああ", "We think you would be a great fit for our company."]
 
 

@@ -5,11 +5,10 @@ expiry found through due buckets."""
 import asyncio
 import time
 
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import ProfileDeleted, ReplyReceived
-
 from tsunagu_scout.adapters.scout_index import scout_document
 from tsunagu_scout.rebuild import rebuild
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import ProfileDeleted, ReplyReceived
 
 
 async def until(check, timeout=20.0):

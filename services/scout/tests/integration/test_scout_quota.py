@@ -1,6 +1,5 @@
 """Quota and awaiting-slot atomicity: concurrent sends never overspend."""
 
-import pytest
 import asyncio
 
 
@@ -19,7 +18,8 @@ async def test_concurrent_sends_on_the_last_unit_let_exactly_one_through(stack):
     sent = (await stack.client.get("/scouts/sent", headers=stack.recruiter("acme"))).json()
     assert len(sent) == 3
     assert usage["awaiting"] == 3  # every refused send gave its awaiting slot back
-    refused = next(i for i, r in zip(range(2, 12), results) if r.status_code == 409)  # the winner is any of them
+    # the winner is any of them
+    refused = next(i for i, r in zip(range(2, 12), results, strict=True) if r.status_code == 409)
     assert (await stack.send("acme", f"cand-{refused}", tier="premium")).status_code == 201
 
 

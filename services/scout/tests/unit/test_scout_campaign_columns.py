@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-
 from tsunagu_scout.domain import campaign_columns, campaign_csv
 
 
@@ -62,7 +61,8 @@ def test_a_japanese_ats_file_is_read_without_a_mapping_and_bad_cells_are_named_b
         (2, 2027, "ヤマダ ハナコ", "東京大学"), (3, 2028, "サトウ ユキ", "京都大学")]
     assert rows[0].free == {"応募者ID": "A-1", "選考メモ": "一次通過"}
     assert [(e.row, e.column) for e in errors] == [(4, "卒業年度"), (5, "フリガナ")]
-    assert campaign_csv.rejection_reason(errors[0]) == "卒業年度: '二〇二X' is not a year (write it as 2027 or 2027年度)"
+    assert (campaign_csv.rejection_reason(errors[0])
+            == "卒業年度: '二〇二X' is not a year (write it as 2027 or 2027年度)")
     assert errors[0].values["氏名"] == "鈴木一郎"
 
 

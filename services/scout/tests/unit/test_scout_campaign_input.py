@@ -2,7 +2,6 @@
 exist (kept in E.164) and email addresses."""
 
 import pytest
-
 from tsunagu_scout.domain.campaign_csv import CsvRejected, parse, parse_mapping, validate_rows
 
 

@@ -1,7 +1,6 @@
 """Pure rules of durable campaign imports: chunking within the document limit, replay-stable ids."""
 
 import pytest
-
 from tsunagu_scout.domain import campaign_jobs
 from tsunagu_scout.domain.campaign_csv import ApplicantRow
 

@@ -1,13 +1,12 @@
 """Pure scout rules: reason, refusals, cooldowns, recommendations, CSV rows."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from tsunagu_scout.domain import campaign_csv, recommend, rules
 from tsunagu_scout.domain.model import Candidate, Company, Plan, Relation
 
-NOW = datetime(2026, 4, 10, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 10, 3, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("reason, message", [
@@ -41,7 +40,7 @@ def test_cooldown_after_decline_and_expiry_but_not_reply():
 
 
 def test_quota_month_is_japanese_calendar_month():
-    assert rules.month_key(datetime(2026, 4, 30, 16, 0, tzinfo=timezone.utc)) == "2026-05"
+    assert rules.month_key(datetime(2026, 4, 30, 16, 0, tzinfo=UTC)) == "2026-05"
 
 
 def _company(cid, **kw):

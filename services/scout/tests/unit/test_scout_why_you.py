@@ -1,7 +1,6 @@
 """The "why you" rule, table-tested in Japanese and English."""
 
 import pytest
-
 from tsunagu_scout.domain.why_you import HerProfile, NotWhyYou, check_why_you, content_terms, refers_to_her
 
 HANA = HerProfile(school="東京工業大学", faculty="工学部", self_pr="ロボットの制御ソフトを作っています。",

@@ -1,5 +1,7 @@
 """Topic administration: create what a stack needs, once, idempotently."""
 
+from typing import Any
+
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -22,7 +24,7 @@ def wanted_topics(prefix: str = "", partitions: int | None = None) -> dict[str, 
 
 
 async def ensure_topics(
-    bootstrap: str, topics: dict[str, int], replication: int = 1, options: dict | None = None
+    bootstrap: str, topics: dict[str, int], replication: int = 1, options: dict[str, Any] | None = None
 ) -> None:
     """Create the topics that do not exist yet; leave the others alone."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **(options or {}))

@@ -14,9 +14,10 @@
 """
 
 import asyncio
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -31,6 +32,7 @@ from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.observability.kafka import dead_lettered, expect_dead_letters, processing
 from tsunagu_shared.processed import ProcessedEvents
 
+_T = TypeVar("_T")
 log = structlog.get_logger(__name__)
 
 CONSUMED = Counter("tsunagu_events_consumed_total", "Records consumed", ["group", "outcome"])
@@ -74,16 +76,17 @@ def screen(record: ConsumerRecord, max_event_bytes: int) -> "tuple[Envelope, Dom
     return envelope, event
 
 
-def dead_letter_headers(record: ConsumerRecord, *, group: str, reason: str, error_type: str) -> list:
+def dead_letter_headers(record: ConsumerRecord, *, group: str, reason: str, error_type: str) -> list[tuple[str, bytes]]:
     """The record's own headers plus where it came from and why it was refused."""
-    return list(record.headers or []) + [
+    return [
+        *(record.headers or []),
         ("dlq_reason", reason[:2000].encode()),
         ("dlq_error_type", error_type.encode()),
         ("dlq_group", group.encode()),
         ("dlq_topic", record.topic.encode()),
         ("dlq_partition", str(record.partition).encode()),
         ("dlq_offset", str(record.offset).encode()),
-        ("dlq_failed_at", datetime.now(timezone.utc).isoformat().encode()),
+        ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
     ]
 
 
@@ -101,7 +104,7 @@ class EventConsumer:
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
         max_backoff_seconds: float = 5.0,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
         max_event_bytes: int = 256 * 1024,
         key_concurrency: int = 1,
         types: frozenset[str] | None = None,
@@ -171,7 +174,8 @@ class EventConsumer:
                 await self._process(record)
             except Exception:
                 log.exception("consumer_batch_interrupted", group=self.group, topic=tp.topic, partition=tp.partition)
-                return record.offset
+                offset: int = record.offset
+                return offset
         return None
 
     async def _process_by_key(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
@@ -247,7 +251,7 @@ class EventConsumer:
         await self._with_retry(lambda: self._processed.mark(envelope.id))
         CONSUMED.labels(self.group, "processed").inc()
 
-    async def _with_retry(self, operation):
+    async def _with_retry(self, operation: Callable[[], Awaitable[_T]]) -> _T:
         delay = self._backoff
         while True:
             try:
@@ -265,4 +269,5 @@ class EventConsumer:
         log.error("consumer_dead_lettered", group=self.group, topic=record.topic, offset=record.offset, reason=reason)
 
     def assignment(self) -> set[TopicPartition]:
-        return self._consumer.assignment()
+        assigned: set[TopicPartition] = self._consumer.assignment()
+        return assigned

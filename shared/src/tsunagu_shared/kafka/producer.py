@@ -1,11 +1,15 @@
 """The idempotent event publisher (acks=all, enable_idempotence)."""
 
 import asyncio
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
-    InvalidProducerEpoch, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId,
+    InvalidProducerEpoch,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
 )
 from prometheus_client import Counter
 
@@ -27,7 +31,8 @@ class EventPublisher:
     """Publishes envelopes to their event type's topic, keyed by subject."""
 
     def __init__(
-        self, *, bootstrap: str, topic_prefix: str = "", client_id: str = "tsunagu", options: dict | None = None
+        self, *, bootstrap: str, topic_prefix: str = "", client_id: str = "tsunagu",
+        options: dict[str, Any] | None = None,
     ) -> None:
         self._prefix = topic_prefix
         self._settings = dict(
@@ -70,17 +75,18 @@ class EventPublisher:
             )
         PUBLISHED.labels(target, envelope.type).inc()
 
-    async def send(self, envelope: Envelope) -> asyncio.Future:
+    async def send(self, envelope: Envelope) -> asyncio.Future[Any]:
         """Queue an envelope and return the future of its acknowledgement (for batches)."""
         target = self.topic_for(envelope)
         with attached(envelope):
-            future = await self._producer.send(
+            future: asyncio.Future[Any] = await self._producer.send(
                 target, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.headers()
             )
         PUBLISHED.labels(target, envelope.type).inc()
         return future
 
-    async def publish_raw(self, topic: str, value: bytes, *, key: bytes | None, headers: list) -> None:
+    async def publish_raw(self, topic: str, value: bytes, *, key: bytes | None,
+                          headers: list[tuple[str, bytes]]) -> None:
         """Send bytes as they are (dead-letter copies, replays)."""
         await self._producer.send_and_wait(topic, value, key=key, headers=headers)
 

@@ -14,6 +14,7 @@ transient (the offsets wait), and otherwise narrowed to its failing records, whi
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from aiokafka import ConsumerRecord, TopicPartition
@@ -27,7 +28,7 @@ BatchHandler = Callable[[list[Envelope]], Awaitable[None]]
 
 
 class ProjectorConsumer(EventConsumer):
-    def __init__(self, *, handle_batch: BatchHandler, **options) -> None:
+    def __init__(self, *, handle_batch: BatchHandler, **options: Any) -> None:
         super().__init__(handle=self._handle_one, **options)
         self._handle_batch = handle_batch
 

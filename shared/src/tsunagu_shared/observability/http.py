@@ -6,6 +6,7 @@ handler took passes through it (it never reaches a `call_next` caller), so it is
 counted with its 500 and logged with its traceback, once, before the client gets its answer.
 """
 
+import json
 import re
 import time
 import uuid
@@ -41,7 +42,7 @@ class RequestObservation:
             return
         request_id = _request_id(scope)
         started = time.perf_counter()
-        answer: dict = {"status": None}
+        answer: dict[str, int | None] = {"status": None}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -67,7 +68,7 @@ class RequestObservation:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers") or ():
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _PLAIN_ID.fullmatch(candidate):
                 return candidate
             break
@@ -92,7 +93,8 @@ def _observe(scope: Scope, status: int, elapsed: float, error: Exception | None)
 
 async def internal_error(send: Send, request_id: str) -> None:
     """The answer to an unhandled error: nothing of it leaks, the request id lets support find the log line."""
-    body = ('{"detail":"internal error; quote the request id to support","request_id":"%s"}' % request_id).encode()
+    body = json.dumps({"detail": "internal error; quote the request id to support", "request_id": request_id},
+                      separators=(",", ":")).encode()
     await send({"type": "http.response.start", "status": 500, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (REQUEST_ID_HEADER.lower().encode(), request_id.encode()), (b"x-robots-tag", b"noindex, nofollow")]})

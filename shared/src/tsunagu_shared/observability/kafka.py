@@ -101,9 +101,9 @@ class ConsumerLag:
 
     async def close(self) -> None:
         admin, reader, self._admin, self._reader = self._admin, self._reader, None, None
-        for client in (admin, reader):
+        for client, close in ((admin, "close"), (reader, "stop")):
             if client is not None:
                 try:
-                    await (client.close() if client is admin else client.stop())
+                    await getattr(client, close)()
                 except Exception as exc:  # closing a client whose broker went away
                     log.debug("lag_client_close_failed", error=str(exc))

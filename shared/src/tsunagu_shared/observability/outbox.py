@@ -9,7 +9,8 @@ Markers the relay has not settled yet count too (a write that never happened, dr
 being stuck: alert above it."""
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,7 +26,7 @@ _LOOK = {"at": 1, "events": 1, "docs": 1}
 
 
 class OutboxBacklog:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._markers = db[PENDING_INDEX]
         self._oldest: float | None = None  # when the oldest waiting event was marked (epoch seconds)
         OLDEST_AGE.set_function(self.oldest_age)  # as of the scrape, not of the last look
@@ -43,7 +44,7 @@ class OutboxBacklog:
                 times = list(events.values()) if events else []
             for moment in times:
                 if isinstance(moment, datetime):
-                    seconds = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+                    seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
                     oldest = seconds if oldest is None else min(oldest, seconds)
         PENDING.set(count)
         self._oldest = oldest

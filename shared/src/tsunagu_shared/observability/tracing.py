@@ -3,7 +3,8 @@ consumer that continues it (docs/observability.md).
 
 - Every process has an SDK tracer provider, so that each request and each consumed event has
   trace and span ids (in its log lines and in the envelopes it writes) even when nothing is
-  exported; spans are recorded only while something exports them (parent-based, always on). Spans are exported over OTLP/HTTP only when an endpoint is configured
+  exported; spans are recorded only while something exports them (parent-based, always on). Spans are
+  exported over OTLP/HTTP only when an endpoint is configured
   (`TSUNAGU_OTLP_ENDPOINT` or the standard `OTEL_EXPORTER_OTLP_ENDPOINT`); the aiokafka
   instrumentation (send and receive spans) is switched on with the export.
 - An envelope carries the W3C `traceparent` (and `tracestate`) of the code that created it,
@@ -11,8 +12,9 @@ consumer that continues it (docs/observability.md).
   stored as it is), and any subscriber continues the trace from it (`continued_from`).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import structlog
 from opentelemetry import context as otel_context
@@ -21,10 +23,13 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, SamplingResult
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Link, Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+from structlog.typing import EventDict
 from tsunagu_contracts import envelope as envelopes
+
 from tsunagu_shared.envelope import Envelope
 
 log = structlog.get_logger(__name__)
@@ -44,10 +49,11 @@ class _RecordWhenExported(Sampler):
     def __init__(self) -> None:
         self._exported = ParentBased(root=ALWAYS_ON)
 
-    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None
-                      ) -> SamplingResult:
+    def should_sample(self, parent_context: otel_context.Context | None, trace_id: int, name: str,
+                      kind: SpanKind | None = None, attributes: Attributes = None,
+                      links: Sequence[Link] | None = None, trace_state: TraceState | None = None) -> SamplingResult:
         sampler = self._exported if _exporting_spans else ALWAYS_OFF
-        return sampler.should_sample(parent_context, trace_id, name, kind, attributes, links)
+        return sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
 
     def get_description(self) -> str:
         return "RecordWhenExported"
@@ -122,16 +128,18 @@ def current_trace_context() -> tuple[str | None, str | None]:
     return carrier.get("traceparent"), carrier.get("tracestate")
 
 
-def context_of(envelope: Envelope | dict) -> otel_context.Context:
+def context_of(envelope: Envelope | dict[str, Any]) -> otel_context.Context:
     """The trace context an envelope (or a document keeping a `traceparent`) continues; empty without one."""
-    get = envelope.get if isinstance(envelope, dict) else lambda name: getattr(envelope, name, None)
+    def get(name: str) -> object:
+        return envelope.get(name) if isinstance(envelope, dict) else getattr(envelope, name, None)
+
     carrier = {k: v for k in ("traceparent", "tracestate") if isinstance(v := get(k), str)}
     return _PROPAGATOR.extract(carrier, context=otel_context.Context())
 
 
 @contextmanager
-def continued_from(carrier: Envelope | dict, name: str, *, kind: SpanKind = SpanKind.INTERNAL,
-                   attributes: dict | None = None) -> Iterator[Span]:
+def continued_from(carrier: Envelope | dict[str, Any], name: str, *, kind: SpanKind = SpanKind.INTERNAL,
+                   attributes: dict[str, Any] | None = None) -> Iterator[Span]:
     """A span of this process continuing the trace the envelope (or document) carries, current
     while the block runs (log lines and the envelopes written in it carry it)."""
     with tracer().start_as_current_span(name, context=context_of(carrier), kind=kind,
@@ -140,7 +148,7 @@ def continued_from(carrier: Envelope | dict, name: str, *, kind: SpanKind = Span
 
 
 @contextmanager
-def attached(carrier: Envelope | dict) -> Iterator[None]:
+def attached(carrier: Envelope | dict[str, Any]) -> Iterator[None]:
     """Make the carried trace context current without a span of its own (a send of the relay:
     the producer's span then belongs to the trace of the event it sends)."""
     token = otel_context.attach(context_of(carrier))
@@ -150,7 +158,7 @@ def attached(carrier: Envelope | dict) -> Iterator[None]:
         otel_context.detach(token)
 
 
-def add_trace_ids(_, __, event_dict: dict) -> dict:
+def add_trace_ids(_: object, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: the current trace and span ids on every line written inside a span."""
     context = trace.get_current_span().get_span_context()
     if context.is_valid:

@@ -37,8 +37,19 @@ deletion event that follows supersedes them for every subscriber.
 """
 
 from tsunagu_shared.outbox.documents import (
-    CARRIED_BY, CARRIED_INDEX, FLUSHED, HAS_PENDING, NOT_DELETED, OUTBOX, PENDING, PENDING_INDEX, TOMBSTONE, marker_id,
-    new_document, tombstone, with_events,
+    CARRIED_BY,
+    CARRIED_INDEX,
+    FLUSHED,
+    HAS_PENDING,
+    NOT_DELETED,
+    OUTBOX,
+    PENDING,
+    PENDING_INDEX,
+    TOMBSTONE,
+    marker_id,
+    new_document,
+    tombstone,
+    with_events,
 )
 from tsunagu_shared.outbox.relay import OutboxRelay
 from tsunagu_shared.outbox.writer import OutboxCollection, outbox_collection

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -14,7 +14,15 @@ from tsunagu_shared.db import unpacked
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.kafka.producer import EventPublisher
 from tsunagu_shared.outbox.documents import (
-    CARRIED, CARRIED_BY, CARRIED_INDEX, FLUSHED, HAS_PENDING, OUTBOX, PENDING, PENDING_INDEX, TOMBSTONE,
+    CARRIED,
+    CARRIED_BY,
+    CARRIED_INDEX,
+    FLUSHED,
+    HAS_PENDING,
+    OUTBOX,
+    PENDING,
+    PENDING_INDEX,
+    TOMBSTONE,
     batch_marker,
 )
 
@@ -102,7 +110,7 @@ class OutboxRelay:
         """Mark every document with pending events that no marker names (one search of each
         collection, done at start); return how many were marked."""
         count = 0
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for collection in self._collections:
             documents = await collection.find(HAS_PENDING, {PENDING: 1}).to_list()
             if not documents:
@@ -148,8 +156,9 @@ class OutboxRelay:
         its documents, and the writer has not confirmed it yet; given up after the grace), nor
         a later marker of one of its documents (each document's events go out in the order they
         were written)."""
-        old = datetime.now(timezone.utc) - self._stale
-        ready, waiting = [], set()
+        old = datetime.now(UTC) - self._stale
+        ready: list[dict[str, Any]] = []
+        waiting: set[tuple[str, Any]] = set()
         for m in markers:
             documents = {(m["c"], d) for d in m["d"]}
             if ("confirmed" in m and not m["confirmed"] and _utc(m["at"]) >= old) or documents & waiting:
@@ -233,7 +242,7 @@ class OutboxRelay:
         longer ago than the grace and is not pending in its document (else it would have been
         acknowledged just now): a write that never happened, or an acknowledgement whose marker
         deletion was lost."""
-        old = datetime.now(timezone.utc) - self._stale
+        old = datetime.now(UTC) - self._stale
         return all(
             event_id in self._acknowledged or _utc(marked_at) < old
             for event_id, marked_at in (marker.get("events") or {}).items()
@@ -262,7 +271,7 @@ def _carried_entries(marker: dict[str, Any], docs: dict[tuple[str, Any], dict[st
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # a client without tz_aware
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a client without tz_aware
 
 
 def _acknowledgement(doc: dict[str, Any], published: list[dict[str, Any]]) -> dict[str, Any]:

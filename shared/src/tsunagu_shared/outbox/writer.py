@@ -1,7 +1,7 @@
 """Writes that carry events: the document's marker first, then the document."""
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -13,8 +13,17 @@ from pymongo.errors import BulkWriteError, WriteError
 
 from tsunagu_shared.db import packed
 from tsunagu_shared.outbox.documents import (
-    CARRIED, CARRIED_BY, CARRIED_INDEX, OUTBOX, PENDING, PENDING_INDEX, batch_marker, events_of_document,
-    events_of_update, marker_id, marking,
+    CARRIED,
+    CARRIED_BY,
+    CARRIED_INDEX,
+    OUTBOX,
+    PENDING,
+    PENDING_INDEX,
+    batch_marker,
+    events_of_document,
+    events_of_update,
+    marker_id,
+    marking,
 )
 
 Marked = tuple[Any, list[str]]  # a document id and the ids of the events its write carries
@@ -58,7 +67,7 @@ class OutboxCollection:
         confirming the insert, which documents this insert wrote (a replayed insert refused
         for a duplicate key did not)."""
         documents = list(documents)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         envelopes: dict[str, Any] = {}
         for document in documents:
             envelopes.update(document.pop(OUTBOX, None) or {})
@@ -66,8 +75,8 @@ class OutboxCollection:
         name = self._collection.name
         # (the document ids and event ids packed: the relay reads every marker at every look)
         of = {e: n for n, (_, events) in enumerate(marked) for e in events}
-        carrier = {"_id": f"{name}|+{uuid4().hex}", "c": name, "v": uuid4().hex, "at": now, "confirmed": False,
-                   "docs": packed({"d": [d for d, _ in marked], "of": of})}
+        carrier: dict[str, Any] = {"_id": f"{name}|+{uuid4().hex}", "c": name, "v": uuid4().hex, "at": now,
+                                   "confirmed": False, "docs": packed({"d": [d for d, _ in marked], "of": of})}
         for document in documents:
             document[CARRIED_BY] = carrier["_id"]
         # marker, envelopes, documents, confirmation: a crash at any point before the confirmation
@@ -154,7 +163,7 @@ class OutboxCollection:
         marked = [(d, events) for d, events in marked if events]
         if not marked:
             return None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         name = self._collection.name
         if len(marked) == 1:
             (document_id, events), = marked

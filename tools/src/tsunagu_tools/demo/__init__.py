@@ -3,7 +3,7 @@
 from tsunagu_tools.demo.story import play_story
 from tsunagu_tools.demo.summary import Summary
 
-__all__ = ["play_story", "Summary", "run"]
+__all__ = ["Summary", "play_story", "run"]
 
 
 def run() -> Summary:

@@ -57,9 +57,11 @@ def new_cast(run: str | None = None) -> Cast:
     """The demo's companies and students, with ids unique to this run."""
     run = run or secrets.token_hex(3)
     companies = {
-        "A": Company("A", f"sakura-robotics-{run}", "さくらロボティクス", f"rec-sato-{run}", "佐藤 美咲", ("robotics",)),
+        "A": Company("A", f"sakura-robotics-{run}", "さくらロボティクス", f"rec-sato-{run}", "佐藤 美咲",
+                     ("robotics",)),
         "B": Company("B", f"minato-foods-{run}", "みなとフーズ", f"rec-tanaka-{run}", "田中 健", ("food",)),
-        "C": Company("C", f"kita-logistics-{run}", "北ロジスティクス", f"rec-suzuki-{run}", "鈴木 一郎", ("logistics",)),
+        "C": Company("C", f"kita-logistics-{run}", "北ロジスティクス", f"rec-suzuki-{run}", "鈴木 一郎",
+                     ("logistics",)),
     }
     people = {
         "hana": Person("hana", f"demo-{run}-hana", "山田 花", line_user_id="U" + uuid.uuid4().hex),

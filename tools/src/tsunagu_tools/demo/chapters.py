@@ -144,8 +144,8 @@ async def stop_story(api: Api, tokens: Tokens, tl: Timeline, a: Company, others:
     await tl.await_decisions(
         ken, lambda ds: all(any(map(_is("scout_received", c), ds)) for c in others), what="decisions after STOP")
     later = tl.messages_to(ken, after=stopped_at)
-    summary.stop_confirmations = sum(1 for d in tl.decisions[ken.candidate_id] if d["template"] == "opt_out_confirmation"
-                                     and d["action"] == "send")
+    summary.stop_confirmations = sum(1 for d in tl.decisions[ken.candidate_id]
+                                     if d["template"] == "opt_out_confirmation" and d["action"] == "send")
     summary.messages_after_stop = len(later) - summary.stop_confirmations
     summary.decisions_after_stop = [f"{d['action']}:{d['reason']}" for d in tl.decisions[ken.candidate_id]
                                     if d["template"] == "scout_received" and d["company_id"] != a.company_id]

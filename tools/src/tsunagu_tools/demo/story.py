@@ -2,13 +2,22 @@
 
 import sys
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import IO
 
 import httpx
 
 from tsunagu_tools.demo.cast import Cast, new_cast, register_student, seed_companies, wait_until_recruiter_may_search
-from tsunagu_tools.demo.chapters import TOKYO, NotifyClock, at, campaign, register, scout_a, scout_b_at_night, stop_story
+from tsunagu_tools.demo.chapters import (
+    TOKYO,
+    NotifyClock,
+    at,
+    campaign,
+    register,
+    scout_a,
+    scout_b_at_night,
+    stop_story,
+)
 from tsunagu_tools.demo.offer import reply_to_offer
 from tsunagu_tools.demo.summary import Summary
 from tsunagu_tools.demo.tap import EventTap
@@ -19,7 +28,8 @@ COUNTED = {"ScoutSent": "scouts_sent", "ReplyReceived": "replies", "InterviewSch
            "OfferIssued": "offers", "OfferAccepted": "offers_accepted"}
 
 
-async def play_story(urls: StackUrls, tokens: Tokens, out: IO[str] = sys.stdout, *, cast: Cast | None = None) -> Summary:
+async def play_story(urls: StackUrls, tokens: Tokens, out: IO[str] = sys.stdout, *,
+                     cast: Cast | None = None) -> Summary:
     """Play the whole story once and return what it showed; prints the timeline to `out`."""
     cast = cast or new_cast()
     summary = Summary()
@@ -44,7 +54,7 @@ async def _play(api: Api, tokens: Tokens, tl: Timeline, cast: Cast, summary: Sum
     clock = NotifyClock(api, tokens, tl)
     # Tomorrow 10:00 by the wall clock, even after an earlier run moved notify's clock further:
     # the other services stamp their events with wall time, and sequences count days from those.
-    day0 = at(datetime.now(timezone.utc) + timedelta(days=1), 10)
+    day0 = at(datetime.now(UTC) + timedelta(days=1), 10)
     tl.chapter("0. Three companies join Tsunagu")
     await seed_companies(api, tokens, cast)
     for company in cast.companies.values():
@@ -75,4 +85,4 @@ def _count(summary: Summary, timeline: Timeline, tap: EventTap) -> None:
     summary.count_held_back(timeline.all_decisions())
 
 
-__all__ = ["play_story", "Summary", "TOKYO"]
+__all__ = ["TOKYO", "Summary", "play_story"]

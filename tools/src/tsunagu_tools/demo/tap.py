@@ -3,7 +3,6 @@
 import json
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.topics import ALL_TOPICS, topic_name
 

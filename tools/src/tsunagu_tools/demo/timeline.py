@@ -8,7 +8,7 @@ her address on that provider.
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ PROVIDER_CHANNEL = {"line": "line", "twilio": "sms", "email": "email"}
 def parse_time(moment: str | datetime) -> datetime:
     """An API time as an aware datetime (the database hands back UTC without an offset)."""
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def local(moment: str | datetime | None, zone: str = "Asia/Tokyo", fmt: str = "%m-%d %H:%M") -> str:
@@ -43,8 +43,9 @@ def message_text(record: dict[str, Any]) -> str:
 
 def describe_event(envelope: Envelope) -> str:
     data = envelope.data
-    keys = ("name", "change", "display_name", "company_name", "recruiter_name", "candidate_id", "recipient_id", "template", "reason", "channel",
-            "until", "stage", "rows_imported", "starts_at_local", "respond_by", "source")
+    keys = ("name", "change", "display_name", "company_name", "recruiter_name", "candidate_id", "recipient_id",
+            "template", "reason", "channel", "until", "stage", "rows_imported", "starts_at_local", "respond_by",
+            "source")
     shown = [f"{k}={data[k]}" for k in keys if data.get(k) not in (None, "", [])]
     return ", ".join(shown)[:160]
 

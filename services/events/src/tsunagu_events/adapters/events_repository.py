@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import NOT_DELETED, new_document, outbox_collection
 

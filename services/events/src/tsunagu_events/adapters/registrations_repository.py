@@ -11,7 +11,6 @@ from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, new_document, outbox_collection, tombstone
 
@@ -65,7 +64,8 @@ class MongoRegistrationRepository:
             await self._registrations.find_one({"event_id": event_id, "check_in_code": code}))
 
     async def of_event(self, event_id: str) -> list[Registration]:
-        attended = {c["_id"]: c["attended_at"] async for c in self._check_ins.find({"event_id": event_id, **NOT_DELETED})}
+        check_ins = self._check_ins.find({"event_id": event_id, **NOT_DELETED})
+        attended = {c["_id"]: c["attended_at"] async for c in check_ins}
         return [Registration.model_validate({**d, "attended_at": attended.get(d["_id"])})
                 async for d in self._registrations.find({"event_id": event_id})]
 

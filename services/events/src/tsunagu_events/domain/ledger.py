@@ -2,6 +2,7 @@
 facts to publish. Pure: the adapter stores a result only if no other change took that version."""
 
 from datetime import datetime
+from typing import Any
 
 from tsunagu_shared.events import DomainEvent
 
@@ -19,7 +20,7 @@ from tsunagu_events.domain.model import (
 Change = tuple[Event, list[DomainEvent]]
 
 
-def _next(event: Event, **changes) -> Event:
+def _next(event: Event, **changes: Any) -> Event:
     return event.model_copy(update={"version": event.version + 1, **changes})
 
 

@@ -5,12 +5,11 @@ freeing and handing on a seat are each one atomic single-document write.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
-
 from tsunagu_shared.moments import AwareMoment
 
 Kind = Literal["matching_event", "info_session"]
@@ -160,11 +159,13 @@ def new_event(*, event_id: str, data: EventCreate, actor: Actor, now: datetime) 
     if actor.role == "recruiter":
         if data.kind != "info_session":
             raise NotAllowed("a recruiter publishes only info sessions of his own company")
+        if actor.company_id is None:
+            raise NotAllowed("a recruiter's token names no company")
         organizer, company_ids = actor.company_id, [actor.company_id]
     elif actor.role != "admin":
         raise NotAllowed("only admins and recruiters publish events")
-    starts_at = data.starts_at.astimezone(timezone.utc)
-    closes = (data.registration_closes_at or data.starts_at).astimezone(timezone.utc)
+    starts_at = data.starts_at.astimezone(UTC)
+    closes = (data.registration_closes_at or data.starts_at).astimezone(UTC)
     return Event(
         event_id=event_id,
         kind=data.kind,

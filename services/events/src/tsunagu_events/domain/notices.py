@@ -1,6 +1,7 @@
 """The events that registration changes emit, and the reminders they ask notify for: pure builders."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from tsunagu_shared.events import (
     DomainEvent,
@@ -35,7 +36,7 @@ def pending_reminder_ids(event: Event, registration_id: str, issued: list[str], 
     return [intent for intent in issued if intent in due_later]
 
 
-def event_variables(event: Event) -> dict:
+def event_variables(event: Event) -> dict[str, Any]:
     """What a message about the event says: title, start in the event's zone (and UTC), place."""
     local = local_time(event.starts_at, event.time_zone)
     return {
@@ -84,7 +85,7 @@ def seat_given(event: Event, *, registration_id: str, candidate_id: str, status:
     """A seat taken (registered or promoted): the events to emit, and the reminder ids issued."""
     reminder_events = reminders(event, registration_id=registration_id, candidate_id=candidate_id, now=now)
     facts = [registered(event, registration_id=registration_id, candidate_id=candidate_id, status=status, now=now)]
-    return facts + reminder_events, [r.intent_id for r in reminder_events]
+    return [*facts, *reminder_events], [r.intent_id for r in reminder_events]
 
 
 def place_given_up(event: Event, *, registration_id: str, reason: str, now: datetime) -> list[DomainEvent]:

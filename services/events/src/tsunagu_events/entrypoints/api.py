@@ -9,7 +9,6 @@ already registered, code used); 422 names the invalid field.
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
-
 from tsunagu_shared.app import create_app as create_service_app
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, Principal, require_role
 from tsunagu_shared.search_http import NEXT_CURSOR, answer_for_the_read_side

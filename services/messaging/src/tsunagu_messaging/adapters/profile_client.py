@@ -3,7 +3,6 @@
 from typing import Protocol
 
 import httpx
-
 from tsunagu_shared.auth import issue_token
 from tsunagu_shared.settings import ServiceSettings
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 

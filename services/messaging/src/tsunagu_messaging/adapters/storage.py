@@ -4,7 +4,6 @@ store only keeps bytes under an opaque key.
 """
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from tsunagu_shared.blobs import BlobStore, DatabaseBlobs
 
 ATTACHMENT_FILES = "attachment"  # collections attachment_files and attachment_chunks

@@ -6,12 +6,11 @@ for other times); proposed/alternatives_requested/scheduled -> proposed (the
 company offers new slots) | cancelled (either side).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
-
 from tsunagu_shared.moments import Moment
 
 InterviewStatus = Literal["proposed", "alternatives_requested", "scheduled", "cancelled"]
@@ -44,7 +43,7 @@ class SlotProposal(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("starts_at must carry a time zone offset, e.g. 2026-12-01T10:00:00+09:00")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
 
 class Slot(BaseModel):
@@ -91,7 +90,7 @@ def response_deadline(slots: list[SlotProposal], respond_by: datetime | None, *,
         return min(now + DEFAULT_RESPONSE_WINDOW, last_start)
     if respond_by.tzinfo is None or respond_by.utcoffset() is None:
         raise InterviewRefused("respond_by: must carry a time zone offset")
-    respond_by = respond_by.astimezone(timezone.utc)
+    respond_by = respond_by.astimezone(UTC)
     if respond_by <= now:
         raise InterviewRefused("respond_by: the deadline must be in the future")
     if respond_by > last_start:

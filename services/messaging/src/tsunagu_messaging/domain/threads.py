@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
-
 from tsunagu_shared.auth import Principal
 
 Side = Literal["candidate", "recruiter"]

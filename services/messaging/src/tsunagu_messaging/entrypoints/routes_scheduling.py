@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
-
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
 
 from tsunagu_messaging.entrypoints.schemas import (

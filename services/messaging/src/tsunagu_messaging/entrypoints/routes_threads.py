@@ -8,10 +8,9 @@ exist, so nobody learns which conversations other parties have.
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
-
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
-from tsunagu_shared.request_bodies import body_limit
 from tsunagu_shared.files import attachment_disposition
+from tsunagu_shared.request_bodies import body_limit
 from tsunagu_shared.search_http import NEXT_CURSOR
 
 from tsunagu_messaging.domain.threads import NotYourMove, refuse_student_start

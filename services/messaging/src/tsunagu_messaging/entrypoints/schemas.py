@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from tsunagu_shared.moments import Moment
 
 from tsunagu_messaging.domain.interviews import Interview, SlotProposal, local_time, zone

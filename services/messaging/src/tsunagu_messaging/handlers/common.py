@@ -1,7 +1,7 @@
 """What every handler needs: the clock, the event source, loading a thread the caller may see."""
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tsunagu_shared.auth import Principal
 
@@ -14,7 +14,7 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class NotFound(Exception):

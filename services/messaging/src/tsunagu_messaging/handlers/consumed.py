@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 import structlog
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     CompanyBlocked,

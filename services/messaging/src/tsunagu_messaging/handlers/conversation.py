@@ -20,7 +20,6 @@ from tsunagu_messaging.adapters.threads import (
     first_reply_key,
 )
 from tsunagu_messaging.config import MessagingSettings
-from tsunagu_messaging.projection import ProjectedThreads
 from tsunagu_messaging.domain import messages as rules
 from tsunagu_messaging.domain.messages import Message, MessageRejected
 from tsunagu_messaging.domain.threads import (
@@ -33,6 +32,7 @@ from tsunagu_messaging.domain.threads import (
     require_side,
 )
 from tsunagu_messaging.handlers.common import SOURCE, Clock, NotFound, utcnow, visible_thread
+from tsunagu_messaging.projection import ProjectedThreads
 
 
 class RateLimited(Exception):
@@ -138,7 +138,7 @@ class Conversation:
 
     async def mark_read(self, principal: Principal, thread_id: str) -> int:
         """Read receipts for everything the other side wrote; the caller's unread count drops to 0."""
-        thread, side = await visible_thread(self.threads, thread_id, principal)
+        _, side = await visible_thread(self.threads, thread_id, principal)
         count = await self.messages.mark_read(thread_id, reader=side, at=self.clock())
         await self.threads.mark_read(thread_id, side)
         return count

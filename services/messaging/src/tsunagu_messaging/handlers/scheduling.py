@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import uuid4
 
 from tsunagu_shared.auth import Principal
+from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     InterviewCancelled,
@@ -18,7 +19,6 @@ from tsunagu_shared.events import (
     OfferLapsed,
     ProposedSlot,
 )
-from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_messaging.adapters.directory import MongoDirectory
@@ -28,7 +28,7 @@ from tsunagu_messaging.domain import interviews as rules
 from tsunagu_messaging.domain import offers as offer_rules
 from tsunagu_messaging.domain.interviews import Interview, InterviewRefused, Slot, SlotProposal
 from tsunagu_messaging.domain.offers import Offer, OfferRefused
-from tsunagu_messaging.domain.threads import Side, SendingRefused, Thread, check_may_write, require_side
+from tsunagu_messaging.domain.threads import SendingRefused, Side, Thread, check_may_write, require_side
 from tsunagu_messaging.handlers.common import SOURCE, Clock, NotFound, utcnow, visible_thread
 
 

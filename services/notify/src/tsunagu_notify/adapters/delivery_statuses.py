@@ -7,7 +7,6 @@ callback arrived does not hide it, and the event it publishes leaves through the
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import outbox_collection, with_events
 

@@ -21,11 +21,14 @@ from typing import Annotated
 
 from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import Field, TypeAdapter
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import (
-    NOTIFY_DELIVERY_REQUESTS, NOTIFY_DELIVERY_RETRIES, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, topic_name,
+    NOTIFY_DELIVERY_REQUESTS,
+    NOTIFY_DELIVERY_RETRIES,
+    NOTIFY_POLICY_EFFECTS,
+    NOTIFY_RECIPIENT_CHANGES,
+    topic_name,
 )
 
 from tsunagu_notify.adapters.partitions import OwnedPartitionsStream

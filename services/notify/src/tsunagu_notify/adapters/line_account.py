@@ -3,11 +3,16 @@
 from typing import Protocol
 
 from linebot.v3.messaging import (
-    AsyncApiClient, AsyncMessagingApi, Configuration, MessageAction, RichMenuArea, RichMenuBounds, RichMenuRequest,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    MessageAction,
+    RichMenuArea,
+    RichMenuBounds,
+    RichMenuRequest,
     RichMenuSize,
 )
 from linebot.v3.messaging.exceptions import ApiException
-
 from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 
 # What each member status's menu offers (labels sent as messages; postbacks are a later step).

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 
 from opentelemetry.trace import Span, SpanKind
 from prometheus_client import Counter, Histogram
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.observability.tracing import continued_from, current_trace_context, tracer
 

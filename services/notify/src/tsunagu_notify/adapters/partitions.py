@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import EVENT_TYPES
 from tsunagu_shared.settings import ServiceSettings

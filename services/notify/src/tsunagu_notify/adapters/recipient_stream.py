@@ -17,19 +17,21 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import structlog
 from typing import Annotated
 
-from pydantic import Field, TypeAdapter
+import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-
+from pydantic import Field, TypeAdapter
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import DomainEvent, NotificationCancelled
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.topics import (
-    NOTIFY_DELIVERY_REQUESTS, NOTIFY_INTENTS, NOTIFY_POLICY_EFFECTS, NOTIFY_RECIPIENT_CHANGES, NOTIFY_RECIPIENT_STATE,
+    NOTIFY_DELIVERY_REQUESTS,
+    NOTIFY_INTENTS,
+    NOTIFY_POLICY_EFFECTS,
+    NOTIFY_RECIPIENT_CHANGES,
+    NOTIFY_RECIPIENT_STATE,
     topic_name,
 )
 

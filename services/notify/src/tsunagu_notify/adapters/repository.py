@@ -11,7 +11,6 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, outbox_collection
 

@@ -59,6 +59,13 @@ class NotifyViews:
                                    (self._decisions, decisions)):
             if writes:
                 await collection.bulk_write(list(writes.values()), ordered=False)
+        await self._show_deliveries(deliveries, outcomes)
+        for effect in afterwards:
+            await self._erase(effect)
+
+    async def _show_deliveries(self, deliveries: dict[str, InsertOne], outcomes: dict[str, dict[str, Any]]) -> None:
+        """The delivery rows: requested ones inserted (as they ended, when their outcome came in the same
+        batch), outcomes set on theirs."""
         for key, fields in outcomes.items():  # a delivery requested in this batch is inserted as it ended
             if key in deliveries:
                 deliveries[key]._doc.update(fields)
@@ -72,8 +79,6 @@ class NotifyViews:
                    if key not in deliveries or key in existed]
         if completed or updates:
             await self._deliveries.bulk_write([*completed, *updates], ordered=False)
-        for effect in afterwards:
-            await self._erase(effect)
 
     async def _insert_new(self, inserts: list[InsertOne]) -> set[str]:
         """Insert the deliveries not created before (a replayed effect finds its delivery there)."""
@@ -114,8 +119,8 @@ def _delivery_document(effect) -> dict[str, Any]:
 
 def _outcome_fields(outcome) -> dict[str, Any]:
     """What a delivery's latest outcome shows: its status, attempts so far and the provider's answer."""
-    fields: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts, f"{outcome.status}_at": outcome.at,
-                              "next_attempt_at": outcome.next_attempt_at}
+    fields: dict[str, Any] = {"status": outcome.status, "attempts": outcome.attempts,
+                              f"{outcome.status}_at": outcome.at, "next_attempt_at": outcome.next_attempt_at}
     if outcome.provider_message_id is not None:
         fields["provider_message_id"] = outcome.provider_message_id
         fields["already_accepted"] = outcome.already_accepted

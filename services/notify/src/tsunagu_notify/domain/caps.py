@@ -5,7 +5,7 @@ A decision works out each window once, from `now` and the same moment already in
 history is sorted only when a rule is exceeded and the time it frees up is needed.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -59,7 +59,7 @@ def _calendar_start(tz: ZoneInfo, today: int, days: int) -> datetime:
     zone, as a UTC moment. Cached per zone and day: every decision of her day starts it there, and
     a UTC moment compares with the (UTC) send times without a zone lookup each time."""
     midnight = datetime.fromordinal(today) + timedelta(days=1 - days)
-    return midnight.replace(tzinfo=tz).astimezone(timezone.utc)
+    return midnight.replace(tzinfo=tz).astimezone(UTC)
 
 
 def channel_cap_free_at(

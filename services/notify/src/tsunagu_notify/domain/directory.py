@@ -2,6 +2,7 @@
 
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from tsunagu_shared.events import CampaignApplicantImported, ContactPreferencesChanged
 
@@ -38,7 +39,7 @@ def after_preferences(state: RecipientState, event: ContactPreferencesChanged) -
     for name in ("email", "sms", "line"):
         current = state.channel(name)
         consent = event.channels.get(name)
-        update = {"address": addresses[name]}
+        update: dict[str, Any] = {"address": addresses[name]}
         if consent is not None and consent.consented:
             consented_at = consent.consented_at or event.changed_at
             update |= {"consented_at": consented_at, "consent_source": consent.source or "profile"}
@@ -109,7 +110,8 @@ def blocked(state: RecipientState, company_id: str) -> RecipientState:
 
 def left_unanswered(state: RecipientState, company_id: str) -> RecipientState:
     """A scout of this company expired unanswered: one more contact in its non-response streak."""
-    return state.model_copy(update={"unanswered": {**state.unanswered, company_id: state.unanswered.get(company_id, 0) + 1}})
+    streak = state.unanswered.get(company_id, 0) + 1
+    return state.model_copy(update={"unanswered": {**state.unanswered, company_id: streak}})
 
 
 def line_unlinked(state: RecipientState) -> RecipientState | None:

@@ -7,6 +7,7 @@ company's non-response streak instead (see handlers).
 
 import uuid
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tsunagu_shared.events import (
@@ -48,9 +49,11 @@ def _local(moment: datetime, tz: str) -> str:
 def intents_for(event: DomainEvent, *, source_event_id: str, now: datetime) -> list[NotificationRequested]:
     """The intents one domain event gives rise to (empty when nobody is to be told)."""
 
-    def intent(recipient: str, template: str, category: str, company: str | None, **variables) -> NotificationRequested:
-        if getattr(event, "company_name", None) and "company_name" not in variables:
-            variables["company_name"] = event.company_name
+    def intent(recipient: str, template: str, category: str, company: str | None,
+               **variables: Any) -> NotificationRequested:
+        company_name = getattr(event, "company_name", None)
+        if company_name and "company_name" not in variables:
+            variables["company_name"] = company_name
         return NotificationRequested(
             intent_id=intent_id(source_event_id, recipient, template), recipient_id=recipient, template=template,
             category=category, company_id=company, variables=variables, source_event_id=source_event_id,

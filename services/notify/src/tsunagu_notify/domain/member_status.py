@@ -1,9 +1,14 @@
 """Member status for the LINE rich menu (pure): registered, scouted, interviewing, offer holder."""
 
 from pydantic import BaseModel, ConfigDict
-
 from tsunagu_shared.events import (
-    DomainEvent, InterviewScheduled, OfferAccepted, OfferDeclined, OfferIssued, OfferLapsed, ScoutSent,
+    DomainEvent,
+    InterviewScheduled,
+    OfferAccepted,
+    OfferDeclined,
+    OfferIssued,
+    OfferLapsed,
+    ScoutSent,
 )
 
 STATUSES = ("registered", "scouted", "interviewing", "offer_holder")

@@ -5,7 +5,8 @@ gives the recipient state after the decision (counters, digest, confirmation). B
 pure: the handler loads the state, calls them and stores the result atomically.
 """
 
-from datetime import datetime
+from datetime import datetime, time
+from typing import Any
 
 from tsunagu_notify.domain.caps import cap_free_at, channel_cap_free_at, outreach_history, silent_companies
 from tsunagu_notify.domain.local_time import next_allowed, quiet_at, quiet_window, zone
@@ -38,23 +39,18 @@ _DEFERRED = frozenset((*_DECIDED, "until"))
 _DIGESTED = frozenset((*_DECIDED, "into", "detail"))
 _OTHER = frozenset(_DECIDED)
 _RECORDED = frozenset(("at", "channel", "category", "company_ids"))
+# A model's fields as read from its __dict__ (see decide()).
+Fields = dict[str, Any]
 
 
 def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyConfig) -> Decision:
-    """Apply every rule of §4 to one intent; the most restrictive rule wins."""
+    """Apply every contact-policy rule (docs/notify.md, "The policy") to one intent; the most restrictive wins."""
     # Fields are read from the models' __dict__: each attribute read of a pydantic model goes
     # through its __getattr__ hook, and deciding reads a few dozen of them.
     ask, her = intent.__dict__, state.__dict__
-    if not her["known"]:
-        return _decision(ask, now, SUPPRESS, Reason.UNKNOWN_RECIPIENT)
-    company = ask["company_id"]
-    if company and company in her["blocked_companies"]:
-        return _decision(ask, now, SUPPRESS, Reason.BLOCKED)
-    if ask["template"] == CONFIRMATION_TEMPLATE:
-        return _confirmation(ask, state, now)
-    not_before = ask["not_before"]
-    if not_before and now < not_before:
-        return _decision(ask, now, DEFER, Reason.NOT_BEFORE, until=not_before)
+    refused = _before_channels(ask, her, state, now)
+    if refused is not None:
+        return refused
 
     policy = prepared(config)
     requested = ask["channel"]
@@ -69,38 +65,10 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
         opted_out = any(state.channel(c).opted_out_at for c in order)
         return _decision(ask, now, SUPPRESS, Reason.OPTED_OUT if opted_out else Reason.NO_CONSENT)
 
-    category = ask["category"]
-    if category != "critical":  # critical passes caps, quiet hours and the gap; it is counted on the channel
-        # Her zone once per decision: calendar-day caps and quiet hours both read it.
-        local = now.astimezone(zone(her["time_zone"]))
-        sends = her["sends"]
-        outreach = None
-        if category == "outreach":
-            outreach, from_company = outreach_history(sends, company)
-            blocked = _outreach_limits(ask, her, now, local, outreach, from_company, policy)
-            if blocked is not None:
-                reason, until = blocked
-                if until is None:
-                    return _decision(ask, now, SUPPRESS, reason)
-                return _postpone(ask, her, now, policy, reason, until)
-
-        if channel in policy.channel_caps:
-            free_at = channel_cap_free_at(channel, sends, now, local, policy)
-            if free_at is not None:
-                channel, free_at = _next_open_channel(order, channel, free_at, channels, sends, now, local, policy)
-                if channel is None:
-                    return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, free_at)
-
-        start, end = her["quiet_hours_start"], her["quiet_hours_end"]
-        window = policy.quiet_hours if not (start or end) else None
-        if window is None:
-            window = quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
-        if quiet_at(local, window):
-            return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now)
-        if outreach:
-            gap_ends = max(outreach) + policy.min_gap
-            if now < gap_ends:
-                return _postpone(ask, her, now, policy, Reason.MIN_GAP, gap_ends)
+    if ask["category"] != "critical":  # critical passes caps, quiet hours and the gap; it is counted on the channel
+        held, channel = _limits_and_timing(ask, her, now, policy, order, channel)
+        if held is not None:
+            return held
 
     digest = her["open_digest"]
     if digest is not None and digest.holder_intent_id == ask["intent_id"]:
@@ -110,10 +78,69 @@ def decide(intent: Intent, state: RecipientState, now: datetime, config: PolicyC
     return _decision(ask, now, SEND, reason, channel, now)
 
 
-def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: datetime, channels: dict,
-                       sends: tuple[SendRecord, ...], now: datetime, local: datetime, policy: PreparedPolicy):
+def _before_channels(ask: Fields, her: Fields, state: RecipientState, now: datetime) -> Decision | None:
+    """The answers that need no channel: an unknown recipient, a blocked company, an opt-out
+    confirmation, an intent not due yet. None when the intent goes on to her channels."""
+    if not her["known"]:
+        return _decision(ask, now, SUPPRESS, Reason.UNKNOWN_RECIPIENT)
+    company = ask["company_id"]
+    if company and company in her["blocked_companies"]:
+        return _decision(ask, now, SUPPRESS, Reason.BLOCKED)
+    if ask["template"] == CONFIRMATION_TEMPLATE:
+        return _confirmation(ask, state, now)
+    not_before = ask["not_before"]
+    if not_before and now < not_before:
+        return _decision(ask, now, DEFER, Reason.NOT_BEFORE, until=not_before)
+    return None
+
+
+def _limits_and_timing(ask: Fields, her: Fields, now: datetime, policy: PreparedPolicy, order: tuple[Channel, ...],
+                       channel: Channel) -> tuple[Decision | None, Channel]:
+    """Outreach limits, channel caps (escalating to her next open channel), quiet hours and the gap
+    between outreach: the decision that holds the intent back, or None and the channel to send on."""
+    # Her zone once per decision: calendar-day caps and quiet hours both read it.
+    local = now.astimezone(zone(her["time_zone"]))
+    sends = her["sends"]
+    outreach = None
+    if ask["category"] == "outreach":
+        outreach, from_company = outreach_history(sends, ask["company_id"])
+        blocked = _outreach_limits(ask, her, now, local, outreach, from_company, policy)
+        if blocked is not None:
+            reason, until = blocked
+            if until is None:
+                return _decision(ask, now, SUPPRESS, reason), channel
+            return _postpone(ask, her, now, policy, reason, until), channel
+
+    if channel in policy.channel_caps:
+        free_at = channel_cap_free_at(channel, sends, now, local, policy)
+        if free_at is not None:
+            open_or_free_at = _next_open_channel(order, channel, free_at, her["channels"], sends, now, local, policy)
+            if isinstance(open_or_free_at, datetime):
+                return _postpone(ask, her, now, policy, Reason.CHANNEL_CAP, open_or_free_at), channel
+            channel = open_or_free_at
+
+    if quiet_at(local, _her_quiet_window(her, policy)):
+        return _postpone(ask, her, now, policy, Reason.QUIET_HOURS, now), channel
+    if outreach:
+        gap_ends = max(outreach) + policy.min_gap
+        if now < gap_ends:
+            return _postpone(ask, her, now, policy, Reason.MIN_GAP, gap_ends), channel
+    return None, channel
+
+
+def _her_quiet_window(her: Fields, policy: PreparedPolicy) -> tuple[time, time]:
+    """Her own quiet hours, each end defaulting to the policy's; the policy's prepared window when she set none."""
+    start, end = her["quiet_hours_start"], her["quiet_hours_end"]
+    if not (start or end) and policy.quiet_hours is not None:
+        return policy.quiet_hours
+    return quiet_window(start or policy.quiet_hours_start, end or policy.quiet_hours_end)
+
+
+def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: datetime, channels: Fields,
+                       sends: tuple[SendRecord, ...], now: datetime, local: datetime,
+                       policy: PreparedPolicy) -> Channel | datetime:
     """The first usable channel after `full` (her first usable one, whose caps are full) whose caps
-    allow one more contact: (channel, None); or (None, the earliest time one of them frees)."""
+    allow one more contact; or, when there is none, the earliest time one of them frees."""
     frees_at = [full_until]
     for channel in order[order.index(full) + 1:]:
         status = channels.get(channel)
@@ -121,12 +148,12 @@ def _next_open_channel(order: tuple[Channel, ...], full: Channel, full_until: da
             continue
         free_at = channel_cap_free_at(channel, sends, now, local, policy) if channel in policy.channel_caps else None
         if free_at is None:
-            return channel, None
+            return channel
         frees_at.append(free_at)
-    return None, min(frees_at)
+    return min(frees_at)
 
 
-def _decision(ask: dict, now: datetime, action: Action, reason: Reason, channel: Channel | None = None,
+def _decision(ask: Fields, now: datetime, action: Action, reason: Reason, channel: Channel | None = None,
               at: datetime | None = None, *, until: datetime | None = None, into: str | None = None,
               detail: str | None = None) -> Decision:
     """The Decision for an intent (its fields), built from values that are already valid (`unchecked`).
@@ -157,8 +184,8 @@ def _holds_digest(intent: Intent, state: RecipientState) -> bool:
     return state.open_digest is not None and state.open_digest.holder_intent_id == intent.intent_id
 
 
-def _outreach_limits(ask: dict, her: dict, now: datetime, local: datetime, outreach: list[datetime],
-                     from_company: list[datetime], policy: PreparedPolicy):
+def _outreach_limits(ask: Fields, her: Fields, now: datetime, local: datetime, outreach: list[datetime],
+                     from_company: list[datetime], policy: PreparedPolicy) -> tuple[Reason, datetime | None] | None:
     """Backoff and the platform / company caps: (reason, defer-until or None to suppress) or None."""
     company = ask["company_id"]
     unanswered = her["unanswered"]
@@ -189,7 +216,7 @@ def _outreach_limits(ask: dict, her: dict, now: datetime, local: datetime, outre
     return None
 
 
-def _postpone(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, reason: Reason,
+def _postpone(ask: Fields, her: Fields, now: datetime, policy: PreparedPolicy, reason: Reason,
               until: datetime) -> Decision:
     """Defer to the first allowed moment at or after `until`, or merge into her open digest."""
     until = max(until, now)
@@ -202,7 +229,7 @@ def _postpone(ask: dict, her: dict, now: datetime, policy: PreparedPolicy, reaso
     return _decision(ask, now, DEFER, reason, until=until)
 
 
-def _confirmation(ask: dict, state: RecipientState, now: datetime) -> Decision:
+def _confirmation(ask: Fields, state: RecipientState, now: datetime) -> Decision:
     """The one confirmation after an opt-out, on the channel she left; never a second one."""
     channel = ask["channel"]
     status = state.channel(channel) if channel else ChannelStatus()
@@ -219,9 +246,9 @@ def apply_decision(
     action = decided["action"]
     if action == SEND:
         return _after_send(state, intent, decided, config)
-    if action == DEFER and intent.category == "outreach" and decision.reason in _HOLDER_REASONS:
-        if state.open_digest is None:
-            return changed(state, open_digest=OpenDigest(holder_intent_id=intent.intent_id))
+    if (action == DEFER and intent.category == "outreach" and decision.reason in _HOLDER_REASONS
+            and state.open_digest is None):
+        return changed(state, open_digest=OpenDigest(holder_intent_id=intent.intent_id))
     if action == DIGEST and state.open_digest is not None:
         item = DigestItem(
             intent_id=intent.intent_id, company_id=intent.company_id, template=intent.template,
@@ -229,7 +256,7 @@ def apply_decision(
             requested_at=intent.requested_at, attempt=intent.attempt,
         )
         return changed(state, open_digest=changed(state.open_digest, items=(*state.open_digest.items, item)))
-    if action == SUPPRESS and _holds_digest(intent, state):
+    if action == SUPPRESS and state.open_digest is not None and _holds_digest(intent, state):
         return changed(state, open_digest=digest_after_holder(state.open_digest))
     return state
 
@@ -249,7 +276,8 @@ def note_handover(decision: Decision, before: RecipientState, after: RecipientSt
             and before.open_digest.holder_intent_id == decision.intent_id
             and after.open_digest is not None and after.open_digest.holder_item is not None):
         return decision
-    return decision.model_copy(update={"rules": {**decision.rules, "digest_handed_to": after.open_digest.holder_intent_id}})
+    handed_to = after.open_digest.holder_intent_id
+    return decision.model_copy(update={"rules": {**decision.rules, "digest_handed_to": handed_to}})
 
 
 def handed_over(intent: Intent, decision: Decision, state: RecipientState) -> DigestItem | None:
@@ -260,7 +288,7 @@ def handed_over(intent: Intent, decision: Decision, state: RecipientState) -> Di
     return digest.holder_item if decision.rules.get("digest_handed_to") == digest.holder_intent_id else None
 
 
-def _after_send(state: RecipientState, intent: Intent, decided: dict, config: PolicyConfig) -> RecipientState:
+def _after_send(state: RecipientState, intent: Intent, decided: Fields, config: PolicyConfig) -> RecipientState:
     ask, her = intent.__dict__, state.__dict__
     channel = decided["channel"]
     assert channel is not None

@@ -4,7 +4,7 @@ Per environment they are overridden from one TOML file (services/notify/src/tsun
 one table per environment); nothing here reads files or the environment.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,7 +42,8 @@ class PolicyConfig(BaseModel):
         CapRule(name="platform_week", scope="platform", limit=5, days=7),
         CapRule(name="platform_day", scope="platform", limit=2, days=1, window="calendar_day", on_exceed="defer"),
         CapRule(name="company_month", scope="company", limit=2, days=30),
-        CapRule(name="sms_day", scope="channel", channel="sms", limit=1, days=1, window="calendar_day", on_exceed="defer"),
+        CapRule(name="sms_day", scope="channel", channel="sms", limit=1, days=1, window="calendar_day",
+                on_exceed="defer"),
         CapRule(name="sms_week", scope="channel", channel="sms", limit=3, days=7, on_exceed="defer"),
     )
     quiet_hours_start: str = "21:00"
@@ -87,21 +88,32 @@ class Cap(NamedTuple):
 class PreparedPolicy:
     """What `decide` looks up in a config, computed once per config instead of once per decision."""
 
-    __slots__ = ("outreach_caps", "channel_caps", "min_gap", "longest_window", "quiet_hours_start",
-                 "quiet_hours_end", "quiet_hours", "backoff_after_unanswered", "budget_shrink_per_silent_company",
-                 "escalation_order", "orders")
+    __slots__ = (
+        "backoff_after_unanswered",
+        "budget_shrink_per_silent_company",
+        "channel_caps",
+        "escalation_order",
+        "longest_window",
+        "min_gap",
+        "orders",
+        "outreach_caps",
+        "quiet_hours",
+        "quiet_hours_end",
+        "quiet_hours_start",
+    )
 
     def __init__(self, config: PolicyConfig) -> None:
         # In config order: the outreach rules' deferrals are compared in that order.
         self.outreach_caps = tuple(Cap.of(rule) for rule in config.caps if rule.scope != "channel")
         self.channel_caps: dict[Channel, tuple[Cap, ...]] = {}
         for rule in config.caps:
-            if rule.scope == "channel":
+            if rule.scope == "channel" and rule.channel is not None:
                 self.channel_caps[rule.channel] = (*self.channel_caps.get(rule.channel, ()), Cap.of(rule))
         self.min_gap = config.min_gap
         self.longest_window = config.longest_window
         self.quiet_hours_start = config.quiet_hours_start
         self.quiet_hours_end = config.quiet_hours_end
+        self.quiet_hours: tuple[time, time] | None
         try:  # for whoever set none; a malformed one fails when a decision first needs it, as it did
             self.quiet_hours = quiet_window(config.quiet_hours_start, config.quiet_hours_end)
         except ValueError:

@@ -9,11 +9,19 @@ transaction, so nothing here ever sees a half-applied change.
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from tsunagu_shared.events import (
-    CampaignApplicantImported, ContactOptedIn, ContactOptedOut, ContactPreferencesChanged, DomainEvent, LineAccountLinked,
-    LineAccountUnlinked, NotificationDeferred, NotificationRequested, NotificationSuppressed,
+    CampaignApplicantImported,
+    ContactOptedIn,
+    ContactOptedOut,
+    ContactPreferencesChanged,
+    DomainEvent,
+    LineAccountLinked,
+    LineAccountUnlinked,
+    NotificationDeferred,
+    NotificationRequested,
+    NotificationSuppressed,
 )
 
 from tsunagu_notify.domain import directory
@@ -242,8 +250,8 @@ def message_of(intent: Intent, before: RecipientState) -> tuple[str, dict[str, A
     variables, template_name = dict(intent.variables), intent.template
     digest = before.open_digest
     if digest is not None and digest.holder_intent_id == intent.intent_id and digest.items:
-        names = [intent.variables.get("company_name")] + [i.variables.get("company_name") for i in digest.items]
-        names = [n for n in dict.fromkeys(names) if n]
+        given = [intent.variables.get("company_name"), *(i.variables.get("company_name") for i in digest.items)]
+        names: list[str] = [n for n in dict.fromkeys(given) if n]
         template_name = "outreach_digest"
         variables = {"company_name": names[0] if names else "Tsunagu", "companies": "、".join(names),
                      "count": len(digest.items) + 1}
@@ -252,15 +260,28 @@ def message_of(intent: Intent, before: RecipientState) -> tuple[str, dict[str, A
 
 def _delivery(intent: Intent, decision: Decision, before: RecipientState) -> DeliveryRequested:
     template_name, variables = message_of(intent, before)
+    channel = decision.channel
+    if channel is None:
+        raise ValueError(f"a send decision without a channel: {decision.intent_id}")
     return DeliveryRequested(
-        key=idempotency_key(intent.intent_id, intent.recipient_id, decision.channel), intent_id=intent.intent_id,
-        recipient_id=intent.recipient_id, channel=decision.channel, template=template_name,
+        key=idempotency_key(intent.intent_id, intent.recipient_id, channel), intent_id=intent.intent_id,
+        recipient_id=intent.recipient_id, channel=channel, template=template_name,
         category=intent.category, company_id=intent.company_id, variables=variables,
-        decided_at=decision.decided_at, address=before.channel(decision.channel).address,
+        decided_at=decision.decided_at, address=before.channel(channel).address,
         display_name=before.display_name, locale=before.locale)
 
 
-def _newest(values: dict, keep: int) -> dict:
+_V = TypeVar("_V")
+
+
+def _required(value: _V | None, change: "RecipientChange", name: str) -> _V:
+    """A field the kind of change needs (the producer of a change always gives it)."""
+    if value is None:
+        raise ValueError(f"a {change.kind} change needs its {name}")
+    return value
+
+
+def _newest(values: dict[str, _V], keep: int) -> dict[str, _V]:
     """The `keep` entries added last (dicts keep insertion order)."""
     return values if len(values) <= keep else dict(list(values.items())[-keep:])
 
@@ -311,23 +332,26 @@ def apply_change(owned: OwnedRecipient, change: RecipientChange, now: datetime) 
 def _changed_state(state: RecipientState, change: RecipientChange) -> RecipientState | None:
     match change.kind:
         case "preferences":
-            return directory.after_preferences(state, change.preferences)
+            return directory.after_preferences(state, _required(change.preferences, change, "preferences"))
         case "campaign_contact":
-            return directory.campaign_contact(state, change.applicant)
+            return directory.campaign_contact(state, _required(change.applicant, change, "applicant"))
         case "blocked":
-            return directory.blocked(state, change.company_id)
+            return directory.blocked(state, _required(change.company_id, change, "company_id"))
         case "left_unanswered":
-            return directory.left_unanswered(state, change.company_id)
+            return directory.left_unanswered(state, _required(change.company_id, change, "company_id"))
         case "answered":
-            return directory.answered(state, change.company_id)
+            return directory.answered(state, _required(change.company_id, change, "company_id"))
         case "opted_out":
-            return directory.opted_out(state, change.channel, change.source, change.at) if state.known else None
+            return directory.opted_out(state, _required(change.channel, change, "channel"),
+                                       _required(change.source, change, "source"), change.at) if state.known else None
         case "opted_in":
-            return directory.opted_in(state, change.channel, change.source, change.at) if state.known else None
+            return directory.opted_in(state, _required(change.channel, change, "channel"),
+                                      _required(change.source, change, "source"), change.at) if state.known else None
         case "line_followed":
-            return directory.line_followed(state, change.line_user_id, change.at)
+            return directory.line_followed(state, _required(change.line_user_id, change, "line_user_id"), change.at)
         case "line_linked":
-            return directory.line_followed(state, change.line_user_id, change.at) if state.known else None
+            return (directory.line_followed(state, _required(change.line_user_id, change, "line_user_id"), change.at)
+                    if state.known else None)
         case "line_unlinked":
             return directory.line_unlinked(state)
     return None

@@ -47,8 +47,10 @@ class Rendered:
 
 
 _FOOTERS = {
-    ("ja", "email"): "\n\n--\n送信者: {company_name}（{operator}経由）\n配信停止: {unsubscribe_url}\nお問い合わせ: {contact}",
-    ("en", "email"): "\n\n--\nSent by {company_name} via {operator}\nUnsubscribe: {unsubscribe_url}\nContact: {contact}",
+    ("ja", "email"): ("\n\n--\n送信者: {company_name}（{operator}経由）\n配信停止: {unsubscribe_url}"
+                      "\nお問い合わせ: {contact}"),
+    ("en", "email"): ("\n\n--\nSent by {company_name} via {operator}\nUnsubscribe: {unsubscribe_url}"
+                      "\nContact: {contact}"),
     ("ja", "sms"): "\n{company_name}/{operator} 配信停止は「停止」と返信 問合せ{contact}",
     ("en", "sms"): "\n{company_name} via {operator}. Reply STOP to opt out. Help: {contact}",
     ("ja", "line"): "\n（{operator}からのお知らせ。配信停止はブロックしてください。問合せ: {contact}）",
@@ -92,7 +94,8 @@ TEMPLATES: dict[str, Template] = {
                    "{recipient_name}, {recruiter_name} of {company_name} sent you a scout. Why you: {reason}"),
         }),
         Template("campaign_message", "outreach", {
-            "ja": ("{company_name}からのご案内", "{recipient_name}さん、{company_name}からのご案内です。詳細: {share_url}"),
+            "ja": ("{company_name}からのご案内",
+                   "{recipient_name}さん、{company_name}からのご案内です。詳細: {share_url}"),
             "en": ("A message from {company_name}", "{recipient_name}, a message from {company_name}: {share_url}"),
         }),
         Template("campaign_reminder", "outreach", {
@@ -102,12 +105,16 @@ TEMPLATES: dict[str, Template] = {
                    "{recipient_name}, the deadline for {company_name}'s message is near: {share_url}"),
         }),
         Template("interview_scheduled", "critical", {
-            "ja": ("{company_name}との面接日程", "{recipient_name}さん、{company_name}との面接が{starts_at_local}に決まりました。"),
-            "en": ("Interview with {company_name}", "{recipient_name}, your interview with {company_name} is at {starts_at_local}."),
+            "ja": ("{company_name}との面接日程",
+                   "{recipient_name}さん、{company_name}との面接が{starts_at_local}に決まりました。"),
+            "en": ("Interview with {company_name}",
+                   "{recipient_name}, your interview with {company_name} is at {starts_at_local}."),
         }),
         Template("offer_issued", "transactional", {
-            "ja": ("{company_name}から内定のお知らせ", "{recipient_name}さん、{company_name}から内定が届きました。回答期限: {respond_by}"),
-            "en": ("An offer from {company_name}", "{recipient_name}, {company_name} made you an offer. Respond by {respond_by}."),
+            "ja": ("{company_name}から内定のお知らせ",
+                   "{recipient_name}さん、{company_name}から内定が届きました。回答期限: {respond_by}"),
+            "en": ("An offer from {company_name}",
+                   "{recipient_name}, {company_name} made you an offer. Respond by {respond_by}."),
         }),
         Template("offer_lapsed", "transactional", {
             "ja": ("{company_name}からの内定の回答期限が過ぎました",
@@ -118,7 +125,8 @@ TEMPLATES: dict[str, Template] = {
                    "passed and it can no longer be accepted. Message {company_name} if you want to talk it over."),
         }),
         Template("event_cancelled", "transactional", {
-            "ja": ("イベント中止のお知らせ", "{recipient_name}さん、ご登録のイベント「{event_title}」は中止になりました。"),
+            "ja": ("イベント中止のお知らせ",
+                   "{recipient_name}さん、ご登録のイベント「{event_title}」は中止になりました。"),
             "en": ("Event cancelled", "{recipient_name}, the event \"{event_title}\" you registered for is cancelled."),
         }),
         Template("event_reminder", "transactional", {
@@ -168,12 +176,16 @@ TEMPLATES: dict[str, Template] = {
         }),
         *_welcome_templates(),
         Template("opt_out_confirmation", "transactional", {
-            "ja": ("配信停止を受け付けました", "{recipient_name}さん、このチャネルへの配信を停止しました。今後すべての企業から届きません。"),
-            "en": ("You are unsubscribed", "{recipient_name}, you will receive nothing more on this channel from any company."),
+            "ja": ("配信停止を受け付けました",
+                   "{recipient_name}さん、このチャネルへの配信を停止しました。今後すべての企業から届きません。"),
+            "en": ("You are unsubscribed",
+                   "{recipient_name}, you will receive nothing more on this channel from any company."),
         }),
         Template("outreach_digest", "outreach", {
-            "ja": ("新着のお知らせ{count}件", "{recipient_name}さん、{company_name}など{count}件の新着があります: {companies}"),
-            "en": ("{count} new messages", "{recipient_name}, {count} new messages, from {company_name} and more: {companies}"),
+            "ja": ("新着のお知らせ{count}件",
+                   "{recipient_name}さん、{company_name}など{count}件の新着があります: {companies}"),
+            "en": ("{count} new messages",
+                   "{recipient_name}, {count} new messages, from {company_name} and more: {companies}"),
         }),
     )
 }

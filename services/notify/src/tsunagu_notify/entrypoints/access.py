@@ -1,7 +1,6 @@
 """Who may act on a recipient: the person herself or an admin; anyone else sees 404 (no existence leak)."""
 
 from fastapi import HTTPException, status
-
 from tsunagu_shared.auth import Principal
 
 

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel
-
 from tsunagu_shared.app import create_app as create_service_app
 from tsunagu_shared.auth import CurrentPrincipal
 

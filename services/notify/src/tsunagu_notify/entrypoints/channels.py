@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
-
 from tsunagu_shared.auth import CurrentPrincipal
 
 router = APIRouter(tags=["notify"])

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel
-
 from tsunagu_shared.auth import AdminUser
 from tsunagu_shared.moments import AwareMoment
 

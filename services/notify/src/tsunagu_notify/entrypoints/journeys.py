@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
-
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
 
-from tsunagu_notify.entrypoints.access import herself_or_admin
 from tsunagu_notify.domain.journeys.definitions import SegmentFilter
-from tsunagu_notify.handlers.segment_sends import SendIdTaken, SenderUnknown
+from tsunagu_notify.entrypoints.access import herself_or_admin
+from tsunagu_notify.handlers.segment_sends import SenderUnknown, SendIdTaken
 
 router = APIRouter(tags=["journeys"])
 

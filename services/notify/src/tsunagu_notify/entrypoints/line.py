@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
-
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, ServiceCaller
 from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 
@@ -51,7 +50,8 @@ async def issue_link_token(body: LineLink, _: ServiceCaller, line: Line):
     try:
         return LinkTokenPublic(link_token=await line.issue_link_token(body.line_user_id))
     except PermanentError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"line_user_id: LINE refused it ({exc})") from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail=f"line_user_id: LINE refused it ({exc})") from exc
     except TransientError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="LINE is unavailable; try again shortly",
                             headers={"Retry-After": "5"}) from exc

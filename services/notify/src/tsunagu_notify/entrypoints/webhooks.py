@@ -2,7 +2,8 @@
 entrypoints/unsubscribe.py).
 
 Each is authenticated by the provider's signature (403 and no change when forged), read into a strict
-model (400 naming the field when a signed body is malformed: webhook_bodies.py) and deduplicated by the provider's own id (Twilio MessageSid + status, LINE webhookEventId)."""
+model (400 naming the field when a signed body is malformed: webhook_bodies.py) and deduplicated by the
+provider's own id (Twilio MessageSid + status, LINE webhookEventId)."""
 
 import hashlib
 import hmac
@@ -13,7 +14,12 @@ from linebot.v3.webhook import SignatureValidator
 from twilio.request_validator import RequestValidator
 
 from tsunagu_notify.entrypoints.webhook_bodies import (
-    EmailBounce, LineWebhook, TwilioInbound, TwilioStatus, read_form, read_json,
+    EmailBounce,
+    LineWebhook,
+    TwilioInbound,
+    TwilioStatus,
+    read_form,
+    read_json,
 )
 from tsunagu_notify.handlers.provider_signals import ProviderSignals
 

@@ -26,7 +26,6 @@ from datetime import datetime
 import structlog
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import DomainEvent, NotificationFailed, NotificationSent, NotificationSuppressed
 from tsunagu_shared.kafka.consumer import CONSUMED, PermanentError, TransientError, dead_letter_headers
@@ -37,7 +36,13 @@ from tsunagu_notify.adapters.metrics import delivering, delivery_outcome, provid
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.delivery import (
-    DeliveryOutcome, OutcomeStatus, WaitingDelivery, cancelled_by, opt_out_source, retry_wait, waiting,
+    DeliveryOutcome,
+    OutcomeStatus,
+    WaitingDelivery,
+    cancelled_by,
+    opt_out_source,
+    retry_wait,
+    waiting,
 )
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.recipient import DeliveriesCancelled, DeliveryRequested, Erased, RecipientChange
@@ -108,11 +113,14 @@ class OwnedDeliveries:
         return len(self.reads) + len(self.tasks)
 
 
+PLATFORM = Sender()
+
+
 class DeliveryWorker:
     def __init__(self, *, stream: DeliveryStream, channels: dict[str, Channel], clock: Clock, config: PolicyConfig,
                  tokens: UnsubscribeTokens, public_base_url: str, senders: int = 8, commit_ms: int = 100,
                  poll_ms: int = 100, max_records: int = 500, max_in_flight: int = 2000,
-                 sender: Sender = Sender()) -> None:
+                 sender: Sender = PLATFORM) -> None:
         self.stream, self.channels, self.clock, self.config = stream, channels, clock, config
         self.tokens, self.public_base_url, self.sender = tokens, public_base_url, sender
         self._slots = {name: asyncio.Semaphore(max(1, senders)) for name in channels}
@@ -366,30 +374,9 @@ class DeliveryWorker:
         """The partition's finished work in one transaction: its leading finished records with their
         offsets, and the retries and cancellations finished since the last commit."""
         done = len(owned.done)
-        results = list(owned.done)
-        batch, reads = DeliveryBatch(partition=owned.partition), 0
-        for read in owned.reads:
-            if not read.finished:
-                break
-            reads += 1
-            batch.offsets[read.tp] = read.next_offset
-            if read.task is not None and not read.task.cancelled():
-                results.append(read.task.result())
-            results.extend(read.results)
-            if read.dead_letter is not None:
-                batch.dead_letters.append(read.dead_letter)
+        batch, results, reads = _finished_work(owned)
         if not results and not batch.offsets:
             return
-        for result in results:
-            batch.outcomes.append(result.outcome)
-            if result.event is not None:
-                batch.events.append(result.event)
-            if result.change is not None:
-                batch.changes.append(result.change)
-            if result.retry is not None:
-                batch.waiting[result.outcome.key] = result.retry
-            elif result.was_waiting:
-                batch.waiting[result.outcome.key] = None
         try:
             await self.stream.commit(batch)
         except (ProducerFenced, InvalidProducerEpoch):
@@ -410,6 +397,12 @@ class DeliveryWorker:
         del owned.done[:done]
         for _ in range(reads):
             owned.reads.popleft()
+        self._committed(owned, results)
+        CONSUMED.labels(self.stream.group, "processed").inc(reads)
+
+    def _committed(self, owned: OwnedDeliveries, results: list[Attempted]) -> None:
+        """After the commit: a retry now waits in the changelog (or ends cancelled, when its delivery was
+        stopped meanwhile), and every outcome is recorded."""
         for result in results:
             key = result.outcome.key
             self._accepted.pop(key, None)
@@ -423,7 +416,6 @@ class DeliveryWorker:
                 owned.open.pop(key, None)
                 owned.stopped.discard(key)
             self.outcome_recorded(result.outcome)
-        CONSUMED.labels(self.stream.group, "processed").inc(reads)
 
     def outcome_recorded(self, outcome: DeliveryOutcome) -> None:
         """Every delivery outcome passes here once, after the transaction that records it committed."""
@@ -431,6 +423,34 @@ class DeliveryWorker:
         log.debug("delivery_outcome", key=outcome.key, status=outcome.status, attempts=outcome.attempts,
                   channel=outcome.channel, provider_code=outcome.provider_code)
 
+
+
+def _finished_work(owned: OwnedDeliveries) -> tuple[DeliveryBatch, list[Attempted], int]:
+    """The partition's finished work as one batch: the results done since the last commit and those of
+    its leading finished reads (with their offsets and dead letters); and how many reads that is."""
+    results = list(owned.done)
+    batch, reads = DeliveryBatch(partition=owned.partition), 0
+    for read in owned.reads:
+        if not read.finished:
+            break
+        reads += 1
+        batch.offsets[read.tp] = read.next_offset
+        if read.task is not None and not read.task.cancelled():
+            results.append(read.task.result())
+        results.extend(read.results)
+        if read.dead_letter is not None:
+            batch.dead_letters.append(read.dead_letter)
+    for result in results:
+        batch.outcomes.append(result.outcome)
+        if result.event is not None:
+            batch.events.append(result.event)
+        if result.change is not None:
+            batch.changes.append(result.change)
+        if result.retry is not None:
+            batch.waiting[result.outcome.key] = result.retry
+        elif result.was_waiting:
+            batch.waiting[result.outcome.key] = None
+    return batch, results, reads
 
 
 def _wrap(request: DeliveryRequested, event: DomainEvent) -> Envelope:

@@ -3,23 +3,33 @@ and notification intents (published on notify.intents through the outbox)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
-    CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, CompanyStatusChanged,
-    ContactPreferencesChanged, EventPublished, ProfileCreated, ProfileDeleted, ProfileUpdated, ReplyReceived,
-    ScoutExpired, SelectionProgressUpdated,
+    CampaignApplicantImported,
+    CampaignApplicantResponded,
+    CompanyBlocked,
+    CompanyStatusChanged,
+    ContactPreferencesChanged,
+    EventPublished,
+    ProfileCreated,
+    ProfileDeleted,
+    ProfileUpdated,
+    ReplyReceived,
+    ScoutExpired,
+    SelectionProgressUpdated,
 )
 from tsunagu_shared.outbox import OutboxRelay
 
+from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intents_for
-from tsunagu_notify.domain.recipient import RecipientChange
 from tsunagu_notify.domain.journeys.signals import signal_for
-from tsunagu_notify.adapters.journeys import JourneyStore
+from tsunagu_notify.domain.recipient import RecipientChange
 
 # Profile attributes kept for segment sends by profile attributes (docs/notify.md).
 SEGMENT_ATTRIBUTES = ("graduation_year", "school", "industries", "location")
@@ -43,21 +53,34 @@ class IntakeHandlers:
         """A domain event of another service: keep the directory, then turn it into intents."""
         event = envelope.event()
         now = self.clock.now()
+        if isinstance(event, ProfileDeleted):
+            await self._change(envelope, event, now, "erased")
+            await self.journeys.erase(event.candidate_id, now)
+            if self.on_member_event is not None:
+                await self.on_member_event(event)
+            return
+        await self._keep_directory(envelope, event, now)
+        await self._intents(envelope, event, now)
+        signal = signal_for(event, source_id=envelope.id)
+        if signal is not None and self.on_signal is not None:
+            await self.on_signal(signal)
+        if self.on_member_event is not None:
+            await self.on_member_event(event)
+
+    async def _change(self, envelope: Envelope, event: Any, now: datetime, kind: str, **fields: Any) -> None:
+        # one change per event and kind: a redelivered event asks again, her owner applies it once
+        await self.changes.request(RecipientChange(change_id=f"{envelope.id}:{kind}",
+                                                   recipient_id=event.candidate_id, kind=kind, at=now, **fields))
+
+    async def _keep_directory(self, envelope: Envelope, event: Any, now: datetime) -> None:
+        """What notify keeps of the event: her contact state's changes, segment attributes, names."""
 
         async def change(kind: str, **fields: Any) -> None:
-            # one change per event and kind: a redelivered event asks again, her owner applies it once
-            await self.changes.request(RecipientChange(change_id=f"{envelope.id}:{kind}", recipient_id=event.candidate_id,
-                                                       kind=kind, at=now, **fields))
+            await self._change(envelope, event, now, kind, **fields)
 
         match event:
             case ContactPreferencesChanged():
                 await change("preferences", preferences=event)
-            case ProfileDeleted():
-                await change("erased")
-                await self.journeys.erase(event.candidate_id, now)
-                if self.on_member_event is not None:
-                    await self.on_member_event(event)
-                return
             case ProfileCreated():
                 await self.journeys.keep_attributes(event.candidate_id, {
                     k: getattr(event, k) for k in SEGMENT_ATTRIBUTES if getattr(event, k) not in (None, [])})
@@ -80,12 +103,6 @@ class IntakeHandlers:
                 await change("campaign_contact", applicant=event)
             case ReplyReceived() | CampaignApplicantResponded():
                 await change("answered", company_id=event.company_id)
-        await self._intents(envelope, event, now)
-        signal = signal_for(event, source_id=envelope.id)
-        if signal is not None and self.on_signal is not None:
-            await self.on_signal(signal)
-        if self.on_member_event is not None:
-            await self.on_member_event(event)
 
     async def _intents(self, envelope: Envelope, event, now) -> None:
         for request in intents_for(event, source_event_id=envelope.id, now=now):

@@ -12,6 +12,7 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
 from tsunagu_shared.outbox import OutboxRelay
 
+from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
@@ -19,7 +20,6 @@ from tsunagu_notify.domain.journeys.definitions import SequenceDefinition, seque
 from tsunagu_notify.domain.journeys.planner import PlannedStep, plan, stop_order
 from tsunagu_notify.domain.journeys.segments import matches
 from tsunagu_notify.domain.journeys.signals import JourneySignal
-from tsunagu_notify.adapters.journeys import JourneyStore
 
 SOURCE = "tsunagu/notify"
 

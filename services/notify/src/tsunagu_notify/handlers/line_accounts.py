@@ -13,9 +13,9 @@ from tsunagu_notify.adapters.line_links import LineLinkStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
+from tsunagu_notify.domain.journeys.signals import line_signal
 from tsunagu_notify.domain.member_status import Member, after, concerns
 from tsunagu_notify.domain.recipient import RecipientChange
-from tsunagu_notify.domain.journeys.signals import line_signal
 
 NONCE_LIFETIME = timedelta(minutes=10)
 ACCOUNT_LINK_URL = "https://access.line.me/dialog/bot/accountLink"
@@ -119,7 +119,8 @@ class LineAccounts:
         return {"status": doc.get("status", "registered"), "menu_status": doc.get("menu_status")}
 
     async def _menu_id(self, status: str) -> str:
-        return await self.links.menu_of(status) or await self.links.keep_menu(status, await self.api.create_menu(status))
+        known = await self.links.menu_of(status)
+        return known or await self.links.keep_menu(status, await self.api.create_menu(status))
 
     async def erase(self, candidate_id: str) -> None:
         doc = await self.links.member(candidate_id)

@@ -17,7 +17,6 @@ from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
 from prometheus_client import Counter
 from pydantic import ValidationError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationCancelled, NotificationRequested
 from tsunagu_shared.kafka.consumer import CONSUMED, Refused, dead_letter_headers, screen
@@ -29,7 +28,13 @@ from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.recipient import (
-    OwnedRecipient, Outcome, RecipientChange, StateChanged, apply_change, cancel, decide_intent,
+    Outcome,
+    OwnedRecipient,
+    RecipientChange,
+    StateChanged,
+    apply_change,
+    cancel,
+    decide_intent,
 )
 
 log = structlog.get_logger(__name__)

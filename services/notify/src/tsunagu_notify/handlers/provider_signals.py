@@ -14,9 +14,9 @@ from tsunagu_notify.adapters.delivery_statuses import DeliveryStatuses
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.clock import Clock
-from tsunagu_notify.domain.model import Channel
 from tsunagu_notify.domain.directory import is_start, is_stop
 from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal
+from tsunagu_notify.domain.model import Channel
 from tsunagu_notify.domain.recipient import RecipientChange
 
 SOURCE = "tsunagu/notify"

@@ -16,9 +16,9 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
 from tsunagu_shared.outbox import OutboxRelay
 
+from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.repository import NotifyStore
 from tsunagu_notify.domain.journeys.definitions import SegmentFilter
-from tsunagu_notify.adapters.journeys import JourneyStore
 
 _SEGMENT_INTENTS = uuid.UUID("c2b7e4a1-9d3f-4e6b-8a51-7f0d2c9e4b18")
 SOURCE = "tsunagu/notify"

@@ -6,6 +6,7 @@ again. The effects topic holds the policy's effects and, after them, the channel
 delivery outcomes, so a person's deliveries show how they ended in the same pass."""
 
 import asyncio
+
 import structlog
 
 from tsunagu_notify.adapters.recipient_stream import EffectFeed

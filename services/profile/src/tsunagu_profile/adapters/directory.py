@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from tsunagu_shared.standing import keep_newest
 
 from tsunagu_profile.domain.visibility import RecruiterStanding

@@ -2,7 +2,6 @@
 pod's disk, one file per candidate (the key is her id)."""
 
 from pymongo.asynchronous.database import AsyncDatabase
-
 from tsunagu_shared.blobs import BlobStore, DatabaseBlobs
 
 PHOTO_FILES = "photo"  # collections photo_files and photo_chunks

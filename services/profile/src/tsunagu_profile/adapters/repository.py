@@ -7,9 +7,17 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, TOMBSTONE, new_document, outbox_collection, tombstone, with_events
+from tsunagu_shared.outbox import (
+    NOT_DELETED,
+    OUTBOX,
+    PENDING,
+    TOMBSTONE,
+    new_document,
+    outbox_collection,
+    tombstone,
+    with_events,
+)
 
 from tsunagu_profile.domain.model import Profile
 

@@ -7,7 +7,7 @@ marker without personal data whose version outranks any profile's, so nothing br
 her back.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tsunagu_shared.search import IndexSpec, SearchIndex, Versioned
@@ -17,7 +17,7 @@ from tsunagu_profile.domain.search import SORTS, Cursor, SearchFilters
 
 BLOCK_BITS = 20  # room for the count of blocks below the profile's version
 ERASED_VERSION = 2**62
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PROFILES_INDEX = IndexSpec(
     name="profiles",

@@ -88,7 +88,8 @@ HOW_TO_STOP = {
     "ja": {
         "all": "このページの「すべての連絡を停止」(stop_all) をオンにすると、すべての企業からの連絡が止まります。",
         "email": "メール末尾の配信停止リンクを開くか、ここでメールの同意を外してください。",
-        "sms": "SMSに「STOP」または「停止」と返信するか、ここでSMSの同意を外してください（「START」または「再開」と返信すると再開します）。",
+        "sms": ("SMSに「STOP」または「停止」と返信するか、ここでSMSの同意を外してください"
+                "（「START」または「再開」と返信すると再開します）。"),
         "line": "LINE公式アカウントをブロックするか、ここでLINEの同意を外してください。",
     },
     "en": {
@@ -168,10 +169,12 @@ def withdraw_without_contact_point(
 ) -> ContactPreferences:
     """A removed email or phone takes its channel's consent with it."""
     updated = current.model_copy(deep=True)
-    for channel, point in (("email", email), ("sms", phone)):
+    points: tuple[tuple[Channel, str | None], ...] = (("email", email), ("sms", phone))
+    for channel, point in points:
         consent = updated.channels.get(channel)
         if point is None and consent is not None and consent.consented:
-            updated.channels[channel] = ChannelConsent(consented=False, consented_at=now, source="contact_point_removed")
+            updated.channels[channel] = ChannelConsent(consented=False, consented_at=now,
+                                                       source="contact_point_removed")
             if updated.preferred_channel == channel:
                 updated.preferred_channel = None
     return updated

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-
 from tsunagu_shared.contact_points import EmailAddress, PhoneNumber
 
 from tsunagu_profile.domain.contact import ContactPreferences, ContactPreferencesUpdate
@@ -78,12 +77,13 @@ class ProfileUpdate(BaseModel):
     faculty: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     graduation_year: GraduationYear | None = None
     self_pr: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-    # Lists are emptied with [], never null (absent: unchanged).
-    industries: Tags = Field(default=None, description="[] removes every entry; null is refused")
-    job_types: Tags = Field(default=None, description="[] removes every entry; null is refused")
+    # Lists are emptied with [], never null (absent: unchanged). The default None marks a list left out; the
+    # type, without None, is what refuses a null from the client (so the checker is told to let it be).
+    industries: Tags = Field(default=None, description="[] removes every entry; null is refused")  # type: ignore[arg-type]
+    job_types: Tags = Field(default=None, description="[] removes every entry; null is refused")  # type: ignore[arg-type]
     location: Text | None = None
     languages: Annotated[list[Language], Field(max_length=10)] = Field(
-        default=None, description="[] removes every entry; null is refused")
+        default=None, description="[] removes every entry; null is refused")  # type: ignore[arg-type]
 
 
 class SelectionProgress(BaseModel):

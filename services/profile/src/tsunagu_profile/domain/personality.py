@@ -20,7 +20,8 @@ class Questionnaire:
 
     @property
     def questions(self) -> list[dict[str, Any]]:
-        return self.raw["questions"]
+        questions: list[dict[str, Any]] = self.raw["questions"]
+        return questions
 
     @property
     def traits(self) -> list[str]:

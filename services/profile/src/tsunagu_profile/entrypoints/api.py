@@ -2,7 +2,6 @@
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-
 from tsunagu_shared.app import create_app as create_service_app
 from tsunagu_shared.search_http import answer_for_the_read_side
 

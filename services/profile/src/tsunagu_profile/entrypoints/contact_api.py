@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-
 from tsunagu_shared.auth import CurrentPrincipal
 
 from tsunagu_profile.domain.contact import ContactPreferencesUpdate, ContactPreferencesView, how_to_stop

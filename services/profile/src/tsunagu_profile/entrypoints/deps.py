@@ -1,15 +1,14 @@
 """Dependencies shared by the routers: the handlers, and who may see which profile.
 
 Choices (documented in the OpenAPI text): another student asking for a profile
-gets 404, as if it did not exist, and so does a recruiter of a company she blocked; a recruiter whose company is not an active
-participant gets 403 on every profile route, whatever the profile (so the 403
+gets 404, as if it did not exist, and so does a recruiter of a company she blocked; a recruiter
+whose company is not an active participant gets 403 on every profile route, whatever the profile (so the 403
 reveals nothing about any student); anonymous callers get 401.
 """
 
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-
 from tsunagu_shared.auth import CurrentPrincipal, Principal
 
 from tsunagu_profile.domain.visibility import Access, candidate_access

@@ -1,10 +1,9 @@
 """Recruiter search and reads: only for recruiters of active participating companies, or services."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-
 from tsunagu_shared.moments import Moment
 
 from tsunagu_profile.domain.model import ProfilePage, ProfileRecruiterView, Stage
@@ -42,7 +41,7 @@ async def search_profiles(
     `next_cursor` back as `cursor` for the next page. Read from the search index: a change to a
     profile shows here within about a second; a student never appears to a company she blocked."""
     if active_within_days is not None:
-        since = datetime.now(timezone.utc) - timedelta(days=active_within_days)
+        since = datetime.now(UTC) - timedelta(days=active_within_days)
         active_since = max(active_since, since) if active_since else since
     filters = SearchFilters(
         industry=industry, graduation_year=graduation_year, school=school, location=location, stage=stage,

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict
-
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
 from tsunagu_shared.request_bodies import body_limit
 

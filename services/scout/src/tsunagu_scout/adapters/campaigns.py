@@ -6,7 +6,6 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
-
 from tsunagu_shared.db import packed, unpacked
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import CARRIED_BY, OUTBOX, PENDING, new_document, outbox_collection, with_events

@@ -5,7 +5,6 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, outbox_collection
 

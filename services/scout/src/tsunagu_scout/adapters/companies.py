@@ -1,12 +1,10 @@
 """Companies (with their recruiters and plan) and scout templates."""
 
 from typing import Any
-
 from uuid import uuid4
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import NOT_DELETED, new_document, outbox_collection
 
@@ -43,7 +41,8 @@ class MongoCompanies:
 
     async def _record(self, company_id: str, fields: dict[str, Any], *events: Envelope) -> None:
         """The change and its events as one new document (the outbox lives here, not in the company)."""
-        change = {"_id": f"chg_{uuid4().hex}", "company_id": company_id, "set": [{"path": k, "value": v} for k, v in fields.items()]}
+        change = {"_id": f"chg_{uuid4().hex}", "company_id": company_id,
+                  "set": [{"path": k, "value": v} for k, v in fields.items()]}
         await self._changes.insert_one(new_document(change, *events))
 
     async def get(self, company_id: str) -> Company | None:

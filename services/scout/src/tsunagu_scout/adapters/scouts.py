@@ -10,7 +10,6 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 

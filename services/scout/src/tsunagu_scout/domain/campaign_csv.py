@@ -8,10 +8,12 @@ and imported again.
 """
 
 import csv
+import dataclasses
 import io
 import json
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tsunagu_shared.contact_points import e164, email_address
 from tsunagu_shared.files import spreadsheet_safe
@@ -57,9 +59,9 @@ class RowError:
     field: str | None
     message: str
     column: str | None = None  # the header of the column at fault, as the file names it
-    values: dict[str, str] = field(default_factory=dict)  # the row as the file gave it (for the export)
+    values: dict[str, str] = dataclasses.field(default_factory=dict)  # the row as the file gave it (for the export)
 
-    def report(self) -> dict:
+    def report(self) -> dict[str, Any]:
         return {"row": self.row, "field": self.field, "column": self.column, "message": self.message}
 
 
@@ -76,7 +78,8 @@ def decode(raw: bytes, encoding: str = "auto") -> str:
             return raw.decode(name)
         except UnicodeDecodeError:
             continue
-    raise CsvRejected(f"file is not valid {' or '.join('UTF-8' if c.startswith('utf') else 'Shift_JIS' for c in candidates)}")
+    tried = " or ".join("UTF-8" if c.startswith("utf") else "Shift_JIS" for c in candidates)
+    raise CsvRejected(f"file is not valid {tried}")
 
 
 def parse_mapping(mapping_json: str | None) -> dict[str, str]:
@@ -160,20 +163,22 @@ def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[lis
     index = {h: i for i, h in enumerate(parsed.headers)}
     mapped = set(parsed.columns.values())
     for row, values in parsed.records:
-        given = dict(zip(parsed.headers, values))
+        given = dict(zip(parsed.headers, values, strict=False))  # a short or long row is reported below
         if len(values) != len(parsed.headers):
             errors.append(RowError(row, None, f"row has {len(values)} fields, the header has {len(parsed.headers)}",
                                    values=given))
             continue
         get = {f: values[index[h]].strip() for f, h in parsed.columns.items()}
-        applicant, error = _applicant(row, get, known_candidates)
-        if error is not None:
-            error = RowError(row, error.field, error.message, column=parsed.columns.get(error.field or ""),
-                             values=given)
-        if error is None and applicant.email and applicant.email in seen_emails:
+        applicant = _applicant(row, get, known_candidates)
+        if isinstance(applicant, RowError):
+            errors.append(RowError(row, applicant.field, applicant.message,
+                                   column=parsed.columns.get(applicant.field or ""), values=given))
+            continue
+        error = None
+        if applicant.email and applicant.email in seen_emails:
             error = RowError(row, "email", f"same email as row {seen_emails[applicant.email]}",
                              column=parsed.columns["email"], values=given)
-        if error is None and applicant.candidate_id and applicant.candidate_id in seen_ids:
+        elif applicant.candidate_id and applicant.candidate_id in seen_ids:
             error = RowError(row, "candidate_id", f"same candidate_id as row {seen_ids[applicant.candidate_id]}",
                              column=parsed.columns["candidate_id"], values=given)
         if error is not None:
@@ -188,42 +193,43 @@ def validate_rows(parsed: ParsedCsv, *, known_candidates: set[str]) -> tuple[lis
     return rows, errors
 
 
-def _applicant(row: int, get: dict[str, str], known: set[str]) -> tuple[ApplicantRow | None, RowError | None]:
+def _applicant(row: int, get: dict[str, str], known: set[str]) -> ApplicantRow | RowError:
+    """The row as an applicant, or what is wrong with it."""
     name = get.get("name", "")
     email = get.get("email") or None
     phone = get.get("phone") or None
     candidate_id = get.get("candidate_id") or None
     if not name:
-        return None, RowError(row, "name", "name is empty")
+        return RowError(row, "name", "name is empty")
     if email is None and phone is None:
-        return None, RowError(row, "email", "neither email nor phone is given")
+        return RowError(row, "email", "neither email nor phone is given")
     try:
         email = email_address(email) if email is not None else None
     except ValueError:
-        return None, RowError(row, "email", f"not an email address: {email!r}")
+        return RowError(row, "email", f"not an email address: {email!r}")
     try:
         phone = e164(phone) if phone is not None else None
     except ValueError as exc:
-        return None, RowError(row, "phone", f"{exc}: {get.get('phone')!r}")
+        return RowError(row, "phone", f"{exc}: {get.get('phone')!r}")
     if candidate_id is not None and candidate_id not in known:
-        return None, RowError(row, "candidate_id", f"unknown candidate_id {candidate_id!r}")
-    typed: dict = {}
+        return RowError(row, "candidate_id", f"unknown candidate_id {candidate_id!r}")
+    typed: dict[str, Any] = {}
     for name_of_field, read in (("graduation_year", campaign_columns.graduation_year),
                                 ("name_kana", campaign_columns.name_kana)):
         if get.get(name_of_field):
             try:
                 typed[name_of_field] = read(get[name_of_field])
             except ValueError as exc:
-                return None, RowError(row, name_of_field, str(exc))
+                return RowError(row, name_of_field, str(exc))
     for text_field in ("school", "faculty"):
         if len(get.get(text_field, "")) > 200:
-            return None, RowError(row, text_field, "longer than 200 characters")
+            return RowError(row, text_field, "longer than 200 characters")
     return ApplicantRow(row, name, email, phone, candidate_id, school=get.get("school") or None,
-                        faculty=get.get("faculty") or None, **typed), None
+                        faculty=get.get("faculty") or None, **typed)
 
 
-def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dict],
-               rejected: list[dict] | None = None) -> str:
+def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dict[str, Any]],
+               rejected: list[dict[str, Any]] | None = None) -> str:
     """The campaign for the ATS: the original columns (free ones verbatim) plus status and share URL,
     and the rejected rows as the file gave them with the reason, all in the file's row order.
 
@@ -234,7 +240,7 @@ def export_csv(headers: list[str], columns: dict[str, str], applicants: list[dic
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(h) for h in [*headers, *EXPORT_COLUMNS]])
     field_of = {h: f for f, h in columns.items()}
-    lines: list[tuple[int, list]] = []
+    lines: list[tuple[int, list[Any]]] = []
     for applicant in applicants:
         original = [
             _cell(applicant.get(field_of[h])) if h in field_of else applicant["free"].get(h, "") for h in headers
@@ -256,5 +262,5 @@ def rejection_reason(error: RowError) -> str:
     return f"{error.column}: {error.message}" if error.column else error.message
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     return "" if value is None else str(value)

@@ -10,12 +10,16 @@ ScoutState = Literal["awaiting", "replied", "declined", "expired", "withdrawn"]
 CompanyStatus = Literal["active", "inactive"]
 
 
+def _no_quota() -> dict[Tier, int]:
+    return {"regular": 0, "premium": 0}
+
+
 class Plan(BaseModel):
     """What a company pays for: scouts per month per tier, and how many may await an answer at once."""
 
     name: str = Field(min_length=1, max_length=50)
     monthly_quota: dict[Tier, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
-        default_factory=lambda: {"regular": 0, "premium": 0})
+        default_factory=_no_quota)
     max_awaiting: int = Field(default=50, ge=1, le=10_000)
 
     def quota_for(self, tier: Tier) -> int:

@@ -1,11 +1,12 @@
 """Daily recommended companies: rank by fit, stable for one student on one day."""
 
 import hashlib
+from collections.abc import Iterable, Set
 
 from tsunagu_scout.domain.model import Candidate, Company
 
 
-def _terms(values) -> set[str]:
+def _terms(values: Iterable[object]) -> set[str]:
     return {str(v).strip().casefold() for v in values if v is not None and str(v).strip()}
 
 
@@ -24,7 +25,7 @@ def _daily_tiebreak(candidate_id: str, company_id: str, day: str) -> str:
 
 
 def recommend(candidate: Candidate, companies: list[Company], *, day: str, limit: int,
-              excluded: set[str] = frozenset()) -> list[tuple[Company, int]]:
+              excluded: Set[str] = frozenset()) -> list[tuple[Company, int]]:
     """The day's short list: best fit first; equal fits in an order that changes day by day."""
     ranked = sorted(
         (

@@ -4,7 +4,6 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
-
 from tsunagu_shared.auth import AdminUser
 
 from tsunagu_scout.domain.model import Company, Plan, Recruiter

@@ -3,7 +3,6 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
-
 from tsunagu_shared.auth import CandidateUser
 from tsunagu_shared.files import attachment_disposition
 from tsunagu_shared.moments import Moment

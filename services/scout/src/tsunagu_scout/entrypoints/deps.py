@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-
 from tsunagu_shared.auth import RecruiterUser
 
 from tsunagu_scout.bootstrap import Container

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
-
 from tsunagu_shared.search_http import NEXT_CURSOR
 
 from tsunagu_scout.domain.model import Scout, ScoutState, Template, Tier

@@ -11,11 +11,6 @@ from typing import Any, Literal
 from uuid import uuid4
 
 import structlog
-
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import CampaignApplicantImported, CampaignApplicantResponded, CampaignImported
-from tsunagu_shared.outbox import OutboxRelay, new_document
-
 from tsunagu_scout.adapters.campaigns import INPUT_KEPT, MongoCampaigns
 from tsunagu_scout.adapters.candidates import MongoCandidates
 from tsunagu_scout.adapters.metrics import RUNNING, import_reached, rows_imported, rows_refused
@@ -24,6 +19,9 @@ from tsunagu_scout.domain import campaign_csv, campaign_jobs
 from tsunagu_scout.domain.campaign_csv import ApplicantRow, CsvRejected
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter
 from tsunagu_scout.handlers.errors import Invalid, NotFound
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import CampaignApplicantImported, CampaignApplicantResponded, CampaignImported
+from tsunagu_shared.outbox import OutboxRelay, new_document
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"

@@ -5,15 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
+from tsunagu_scout.adapters.companies import CompanyAlreadyExists, MongoCompanies
+from tsunagu_scout.domain.model import Company, Plan, Recruiter, Template
+from tsunagu_scout.handlers.errors import Conflict, Forbidden, NotFound
 from tsunagu_shared.auth import Principal
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyStatusChanged, RecruiterChanged
 from tsunagu_shared.outbox import OutboxRelay
 from tsunagu_shared.standing import Standing, refusal
-
-from tsunagu_scout.adapters.companies import CompanyAlreadyExists, MongoCompanies
-from tsunagu_scout.domain.model import Company, Plan, Recruiter, Template
-from tsunagu_scout.handlers.errors import Conflict, Forbidden, NotFound
 
 SOURCE = "tsunagu/scout"
 

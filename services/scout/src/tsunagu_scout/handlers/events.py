@@ -4,6 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tsunagu_scout.adapters.campaigns import MongoCampaigns
+from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.handlers.scouting import ScoutingHandlers
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     ContactPreferencesChanged,
@@ -14,10 +17,6 @@ from tsunagu_shared.events import (
     ProfileUpdated,
     ReplyReceived,
 )
-
-from tsunagu_scout.adapters.campaigns import MongoCampaigns
-from tsunagu_scout.adapters.candidates import MongoCandidates
-from tsunagu_scout.handlers.scouting import ScoutingHandlers
 
 KEPT_FIELDS = ("display_name", "industries", "location", "school", "faculty", "self_pr", "job_types", "languages",
                "graduation_year", "email", "phone")
@@ -42,7 +41,7 @@ class EventHandlers:
             fields = {k: v for k, v in event.changes.items() if k in KEPT_FIELDS}
             if "languages" in fields:  # [{language, level}] on the profile; the codes here
                 fields["languages"] = [entry["language"] for entry in fields["languages"] or []]
-            if "email" in fields and fields["email"]:
+            if fields.get("email"):
                 fields["email"] = str(fields["email"]).strip().lower()
             if fields:
                 await self.candidates.upsert(event.candidate_id, fields)

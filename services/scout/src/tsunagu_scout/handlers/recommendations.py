@@ -4,16 +4,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import ScoutRequested
-from tsunagu_shared.outbox import OutboxRelay
-
 from tsunagu_scout.adapters.candidates import AlreadyRequested, MongoCandidates
 from tsunagu_scout.adapters.companies import MongoCompanies
 from tsunagu_scout.adapters.scouts import MongoScouts
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import recommend, rules
 from tsunagu_scout.handlers.errors import Conflict, NotFound
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import ScoutRequested
+from tsunagu_shared.outbox import OutboxRelay
 
 SOURCE = "tsunagu/scout"
 

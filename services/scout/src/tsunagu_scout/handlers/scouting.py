@@ -6,15 +6,9 @@ from datetime import datetime
 from uuid import uuid4
 
 import structlog
-
-from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import CompanyBlocked, ScoutDeclined, ScoutExpired, ScoutSent, ScoutViewed
-from tsunagu_shared.due import DueBuckets
-from tsunagu_shared.outbox import OutboxRelay
-
+from tsunagu_scout.adapters import units
 from tsunagu_scout.adapters.candidates import MongoCandidates
 from tsunagu_scout.adapters.companies import MongoCompanies
-from tsunagu_scout.adapters import units
 from tsunagu_scout.adapters.scouts import MongoScouts
 from tsunagu_scout.adapters.units import MongoUnits
 from tsunagu_scout.config import ScoutSettings
@@ -22,6 +16,10 @@ from tsunagu_scout.domain import rules, why_you
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter, Scout, ScoutState, Tier
 from tsunagu_scout.handlers.errors import Conflict, Invalid, NotFound
 from tsunagu_scout.projection import ScoutProjection
+from tsunagu_shared.due import DueBuckets
+from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.events import CompanyBlocked, ScoutDeclined, ScoutExpired, ScoutSent, ScoutViewed
+from tsunagu_shared.outbox import OutboxRelay
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"
@@ -119,8 +117,10 @@ class ScoutingHandlers:
     async def usage(self, company: Company) -> dict:
         """This month's quota use per tier and the scouts awaiting an answer."""
         month = rules.month_key(self.clock())
-        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t)) for t in ("regular", "premium")}
-        return {"month": month, "quota_used": used, "awaiting": await self.units.held(units.slot_pool(company.company_id))}
+        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t))
+                for t in ("regular", "premium")}
+        awaiting = await self.units.held(units.slot_pool(company.company_id))
+        return {"month": month, "quota_used": used, "awaiting": awaiting}
 
     def _sent_event(self, scout: Scout) -> ScoutSent:
         return ScoutSent(

@@ -6,7 +6,11 @@ from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuratio
 from linebot.v3.messaging.exceptions import ApiException
 
 from tsunagu_notify.adapters.channels.base import (
-    OutboundMessage, ProviderRejected, Receipt, RetryLater, retry_after_seconds,
+    OutboundMessage,
+    ProviderRejected,
+    Receipt,
+    RetryLater,
+    retry_after_seconds,
 )
 
 _RETRY_KEYS = uuid.UUID("0f5c2a8e-3b7d-4c1e-8a6f-9d2b4e7c1a30")

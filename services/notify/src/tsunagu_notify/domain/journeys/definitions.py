@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tsunagu_notify.domain.model import Category, Channel
 
-
-
 Year = Annotated[int, Field(ge=1900, le=2200)]
 Criterion = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -7,11 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-
 from tsunagu_shared.events import (
-    CampaignApplicantImported, CampaignApplicantResponded, CompanyBlocked, DomainEvent, InterviewCancelled,
-    InterviewScheduled, InterviewSlotsProposed, InterviewTimesRequested, MessageSent, OfferAccepted, OfferDeclined,
-    OfferIssued, OfferLapsed, ProfileDeleted,
+    CampaignApplicantImported,
+    CampaignApplicantResponded,
+    CompanyBlocked,
+    DomainEvent,
+    InterviewCancelled,
+    InterviewScheduled,
+    InterviewSlotsProposed,
+    InterviewTimesRequested,
+    MessageSent,
+    OfferAccepted,
+    OfferDeclined,
+    OfferIssued,
+    OfferLapsed,
+    ProfileDeleted,
 )
 
 from tsunagu_notify.domain.intents import local_time
@@ -61,6 +71,12 @@ def signal_for(event: DomainEvent, *, source_id: str) -> JourneySignal | None:
         case CampaignApplicantResponded():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.responded_at,
                                  source_id=source_id, instance=event.campaign_id, company_id=event.company_id)
+    return _interview_or_contact_signal(event, kind, source_id)
+
+
+def _interview_or_contact_signal(event: DomainEvent, kind: str, source_id: str) -> JourneySignal | None:
+    """signal_for, for interviews, her own messages, blocks and deletion."""
+    match event:
         case InterviewSlotsProposed():
             return JourneySignal(kind=kind, recipient_id=event.candidate_id, at=event.proposed_at, source_id=source_id,
                                  instance=event.interview_id, round=event.proposal_id, company_id=event.company_id,
@@ -96,5 +112,5 @@ def line_signal(kind: str, recipient_id: str, at: datetime, source_id: str) -> J
     return JourneySignal(kind=kind, recipient_id=recipient_id, at=at, source_id=source_id, instance=LINE_INSTANCE)
 
 
-def _at(event: DomainEvent) -> datetime:
-    return getattr(event, "accepted_at", None) or getattr(event, "declined_at")
+def _at(event: OfferAccepted | OfferDeclined) -> datetime:
+    return event.accepted_at if isinstance(event, OfferAccepted) else event.declined_at
