@@ -59,8 +59,10 @@ class MongoScouts:
         update = with_events({"$set": fields}, *events) if events else {"$set": fields}
         update["$setOnInsert"] = {"company_id": company_id, "candidate_id": candidate_id,
                                   **{k: v for k, v in defaults.items() if k not in fields}}
-        await self._related(candidate_id).append(company_id, once=True)
-        await self._relations.update_one({"_id": relation_id(company_id, candidate_id)}, update, upsert=True)
+        key = relation_id(company_id, candidate_id)
+        if await self._relations.find_one({"_id": key}, {"_id": 1}) is None:  # (listed before it was written)
+            await self._related(candidate_id).append(company_id, once=True)
+        await self._relations.update_one({"_id": key}, update, upsert=True)
 
     async def blocked_companies(self, candidate_id: str) -> set[str]:
         blocked = set()
