@@ -109,6 +109,7 @@ def _stack_env(prefix: str, ports: dict[str, int], emulators: int, workdir: Path
         "TSUNAGU_PUBLIC_BASE_URL": urls["notify"],
         "TSUNAGU_ATTACHMENT_DIR": str(workdir / "attachments"),
         "TSUNAGU_PHOTO_FOLDER": str(workdir / "photos"),
+        "TSUNAGU_STORE_COMMAND_LOG": str(workdir / "store-commands.jsonl"),  # test_e2e_store_by_id
         **{f"TSUNAGU_{s.upper()}_URL": u for s, u in urls.items()},
     }
     env.pop("TSUNAGU_MONGO_DB", None)

@@ -14,6 +14,8 @@ from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tsunagu_shared import store_commands
+
 _AWARE: CodecOptions[Any] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
 
@@ -24,6 +26,7 @@ def connect(url: str, *, timeout_ms: int = 3000) -> AsyncMongoClient:
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         tz_aware=True,
+        event_listeners=store_commands.listeners(),
     )
 
 

@@ -115,7 +115,7 @@ class EventsHandlers:
                 raise AlreadyRegistered("you are already registered for this event")
             if rid not in event.left:
                 return existing  # an earlier attempt stopped before its place was recorded
-            await self.registrations.remove(rid)  # she gave it up before: start afresh
+            await self.registrations.remove(existing)  # she gave it up before: start afresh
         raise AlreadyRegistered("you are already registered for this event")
 
     async def my_registration(self, *, event_id: str, candidate_id: str) -> tuple[Event, Registration]:
@@ -160,7 +160,7 @@ class EventsHandlers:
         """Seat holders with their check-in, so staff see the no-shows."""
         event = await self.seating.event(event_id)
         may_view_attendance(event, actor)
-        registrations = await self.registrations.of_event(event_id)
+        registrations = await self.registrations.of_event(event)
         return event, [r for r in registrations if r.registration_id in event.seats]
 
     async def mark_interest(self, *, event_id: str, actor: Actor, company_id: str, candidate_id: str) -> Interest:
@@ -207,7 +207,8 @@ class EventsHandlers:
         for registration in await self.registrations.of_candidate(candidate_id):
             await self.seating.give_up(registration.event_id, registration.registration_id, reason="profile_deleted",
                                        wrap=wrap)
-            await self.registrations.erase(registration.registration_id)
+            await self.registrations.erase(registration)
+        await self.registrations.forget(candidate_id)
         await self.interests.erase_candidate(candidate_id)
         self.relay.wake()
 

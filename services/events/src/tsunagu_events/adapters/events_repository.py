@@ -6,7 +6,13 @@ concurrent conditional updates of one document can both "succeed" and one is los
 a counter of 2). Inserts against a unique key are atomic, so every ledger change is an
 insert of the next version, `<event id>:<version>`, carrying its events (the outbox).
 Of two changes decided on the same version exactly one is stored; the other re-reads.
-Only the relay ever updates a version document (to clear its outbox).
+Only the relay ever updates a version document (to clear its outbox), and the pruning empties it.
+
+Versions are addressed by `_id` only (FerretDB decodes the whole collection for any other filter or
+sort, and the ledger grows with every registration of the season). Version numbers have no gaps, so
+the latest is found by reading upward from a hint, the event's head in `ledger_heads` (the version
+last committed, and the first version not yet pruned): a stale head (a crash, a lost race) costs a
+read more, never a wrong answer.
 """
 
 from collections.abc import AsyncIterator
@@ -21,6 +27,7 @@ from tsunagu_events.domain.model import Event
 
 EVENTS = "events"
 LEDGER = "ledger"
+LEDGER_HEADS = "ledger_heads"
 
 _LEDGER_FIELDS = ("version", "status", "cancelled_at", "seats", "waitlist", "left")
 
@@ -36,10 +43,10 @@ class MongoEventRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._events = outbox_collection(db, EVENTS)
         self._ledger = outbox_collection(db, LEDGER)
+        self._heads = db[LEDGER_HEADS]
 
     async def ensure_indexes(self) -> None:
         await self._events.create_index([("starts_at", 1)])
-        await self._ledger.create_index([("event_id", 1), ("version", -1)])
 
     async def add(self, event: Event, *events: Envelope) -> None:
         """The event's fixed details (version 0 of its ledger is empty and needs no document)."""
@@ -60,11 +67,12 @@ class MongoEventRepository:
     async def commit(self, event: Event, *events: Envelope) -> bool:
         """Store the next version of the ledger; False when another change took that version first."""
         ledger = event.model_dump(include=set(_LEDGER_FIELDS))
-        document = {"_id": f"{event.event_id}:{event.version:09d}", "event_id": event.event_id, **ledger}
+        document = {"_id": _version_id(event.event_id, event.version), "event_id": event.event_id, **ledger}
         try:
             await self._ledger.insert_one(new_document(document, *events))
         except DuplicateKeyError:
             return False
+        await self._heads.update_one({"_id": event.event_id}, {"$max": {"version": event.version}}, upsert=True)
         return True
 
     async def prune(self, event_id: str, below_version: int) -> None:
@@ -74,14 +82,28 @@ class MongoEventRepository:
         holding an erased student's id for good.
 
         The documents stay, so their version numbers stay taken: a change decided on an old
-        version can never be stored."""
-        await self._ledger.update_many(
-            {"event_id": event_id, "version": {"$lt": below_version}, "pruned": {"$ne": True}},
-            {"$set": {"pruned": True, "seats": {}, "waitlist": {}, "left": {}}},
-        )
+        version can never be stored.
+
+        Each version from the head's `pruned_below` on is emptied by `_id`; the head moves only
+        after, so a crash empties them again (harmless)."""
+        head = await self._heads.find_one({"_id": event_id}) or {}
+        for version in range(max(1, head.get("pruned_below", 1)), below_version):
+            await self._ledger.update_one(
+                {"_id": _version_id(event_id, version), "pruned": {"$ne": True}},
+                {"$set": {"pruned": True, "seats": {}, "waitlist": {}, "left": {}}},
+            )
+        if below_version > head.get("pruned_below", 1):
+            await self._heads.update_one({"_id": event_id}, {"$max": {"pruned_below": below_version}}, upsert=True)
 
     async def _latest(self, event_id: str) -> dict[str, Any]:
-        cursor = self._ledger.find({"event_id": event_id}).sort("version", -1).limit(1)
-        async for document in cursor:
-            return {k: document[k] for k in _LEDGER_FIELDS if k in document}
-        return {}
+        head = await self._heads.find_one({"_id": event_id}) or {}
+        version, latest = head.get("version", 0), None
+        if version:
+            latest = await self._ledger.find_one({"_id": _version_id(event_id, version)})
+        while (following := await self._ledger.find_one({"_id": _version_id(event_id, version + 1)})) is not None:
+            version, latest = version + 1, following
+        return {k: latest[k] for k in _LEDGER_FIELDS if k in latest} if latest else {}
+
+
+def _version_id(event_id: str, version: int) -> str:
+    return f"{event_id}:{version:09d}"

@@ -5,6 +5,7 @@ updates are not atomic under concurrency): one registration per student and even
 one check-in per registration (the code works once), one mark per side, one match.
 """
 
+import asyncio
 import hashlib
 from datetime import datetime
 from typing import Protocol
@@ -12,11 +13,15 @@ from typing import Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.numbered import NumberedList
 from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, new_document, outbox_collection, tombstone
 
-from tsunagu_events.domain.model import Interest, Registration
+from tsunagu_events.domain.model import Event, Interest, Registration
 
 REGISTRATIONS = "registrations"
+# check-in codes and each student's list of registrations, by `_id` (apart from the registrations:
+# their old unique index on event and student would refuse these documents)
+REGISTRATION_KEYS = "registration_keys"
 CHECK_INS = "check_ins"
 INTEREST_MARKS = "interest_marks"
 MATCHES = "matches"
@@ -30,50 +35,69 @@ class RegistrationRepository(Protocol):
     async def add(self, registration: Registration) -> None: ...
     async def find(self, event_id: str, candidate_id: str) -> Registration | None: ...
     async def by_code(self, event_id: str, code: str) -> Registration | None: ...
-    async def of_event(self, event_id: str) -> list[Registration]: ...
+    async def of_event(self, event: Event) -> list[Registration]: ...
     async def of_candidate(self, candidate_id: str) -> list[Registration]: ...
-    async def remove(self, registration_id: str) -> None: ...
+    async def remove(self, registration: Registration) -> None: ...
     async def check_in(self, registration: Registration, now: datetime, *events: Envelope) -> bool: ...
-    async def erase(self, registration_id: str) -> None: ...
+    async def erase(self, registration: Registration) -> None: ...
+    async def forget(self, candidate_id: str) -> None: ...
 
 
 class MongoRegistrationRepository:
+    """Every document is addressed by `_id` (FerretDB decodes the whole collection for any other
+    filter, and registrations grow with the season):
+    - a registration is stored under its student and event (`_key`): the insert that wins is the
+      one registration, even when she taps "register" twice at once;
+    - its check-in code points to it (`code:<hash>`), written first: a crash leaves a code that
+      finds nothing;
+    - her registrations are listed (`tsunagu_shared.numbered`, `her:<hash of her id>#<n>`),
+      written first too: a crash leaves an entry whose registration is missing.
+    An event's registrations are its ledger's seat and waitlist holders, read one by one."""
+
     def __init__(self, db: AsyncDatabase) -> None:
         self._registrations = db[REGISTRATIONS]
+        self._keys = db[REGISTRATION_KEYS]
         self._check_ins = outbox_collection(db, CHECK_INS)
 
     async def ensure_indexes(self) -> None:
-        # One registration per student per event, even when she taps "register" twice at once.
-        await self._registrations.create_index([("event_id", 1), ("candidate_id", 1)], unique=True)
-        await self._registrations.create_index("candidate_id")
-        await self._check_ins.create_index("event_id")
+        """Nothing beyond `_id`."""
 
     async def add(self, registration: Registration) -> None:
-        document = {"_id": registration.registration_id, **registration.model_dump(exclude={"attended_at"})}
+        key = _key(registration.event_id, registration.candidate_id)
+        await self._keys.update_one({"_id": _code(registration.event_id, registration.check_in_code)},
+                                    {"$set": {"key": key}}, upsert=True)
+        await self._hers(registration.candidate_id).append(key, once=True)
+        document = {"_id": key, **registration.model_dump(exclude={"attended_at"})}
         try:
             await self._registrations.insert_one(new_document(document))
         except DuplicateKeyError as exc:
             raise RegistrationExists(registration.event_id) from exc
 
     async def find(self, event_id: str, candidate_id: str) -> Registration | None:
-        return await self._with_attendance(
-            await self._registrations.find_one({"event_id": event_id, "candidate_id": candidate_id}))
+        return await self._with_attendance(await self._registrations.find_one({"_id": _key(event_id, candidate_id)}))
 
     async def by_code(self, event_id: str, code: str) -> Registration | None:
-        return await self._with_attendance(
-            await self._registrations.find_one({"event_id": event_id, "check_in_code": code}))
+        pointer = await self._keys.find_one({"_id": _code(event_id, code)})
+        if pointer is None:
+            return None
+        document = await self._registrations.find_one({"_id": pointer["key"], "check_in_code": code})
+        return await self._with_attendance(document)
 
-    async def of_event(self, event_id: str) -> list[Registration]:
-        check_ins = self._check_ins.find({"event_id": event_id, **NOT_DELETED})
-        attended = {c["_id"]: c["attended_at"] async for c in check_ins}
-        return [Registration.model_validate({**d, "attended_at": attended.get(d["_id"])})
-                async for d in self._registrations.find({"event_id": event_id})]
+    async def of_event(self, event: Event) -> list[Registration]:
+        """The registrations of those holding a seat or a waitlist place."""
+        holders = [s.candidate_id for s in event.seats.values()] + [w.candidate_id for w in event.waitlist.values()]
+        found = await asyncio.gather(*(self.find(event.event_id, c) for c in holders))
+        return [r for r in found if r is not None]
 
     async def of_candidate(self, candidate_id: str) -> list[Registration]:
-        return [Registration.model_validate(d) async for d in self._registrations.find({"candidate_id": candidate_id})]
+        keys = dict.fromkeys(await self._hers(candidate_id).read())
+        found = [await self._registrations.find_one({"_id": k}) for k in keys]
+        return [Registration.model_validate(d) for d in found if d is not None and d["candidate_id"] == candidate_id]
 
-    async def remove(self, registration_id: str) -> None:
-        await self._registrations.delete_one({"_id": registration_id})
+    async def remove(self, registration: Registration) -> None:
+        await self._keys.delete_one({"_id": _code(registration.event_id, registration.check_in_code)})
+        await self._registrations.delete_one({"_id": _key(registration.event_id, registration.candidate_id),
+                                              "registration_id": registration.registration_id})
 
     async def check_in(self, registration: Registration, now: datetime, *events: Envelope) -> bool:
         """Record attendance once per registration: False when the code was already used."""
@@ -85,16 +109,36 @@ class MongoRegistrationRepository:
             return False
         return True
 
-    async def erase(self, registration_id: str) -> None:
+    async def erase(self, registration: Registration) -> None:
         """Drop her registration (id, code) and its check-in."""
-        await _erase(self._check_ins, {"_id": registration_id})
-        await self._registrations.delete_one({"_id": registration_id})
+        await _erase(self._check_ins, registration.registration_id)
+        await self.remove(registration)
+
+    async def forget(self, candidate_id: str) -> None:
+        """Drop the list of her registrations (after each was erased)."""
+        await self._hers(candidate_id).drop()
+
+    def _hers(self, candidate_id: str) -> NumberedList:
+        return NumberedList(self._keys, f"her:{_digest(candidate_id)}")
 
     async def _with_attendance(self, document: dict | None) -> Registration | None:
         if document is None:
             return None
-        check_in = await self._check_ins.find_one({"_id": document["_id"], **NOT_DELETED})
+        check_in = await self._check_ins.find_one({"_id": document["registration_id"], **NOT_DELETED})
         return Registration.model_validate({**document, "attended_at": check_in and check_in["attended_at"]})
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _key(event_id: str, candidate_id: str) -> str:
+    """A registration's `_id`, which does not spell out the student's id."""
+    return _digest(event_id, candidate_id)
+
+
+def _code(event_id: str, code: str) -> str:
+    return f"code:{_digest(event_id, code)}"
 
 
 def interest_key(event_id: str, company_id: str, candidate_id: str) -> str:
@@ -154,13 +198,15 @@ class MongoInterestRepository:
 
     async def erase_candidate(self, candidate_id: str) -> None:
         await self._marks.delete_many({"candidate_id": candidate_id})
-        await _erase(self._matches, {"candidate_id": candidate_id})
+        for document in await self._matches.find({"candidate_id": candidate_id}, {"_id": 1}).to_list():
+            await _erase(self._matches, document["_id"])
 
 
-async def _erase(collection, query: dict) -> None:
-    """Replace matching documents by tombstones: events not yet published still go out,
-    then the relay removes the tombstone."""
-    async for document in collection.find(query):
+async def _erase(collection, document_id: str) -> None:
+    """Replace the document by a tombstone: events not yet published still go out, then the
+    relay removes the tombstone."""
+    document = await collection.find_one({"_id": document_id})
+    if document is not None:
         pending = [Envelope.model_validate(e) for e in (document.get(OUTBOX) or {}).values()]
         if pending:
             await collection.replace_one({"_id": document["_id"]}, tombstone(document["_id"], *pending))

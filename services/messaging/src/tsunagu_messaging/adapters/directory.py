@@ -78,6 +78,10 @@ class MongoDirectory:
             return_document=ReturnDocument.AFTER,
         )
         count = int(document["count"])
-        if count == 1:  # a new window began: the sender's older counters are of no use any more
-            await self._counters.delete_many({"sender_id": sender_id, "window_start": {"$lt": window_start}})
+        if count == 1:  # a new window began: the sender's previous counter is of no use any more
+            # (found through `<sender>:last`, by `_id`: a filter on the sender decodes every counter)
+            previous = await self._counters.find_one_and_update(
+                {"_id": f"{sender_id}:last"}, {"$max": {"window_start": window_start}}, upsert=True)
+            if previous and previous["window_start"] < window_start:
+                await self._counters.delete_one({"_id": f"{sender_id}:{previous['window_start']}"})
         return count

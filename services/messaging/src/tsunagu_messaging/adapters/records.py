@@ -6,6 +6,7 @@ answers cannot both win. One open offer per thread is a unique index on
 `open_key` (`open:<thread id>` while open, the offer's own id after).
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.numbered import NumberedList
 from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 
 from tsunagu_messaging.domain.interviews import Interview
@@ -22,6 +24,9 @@ INTERVIEWS = "interviews"
 OFFERS = "offers"
 QUESTIONS = "contact_questions"
 ATTACHMENTS = "attachments"
+# a thread's interviews and offers, as lists read by `_id` (tsunagu_shared.numbered): FerretDB
+# decodes the whole collection for a filter on the thread's id
+THREAD_RECORDS = "thread_records"
 
 
 class OpenOfferExists(Exception):
@@ -32,14 +37,26 @@ def _open_key(thread_id: str) -> str:
     return f"open:{thread_id}"
 
 
+async def _of_thread(collection, ids: list[str], order: str) -> list[dict[str, Any]]:
+    """The documents a thread's list names (each by `_id`), in `order`."""
+    found = await asyncio.gather(*(collection.find_one({"_id": i}) for i in dict.fromkeys(ids)))
+    return sorted((d for d in found if d is not None), key=lambda d: d[order])
+
+
 class MongoInterviewRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._interviews = outbox_collection(db, INTERVIEWS)
+        self._lists = db[THREAD_RECORDS]
+
+    def _of(self, thread_id: str) -> NumberedList:
+        return NumberedList(self._lists, f"interviews:{thread_id}")
 
     async def ensure_indexes(self) -> None:
         await self._interviews.create_index("thread_id")
 
     async def add(self, interview: Interview, *events: Envelope) -> None:
+        # first: a crash leaves an entry naming nothing
+        await self._of(interview.thread_id).append(interview.interview_id)
         await self._interviews.insert_one(new_document({"_id": interview.interview_id, **interview.model_dump()},
                                                        *events))
 
@@ -48,8 +65,8 @@ class MongoInterviewRepository:
         return Interview.model_validate(document) if document else None
 
     async def list_for_thread(self, thread_id: str) -> list[Interview]:
-        cursor = self._interviews.find({"thread_id": thread_id}).sort("updated_at", 1).limit(200)
-        return [Interview.model_validate(d) async for d in cursor]
+        found = await _of_thread(self._interviews, await self._of(thread_id).read(), "updated_at")
+        return [Interview.model_validate(d) for d in found[:200]]
 
     async def transition(self, interview: Interview, fields: dict[str, Any], *events: Envelope) -> bool:
         """Apply the change only if nobody changed the interview since it was read."""
@@ -69,6 +86,10 @@ class MongoInterviewRepository:
 class MongoOfferRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._offers = outbox_collection(db, OFFERS)
+        self._lists = db[THREAD_RECORDS]
+
+    def _of(self, thread_id: str) -> NumberedList:
+        return NumberedList(self._lists, f"offers:{thread_id}")
 
     async def ensure_indexes(self) -> None:
         await self._offers.create_index("open_key", unique=True)
@@ -77,6 +98,7 @@ class MongoOfferRepository:
     async def add(self, offer: Offer, *events: Envelope) -> None:
         """Store a new open offer; OpenOfferExists when the thread already has one."""
         document = {"_id": offer.offer_id, **offer.model_dump(), "open_key": _open_key(offer.thread_id)}
+        await self._of(offer.thread_id).append(offer.offer_id)  # first: a crash leaves an entry naming nothing
         try:
             await self._offers.insert_one(new_document(document, *events))
         except DuplicateKeyError as exc:
@@ -84,7 +106,9 @@ class MongoOfferRepository:
 
     async def close_lapsed(self, thread_id: str, now: datetime) -> None:
         """An open offer past its deadline no longer holds the thread's one open slot."""
-        async for document in self._offers.find({"open_key": _open_key(thread_id), "respond_by": {"$lte": now}}):
+        for document in await _of_thread(self._offers, await self._of(thread_id).read(), "issued_at"):
+            if document.get("open_key") != _open_key(thread_id) or document["respond_by"] > now:
+                continue
             await self._offers.update_one({"_id": document["_id"], "open_key": _open_key(thread_id)},
                                           {"$set": {"open_key": document["_id"]}})
 
@@ -106,8 +130,8 @@ class MongoOfferRepository:
             yield Offer.model_validate(document)
 
     async def list_for_thread(self, thread_id: str) -> list[Offer]:
-        cursor = self._offers.find({"thread_id": thread_id}).sort("issued_at", 1).limit(200)
-        return [Offer.model_validate(d) async for d in cursor]
+        found = await _of_thread(self._offers, await self._of(thread_id).read(), "issued_at")
+        return [Offer.model_validate(d) for d in found[:200]]
 
     async def respond(self, offer: Offer, fields: dict[str, Any], now: datetime, *events: Envelope) -> bool:
         """Accept or decline: only while still open and before the deadline (checked in the write)."""

@@ -4,6 +4,7 @@ The guards that must hold under concurrency (quota, slots, one open scout per
 pair, closing once) are unit pools in adapters/units.py.
 """
 
+import hashlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -11,16 +12,25 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.numbered import NumberedList
 from tsunagu_shared.outbox import new_document, outbox_collection, with_events
 
 from tsunagu_scout.domain.model import Relation, Scout
 
 SCOUTS = "scouts"
 RELATIONS = "relations"
+# her scouts and the companies she has a relation with, as lists read by `_id`
+# (tsunagu_shared.numbered): FerretDB decodes the whole collection for a filter on her id
+CANDIDATE_LISTS = "candidate_lists"
 
 
 def relation_id(company_id: str, candidate_id: str) -> str:
     return f"{company_id}:{candidate_id}"
+
+
+def _digest(candidate_id: str) -> str:
+    """Her lists' names do not spell out her id."""
+    return hashlib.sha256(candidate_id.encode()).hexdigest()
 
 
 def _scout(document: dict[str, Any] | None) -> Scout | None:
@@ -31,6 +41,7 @@ class MongoScouts:
     def __init__(self, db: AsyncDatabase) -> None:
         self._scouts = outbox_collection(db, SCOUTS)
         self._relations = outbox_collection(db, RELATIONS)
+        self._lists = db[CANDIDATE_LISTS]
 
     async def ensure_indexes(self) -> None:
         # the lists read the scouts index (OpenSearch); these serve erasure and a block's withdrawal
@@ -47,18 +58,34 @@ class MongoScouts:
         update = with_events({"$set": fields}, *events) if events else {"$set": fields}
         update["$setOnInsert"] = {"company_id": company_id, "candidate_id": candidate_id,
                                   **{k: v for k, v in defaults.items() if k not in fields}}
-        await self._relations.update_one({"_id": relation_id(company_id, candidate_id)}, update, upsert=True)
+        key = relation_id(company_id, candidate_id)
+        if await self._relations.find_one({"_id": key}, {"_id": 1}) is None:  # (listed before it was written)
+            await self._related(candidate_id).append(company_id, once=True)
+        await self._relations.update_one({"_id": key}, update, upsert=True)
 
     async def blocked_companies(self, candidate_id: str) -> set[str]:
-        cursor = self._relations.find({"candidate_id": candidate_id, "blocked": True}, {"company_id": 1})
-        return {d["company_id"] for d in await cursor.to_list()}
+        blocked = set()
+        for company_id in await self._related(candidate_id).read():
+            relation = await self._relations.find_one({"_id": relation_id(company_id, candidate_id)}, {"blocked": 1})
+            if relation and relation.get("blocked"):
+                blocked.add(company_id)
+        return blocked
 
     async def forget_candidate(self, candidate_id: str) -> None:
-        await self._relations.delete_many({"candidate_id": candidate_id})
+        for company_id in await self._related(candidate_id).read():
+            await self._relations.delete_one({"_id": relation_id(company_id, candidate_id)})
+        await self._related(candidate_id).drop()
+
+    def _related(self, candidate_id: str) -> NumberedList:
+        return NumberedList(self._lists, f"relations:{_digest(candidate_id)}")
+
+    def _hers(self, candidate_id: str) -> NumberedList:
+        return NumberedList(self._lists, f"scouts:{_digest(candidate_id)}")
 
     # -- scouts ------------------------------------------------------------
     async def add(self, scout: Scout, *events: Envelope) -> None:
         document = {"_id": scout.scout_id, **scout.model_dump(exclude={"scout_id"})}
+        await self._hers(scout.candidate_id).append(scout.scout_id)  # first: a crash leaves an entry naming nothing
         await self._scouts.insert_one(new_document(document, *events))
 
     async def get(self, scout_id: str) -> Scout | None:
@@ -94,12 +121,10 @@ class MongoScouts:
         await self._scouts.update_one({"_id": scout_id}, {"$set": {"slot_released": True}})
 
     async def awaiting_for(self, candidate_id: str) -> list[Scout]:
-        cursor = self._scouts.find({"candidate_id": candidate_id, "state": "awaiting"}, {"_outbox": 0})
-        return [_scout(d) for d in await cursor.to_list()]
-
-    async def awaiting_between(self, company_id: str, candidate_id: str) -> list[Scout]:
-        query = {"company_id": company_id, "candidate_id": candidate_id, "state": "awaiting"}
-        return [_scout(d) for d in await self._scouts.find(query, {"_outbox": 0}).to_list()]
+        scouts = [await self.get(scout_id) for scout_id in await self._hers(candidate_id).read()]
+        return [s for s in scouts if s is not None and s.state == "awaiting" and s.candidate_id == candidate_id]
 
     async def erase_reasons(self, candidate_id: str) -> None:
-        await self._scouts.update_many({"candidate_id": candidate_id}, {"$set": {"reason": "", "decline_reason": None}})
+        for scout_id in await self._hers(candidate_id).read():
+            await self._scouts.update_one({"_id": scout_id, "candidate_id": candidate_id},
+                                          {"$set": {"reason": "", "decline_reason": None}})

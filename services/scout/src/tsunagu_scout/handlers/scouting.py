@@ -88,7 +88,7 @@ class ScoutingHandlers:
     async def _reserve(self, company: Company, scout: Scout, now: datetime) -> None:
         """Take the pair, an awaiting slot and a quota unit, each atomically; give back on any refusal."""
         pair = units.pair_pool(company.company_id, scout.candidate_id)
-        if not await self.units.take(pair, 1, scout.scout_id):
+        if not await self._take_pair(pair, scout.scout_id):
             raise Conflict(rules.AWAITING)
         refused = rules.refusal(await self.scouts.relation(company.company_id, scout.candidate_id), now)
         if refused:
@@ -104,6 +104,19 @@ class ScoutingHandlers:
             await self._give_back(scout, quota=False)
             raise Conflict(f"the monthly {scout.tier} scout quota ({limit}) is spent")
 
+    async def _take_pair(self, pair: str, scout_id: str) -> bool:
+        """The pair's unit. A closed scout still holding it (its settling not finished yet, or cut
+        short by a crash) is settled first: its cooldown then refuses or allows this scout."""
+        for _ in range(3):
+            if await self.units.take(pair, 1, scout_id):
+                return True
+            held = [await self.scouts.get(holder) for holder in await self.units.holders(pair, 1)]
+            if any(s is None or s.state == "awaiting" for s in held):
+                return False  # awaiting her answer, or being sent right now
+            for closed in held:  # (none: freed since our try)
+                await self.settle(closed)
+        return False
+
     async def _give_back(self, scout: Scout, *, quota: bool) -> None:
         if quota:
             await self.units.give_back(units.quota_pool(scout.company_id, scout.month, scout.tier), scout.scout_id)
@@ -117,9 +130,10 @@ class ScoutingHandlers:
     async def usage(self, company: Company) -> dict:
         """This month's quota use per tier and the scouts awaiting an answer."""
         month = rules.month_key(self.clock())
-        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t))
+        plan = company.plan
+        used = {t: await self.units.held(units.quota_pool(company.company_id, month, t), plan.quota_for(t))
                 for t in ("regular", "premium")}
-        awaiting = await self.units.held(units.slot_pool(company.company_id))
+        awaiting = await self.units.held(units.slot_pool(company.company_id), plan.max_awaiting)
         return {"month": month, "quota_used": used, "awaiting": awaiting}
 
     def _sent_event(self, scout: Scout) -> ScoutSent:
@@ -180,7 +194,7 @@ class ScoutingHandlers:
         event = CompanyBlocked(candidate_id=candidate_id, company_id=company_id, blocked_at=now)
         await self.scouts.set_relation(company_id, candidate_id, {"blocked": True}, Envelope.wrap(event, source=SOURCE))
         self.relay.wake()
-        withdrawn = [scout.scout_id for scout in await self.scouts.awaiting_between(company_id, candidate_id)]
+        withdrawn = await self._awaiting_between(company_id, candidate_id)
         for scout_id in withdrawn:
             await self.close_quietly(scout_id, "withdrawn")
         await self.projection.project_quietly(withdrawn, refresh="wait_for")
@@ -261,12 +275,17 @@ class ScoutingHandlers:
 
     async def replied(self, *, company_id: str, candidate_id: str, scout_id: str | None) -> None:
         """Her first reply opens the thread: the scout is answered and its slot frees."""
-        ids = [scout_id] if scout_id else [s.scout_id for s in await self.scouts.awaiting_between(company_id,
-                                                                                                    candidate_id)]
+        ids = [scout_id] if scout_id else await self._awaiting_between(company_id, candidate_id)
         for awaiting_id in ids:
             await self.close_quietly(awaiting_id, "replied")
         await self.scouts.set_relation(company_id, candidate_id, {"thread_open": True})
         await self.projection.project(ids)  # a consumer's handler: retried until the index has it
+
+    async def _awaiting_between(self, company_id: str, candidate_id: str) -> list[str]:
+        """The scout awaiting her answer from this company, if any: it holds the pair's unit."""
+        held_by = await self.units.holders(units.pair_pool(company_id, candidate_id), 1)
+        scouts = [await self.scouts.get(scout_id) for scout_id in held_by]
+        return [s.scout_id for s in scouts if s is not None and s.state == "awaiting"]
 
     async def forget(self, candidate_id: str) -> None:
         """ProfileDeleted: withdraw what awaits her and erase the reasons written for her."""
