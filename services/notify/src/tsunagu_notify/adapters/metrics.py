@@ -14,6 +14,7 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.observability.tracing import continued_from, current_trace_context, tracer
 
 from tsunagu_notify.domain.delivery import DeliveryOutcome
+from tsunagu_notify.domain.model import changed
 from tsunagu_notify.domain.recipient import DeliveryRequested, Effect, Outcome
 
 CHANNELS = ("email", "sms", "line")
@@ -100,7 +101,7 @@ def decided(span: Span, outcome: Outcome | None) -> Outcome | None:
         if outcome.decision.channel:
             span.set_attribute("tsunagu.decision.channel", str(outcome.decision.channel))
     traceparent, tracestate = current_trace_context()
-    effects: list[Effect] = [e.model_copy(update={"traceparent": traceparent, "tracestate": tracestate})
+    effects: list[Effect] = [changed(e, traceparent=traceparent, tracestate=tracestate)
                              if e.kind == "delivery" else e for e in outcome.effects]
     outcome.effects = effects
     return outcome

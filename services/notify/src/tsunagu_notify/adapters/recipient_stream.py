@@ -36,6 +36,7 @@ from tsunagu_shared.topics import (
 )
 
 from tsunagu_notify.adapters.partitions import OwnedPartitionsStream, rewind
+from tsunagu_notify.adapters.record_batches import PartitionBatches
 from tsunagu_notify.domain.delivery import DeliveryOutcome
 from tsunagu_notify.domain.recipient import Effect, OwnedRecipient, RecipientChange
 
@@ -94,16 +95,17 @@ class RecipientStream(OwnedPartitionsStream):
 
     async def commit(self, batch: Batch) -> None:
         """Everything the batch produced and its offsets, in one transaction."""
-        producer, p = self._producers[batch.partition], batch.partition
+        producer = self._producers[batch.partition]
         async with producer.transaction():
+            records = PartitionBatches(producer, batch.partition)
             for recipient_id, owned in batch.states.items():
-                await producer.send(self.state_changelog, owned.model_dump_json().encode(), key=recipient_id.encode(),
-                                    partition=p)
+                await records.add(self.state_changelog, owned.model_dump_json().encode(), recipient_id.encode())
             for effect in batch.effects:
                 value, key = effect.model_dump_json().encode(), _recipient_of(effect).encode()
-                await producer.send(self.effects, value, key=key, partition=p)
+                await records.add(self.effects, value, key)
                 if effect.kind in FOR_CHANNEL_WORKERS:
-                    await producer.send(self.requests, value, key=key, partition=p)
+                    await records.add(self.requests, value, key)
+            await records.flush()
             await self.send_events_and_offsets(producer, batch.events, batch.dead_letters, batch.offsets)
 
 

@@ -5,6 +5,10 @@ changelog when the partition is assigned). Each batch is decided record by recor
 staged copies, deferrals that fell due are decided with it, and the whole batch (changelog,
 effects, events, requests, offsets) is committed in one Kafka transaction; the staged states
 become the worker's only when that commit succeeded. A batch that failed is read again.
+
+Committing is pipelined: while a partition's batch commits (several round trips to the
+broker), the next records are decided on top of that batch's staged states. If the commit
+fails, the batch decided on top of it is dropped too and both are read again.
 """
 
 import asyncio
@@ -26,6 +30,7 @@ from tsunagu_notify.adapters.metrics import decided, deciding
 from tsunagu_notify.adapters.recipient_stream import Batch, RecipientStream
 from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intent_from
+from tsunagu_notify.domain.model import changed
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.recipient import (
     Outcome,
@@ -47,12 +52,15 @@ class OwnedPartition:
 
     def __init__(self, people: dict[str, OwnedRecipient]) -> None:
         self.people = people
+        # the states of the batch being committed: what the next batch is decided on
+        self.committing: dict[str, OwnedRecipient] = {}
         self._timers: list[tuple[datetime, str, str]] = []
         for person in people.values():
             self.track(person)
 
     def get(self, recipient_id: str) -> OwnedRecipient:
-        return self.people.get(recipient_id) or OwnedRecipient.new(recipient_id)
+        return (self.committing.get(recipient_id) or self.people.get(recipient_id)
+                or OwnedRecipient.new(recipient_id))
 
     def track(self, person: OwnedRecipient, before: OwnedRecipient | None = None) -> None:
         """Time her deferrals that are new or moved since `before`."""
@@ -84,6 +92,7 @@ class OpenBatch:
     staged: dict[str, OwnedRecipient] = field(default_factory=dict)
     first: dict[TopicPartition, int] = field(default_factory=dict)
     records: int = 0
+    opened: float = field(default_factory=lambda: asyncio.get_running_loop().time())
 
 
 class PolicyProcessor:
@@ -99,6 +108,11 @@ class PolicyProcessor:
         self._commit_seconds, self._max_batch = commit_ms / 1000, max_batch
         self._owned: dict[int, OwnedPartition] = {}
         self._open: dict[int, OpenBatch] = {}
+        # each partition's batch under commit, and the task committing it (one at a time per partition:
+        # its producer has one transaction at a time)
+        self._committing: dict[int, tuple[OpenBatch, asyncio.Task]] = {}
+        # where a failed commit moved each partition's position back to, since the last poll
+        self._dropped: dict[int, dict[TopicPartition, int]] = {}
         self._restoring: set[int] = set()  # assigned, but not restored yet (the broker was away)
         self._turn = asyncio.Lock()  # a rebalance waits for the batch under way
         self._stopping = asyncio.Event()
@@ -117,7 +131,7 @@ class PolicyProcessor:
         """Commit what was decided, then leave the group."""
         self._stopping.set()
         async with self._turn:
-            await self._commit_open(set(self._open))
+            await self._commit_now(set(self._owned) | set(self._open) | set(self._committing))
         # outside the turn: leaving the group calls _revoked, which takes the turn itself
         await self.stream.stop()
 
@@ -131,7 +145,7 @@ class PolicyProcessor:
     async def _revoked(self, partitions: set[int]) -> None:
         async with self._turn:
             # what was decided still commits (this worker is still their only writer until it returns)
-            await self._commit_open(partitions & set(self._open))
+            await self._commit_now(partitions)
             for partition in partitions:
                 self._owned.pop(partition, None)
                 self._open.pop(partition, None)
@@ -144,6 +158,7 @@ class PolicyProcessor:
         last_commit = loop.time()
         while not self._stopping.is_set():
             wait = max(0.0, min(self._poll_ms / 1000, last_commit + self._commit_seconds - loop.time()))
+            self._dropped.clear()
             try:
                 polled = await self.stream.poll(int(wait * 1000), self._max_records)
             except KafkaError as exc:
@@ -155,16 +170,23 @@ class PolicyProcessor:
                     await self._restore(partition)
                 by_partition: dict[int, list[tuple[TopicPartition, list[ConsumerRecord]]]] = {}
                 for tp, records in polled.items():
-                    if tp.partition in self._owned:
+                    if tp.partition in self._dropped:
+                        # a commit failed while polling or since: read again from the earlier of its
+                        # first record and these (polled before or after it moved the position back)
+                        back = self._dropped[tp.partition].get(tp, records[0].offset)
+                        self.stream.rewind({tp: min(back, records[0].offset)})
+                    elif tp.partition in self._owned:
                         by_partition.setdefault(tp.partition, []).append((tp, records))
                     else:  # not restored yet: read again once it is
                         self.stream.rewind({tp: records[0].offset})
                 now = self.clock.now()
                 for partition in list(self._owned):
                     self._decide_partition(partition, by_partition.get(partition, []), now)
-                full = any(o.records >= self._max_batch for o in self._open.values())
+                full = {p for p, o in self._open.items() if o.records >= self._max_batch}
                 if full or loop.time() >= last_commit + self._commit_seconds:
-                    await self._commit_open(set(self._open))
+                    # a full batch whose predecessor still commits waits for it (the batch stays bounded)
+                    await self._settled(full)
+                    self._start_commits()
                     last_commit = loop.time()
 
     def _decide_partition(self, partition: int, polled: list[tuple[TopicPartition, list[ConsumerRecord]]],
@@ -194,13 +216,47 @@ class PolicyProcessor:
             if deferral is not None and deferral.due_at <= now:
                 self._collect(decide_intent(person, deferral.intent, now, self.config), staged, batch, None)
 
-    async def _commit_open(self, partitions: set[int]) -> None:
-        """Commit these partitions' open batches; their transactions run side by side (one producer each)."""
+    def _start_commits(self, partitions: set[int] | None = None) -> None:
+        """Start committing each open batch whose partition has no commit under way; the loop goes on
+        deciding meanwhile. The transactions of different partitions run side by side (one producer each)."""
+        for partition in sorted(self._open if partitions is None else partitions & set(self._open)):
+            if partition in self._committing or partition not in self._owned:
+                continue
+            work = self._open.pop(partition)
+            self._owned[partition].committing = work.staged
+            task = asyncio.create_task(self._commit(partition, work), name=f"policy-commit-{partition}")
+            self._committing[partition] = (work, task)
+
+    async def _settled(self, partitions: set[int]) -> None:
+        """Wait until these partitions have no commit under way."""
+        tasks = [self._committing[p][1] for p in partitions if p in self._committing]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _commit_now(self, partitions: set[int]) -> None:
+        """Commit everything these partitions decided (under way and open), before returning."""
+        await self._settled(partitions)
         works = [(p, self._open.pop(p)) for p in sorted(partitions) if p in self._open]
         await asyncio.gather(*(self._commit(p, work) for p, work in works))
 
     async def _commit(self, partition: int, work: OpenBatch) -> None:
         """All of the batch or nothing; her staged state becomes the owner's only once it is committed."""
+        try:
+            await self._commit_batch(partition, work)
+        finally:
+            if self._committing.get(partition, (None,))[0] is work:
+                del self._committing[partition]
+            owned = self._owned.get(partition)
+            if owned is not None and owned.committing is work.staged:
+                owned.committing = {}
+        # the batch that waited for this one goes at once if its time came meanwhile (not during a
+        # rebalance or a close: they commit what is open themselves, holding the turn)
+        waiting = self._open.get(partition)
+        if (waiting is not None and not self._turn.locked() and partition in self._owned
+                and asyncio.get_running_loop().time() >= waiting.opened + self._commit_seconds):
+            self._start_commits({partition})
+
+    async def _commit_batch(self, partition: int, work: OpenBatch) -> None:
         owned, batch = self._owned.get(partition), work.batch
         if owned is None:
             return
@@ -214,17 +270,16 @@ class PolicyProcessor:
         except (ProducerFenced, InvalidProducerEpoch):
             # another worker owns this partition now; the rebalance will take it from us
             log.warning("policy_partition_fenced", partition=partition)
-            self.stream.rewind(work.first)
-            self._owned.pop(partition, None)
+            self._drop(partition, work)
             await self.stream.release({partition})
             return
         except Exception as exc:  # the broker away, a timeout: nothing of it happened
             # read it again with a fresh producer and the state as last committed
             log.warning("policy_batch_not_committed", partition=partition, error=repr(exc))
-            self.stream.rewind(work.first)
-            self._owned.pop(partition, None)
-            self._restoring.add(partition)
+            self._drop(partition, work)
             await asyncio.sleep(0.5)
+            if partition not in self._owned:  # a rebalance in between may have restored it already
+                self._restoring.add(partition)
             return
         for person in batch.states.values():
             before = owned.people.get(person.recipient_id)
@@ -234,6 +289,17 @@ class PolicyProcessor:
             if effect.kind == "decision":
                 DECISIONS.labels(effect.decision.action.value, effect.decision.reason.value).inc()
         CONSUMED.labels(self.stream.group, "processed").inc(work.records)
+
+    def _drop(self, partition: int, failed: OpenBatch) -> None:
+        """Forget what the partition decided since its last commit (the failed batch and the one
+        decided on top of it) and read it all again from the failed batch's first records."""
+        later = self._open.pop(partition, None)
+        first = dict(failed.first)
+        for tp, offset in (later.first.items() if later is not None else ()):
+            first.setdefault(tp, offset)
+        self.stream.rewind(first)
+        self._owned.pop(partition, None)
+        self._dropped[partition] = first
 
     async def _restore(self, partition: int) -> bool:
         """Own the partition (fencing its previous writer) and load its people; False on failure."""
@@ -306,5 +372,6 @@ def _traced(effect, cause: Envelope):
     if effect.kind != "delivery":
         return effect
     # the decision's span (set when it was decided) or else the intent's own trace
-    return effect.model_copy(update={"correlation_id": cause.correlation_id, "causation_id": cause.id,
-                                     "traceparent": effect.traceparent or getattr(cause, "traceparent", None)})
+    # `changed`: the shallow copy model_copy makes, without its generic bookkeeping (once per send)
+    return changed(effect, correlation_id=cause.correlation_id, causation_id=cause.id,
+                   traceparent=effect.traceparent or getattr(cause, "traceparent", None))
