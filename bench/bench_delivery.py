@@ -4,7 +4,9 @@ notify.intents, from the first publish to the provider emulator's receipt of the
 emulator with the provider's client library (aiosmtplib, line-bot-sdk push, twilio) at the channel
 workers' concurrency (`delivery_senders`), from a process of its own as notify is
 (bench/raw_sends.py). The raw sends run before and after the pipeline; their mean is the baseline
-(the shared machine's load drifts during a run). BENCH_DELIVERY_CHANNELS picks channels (email,line,sms)."""
+(the shared machine's load drifts during a run). BENCH_DELIVERY_CHANNELS picks channels (email,line,sms).
+BENCH_DELIVERY_LAYOUT: "apart" (default; the channel workers in a process of their own,
+TSUNAGU_NOTIFY_ROLES=delivery, as the delivery pods run them) or "together" (one process runs it all)."""
 
 import asyncio
 import json
@@ -32,9 +34,9 @@ async def raw_sends(notify: NotifyUnderTest, count: int, concurrency: int) -> fl
     return result["sent"] / result["seconds"]
 
 
-async def end_to_end(channel: str, count: int, concurrency: int) -> Figure:
+async def end_to_end(channel: str, count: int, concurrency: int, layout: str) -> Figure:
     """Intents in on notify.intents, messages out at the channel's emulator, versus raw sends."""
-    async with NotifyUnderTest(channel=channel, TSUNAGU_LOG_LEVEL="WARNING",
+    async with NotifyUnderTest(channel=channel, delivery_apart=layout == "apart", TSUNAGU_LOG_LEVEL="WARNING",
                                TSUNAGU_DELIVERY_SENDERS=str(concurrency)) as notify:
         people = [f"bd{notify.run}-{i:03d}" for i in range(50)]
         await notify.register(people)
@@ -51,7 +53,8 @@ async def end_to_end(channel: str, count: int, concurrency: int) -> Figure:
         after = await raw_sends(notify, count, concurrency)
     baseline = (before + after) / 2
     return Figure("notify delivery", f"end to end to the {channel} emulator ({count} intents backlog, "
-                  f"{len(received)} out; raw {before:,.0f} before, {after:,.0f}/s after)", "messages/s", rate,
+                  f"{len(received)} out; channel workers {'in a process of their own' if layout == 'apart' else 'in the same process'}; "
+                  f"raw {before:,.0f} before, {after:,.0f}/s after)", "messages/s", rate,
                   baseline=baseline, baseline_name=f"raw sends to the same emulator, {concurrency} at a time",
                   target=">= 0.8 x raw sends", meets_target=rate >= 0.8 * baseline)
 
@@ -60,4 +63,5 @@ async def run() -> list[Figure]:
     count = env_int("BENCH_DELIVERY_EVENTS", 500)
     senders = env_int("BENCH_DELIVERY_SENDERS", 8)
     channels = [c for c in (os.environ.get("BENCH_DELIVERY_CHANNELS") or "email,line,sms").split(",") if c]
-    return [await end_to_end(channel, count, senders) for channel in channels]
+    layout = os.environ.get("BENCH_DELIVERY_LAYOUT") or "apart"
+    return [await end_to_end(channel, count, senders, layout) for channel in channels]

@@ -1,5 +1,8 @@
 """Notify pipeline: NotificationRequested on notify.intents in -> provider request out (the SMTP
-emulator), versus a raw aiokafka consume->produce passthrough on the same broker.
+emulator), versus a raw aiokafka consume->produce passthrough on the same broker. It runs the
+current pipeline (one notify process with every role); its throughput target moved to
+bench_delivery.py (end to end against raw sends to the same emulator, the baseline the target
+names) and bench_decisions.py (the decision stage against this passthrough).
 
 Throughput: a backlog of N events, time until the last one is out. Latency: events offered at a
 fixed rate; per event, provider receipt time minus publish time (one host clock)."""
@@ -114,9 +117,11 @@ async def run() -> list[Figure]:
         _, lat, out_offered = await pipeline(notify, people, offered, rate=OFFERED_RATE, first=backlog,
                                              max_seconds=600)
         loaded = rss_mib(notify.process.process.pid)
-    figures.append(Figure("notify pipeline", f"throughput ({backlog} events backlog, {out} out)", "events/s",
-                          rate, baseline=base_rate, baseline_name="raw aiokafka consume->produce passthrough",
-                          target=">= 0.5 x passthrough", meets_target=rate >= 0.5 * base_rate))
+    # no target here: the stage's targets are measured by `decisions` (against this passthrough) and
+    # `delivery` (end to end against raw sends to the same emulator); this row stays for its history
+    figures.append(Figure("notify pipeline", f"throughput ({backlog} events backlog, {out} out; one notify "
+                          "process; see `delivery` for the end-to-end target)", "events/s",
+                          rate, baseline=base_rate, baseline_name="raw aiokafka consume->produce passthrough"))
     p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
     figures.append(Figure("notify pipeline", f"p50 event-to-provider latency at {OFFERED_RATE}/s offered "
                           f"({offered} events, {out_offered} out)", "ms", p50,

@@ -184,17 +184,28 @@ def test_deploy_http_services_scale_on_cpu_and_consumers_on_lag(overlay, resourc
         assert not kube.find(docs, "ScaledObject", service)
     for service in CONSUMER_SERVICES:
         assert not kube.find(docs, "HorizontalPodAutoscaler", service), "KEDA owns its HPA"
-        scaled = kube.one(docs, "ScaledObject", service)
-        assert scaled["spec"]["scaleTargetRef"]["name"] == service
-        groups = [g for g in CONSUMER_GROUPS if g == service or g.startswith(f"{service}-")]
-        group_topics = tuple(t for g in groups for t in CONSUMER_GROUPS[g])
+        # a group whose work runs in a Deployment of its own (notify-delivery) scales with that one
+        apart = {g for g in CONSUMER_GROUPS if g != service and kube.find(docs, "ScaledObject", g)}
+        for group in apart:
+            _scales_on_its_lag(kube, docs, group, [group])
         # more members than partitions would sit idle: the ceiling is the partition count
-        assert scaled["spec"]["maxReplicaCount"] == min(t.partitions for t in group_topics)
-        lag = [t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"]
-        assert {t["metadata"]["topic"] for t in lag} == {t.name for t in group_topics}
-        assert {t["metadata"]["consumerGroup"] for t in lag} == set(groups)
-        for trigger in lag:
-            kube.one(docs, "TriggerAuthentication", trigger["authenticationRef"]["name"])
+        _scales_on_its_lag(kube, docs, service, [g for g in CONSUMER_GROUPS
+                                                 if (g == service or g.startswith(f"{service}-")) and g not in apart])
+
+
+def _scales_on_its_lag(kube, docs: list[dict], name: str, groups: list[str]) -> None:
+    """The ScaledObject `name` scales the Deployment of the same name on the lag of these groups,
+    up to the partition count of their topics."""
+    scaled = kube.one(docs, "ScaledObject", name)
+    assert scaled["spec"]["scaleTargetRef"]["name"] == name
+    kube.one(docs, "Deployment", name)
+    group_topics = tuple(t for g in groups for t in CONSUMER_GROUPS[g])
+    assert scaled["spec"]["maxReplicaCount"] == min(t.partitions for t in group_topics)
+    lag = [t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"]
+    assert {t["metadata"]["topic"] for t in lag} == {t.name for t in group_topics}
+    assert {t["metadata"]["consumerGroup"] for t in lag} == set(groups)
+    for trigger in lag:
+        kube.one(docs, "TriggerAuthentication", trigger["authenticationRef"]["name"])
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
@@ -284,3 +295,19 @@ def test_deploy_recruiter_gateway_serves_tls(resources, kube):
             {"type": "Exact", "value": f"{prefix}/{p}"} for p in ("healthz", "readyz", "metrics")]
         served[backend["name"]] = route
     assert set(served) == {*kube.services, "console"}
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_deploy_every_notify_role_runs_in_exactly_one_deployment(overlay, resources, kube):
+    """notify's process roles (TSUNAGU_NOTIFY_ROLES) split between its Deployments: none twice, none missing."""
+    from tsunagu_notify.config import NOTIFY_ROLES, NotifySettings
+
+    running = []
+    for deployment in kube.find(resources[overlay], "Deployment"):
+        (container,) = containers(deployment)
+        if container["image"].split("/")[-1].split(":")[0] != "notify":
+            continue
+        given = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+        roles = given.get("TSUNAGU_NOTIFY_ROLES", NotifySettings.model_fields["notify_roles"].default)
+        running += NotifySettings(notify_roles=roles).roles()
+    assert sorted(running) == sorted(NOTIFY_ROLES)

@@ -165,11 +165,14 @@ class NotifyUnderTest:
     """notify as a real process (`python -m tsunagu_notify`) on this run's broker and database,
     with its own topic prefix and database, talking to in-process provider emulators."""
 
-    def __init__(self, *, channel: str = "email", **environment: str) -> None:
+    def __init__(self, *, channel: str = "email", delivery_apart: bool = False, **environment: str) -> None:
         self.settings = isolated_settings(NotifySettings, environment="test")
         self.extra_env = environment
         self.run = uuid.uuid4().hex[:8]
         self.channel = channel  # where registered people want to be reached: "email" or "line"
+        # the channel workers in a process of their own (TSUNAGU_NOTIFY_ROLES), as the delivery pods run them
+        self.delivery_apart = delivery_apart
+        self.delivery_process: LoggedServiceProcess | None = None
         self.intents_by_retry_key: dict[str, str] = {}
 
     async def __aenter__(self) -> "NotifyUnderTest":
@@ -185,8 +188,13 @@ class NotifyUnderTest:
             "TSUNAGU_DELIVERY_POLL_SECONDS": "0.2", "TSUNAGU_SCHEDULER_POLL_SECONDS": "0.2",
             **self.extra_env,
         }
+        if self.delivery_apart:
+            self.delivery_process = LoggedServiceProcess("notify", env={**env, "TSUNAGU_NOTIFY_ROLES": "delivery"})
+            env["TSUNAGU_NOTIFY_ROLES"] = "intake,policy,views"
         self.process = LoggedServiceProcess("notify", env=env)
         await self.process.start()
+        if self.delivery_process is not None:
+            await self.delivery_process.start()
         self.http = httpx.AsyncClient(base_url=self.process.url, timeout=10)
         self.publisher = EventPublisher(bootstrap=self.settings.kafka_bootstrap,
                                         topic_prefix=self.settings.topic_prefix, client_id="fault-test")
@@ -196,6 +204,8 @@ class NotifyUnderTest:
 
     async def __aexit__(self, *exc) -> None:
         self.process.stop()
+        if self.delivery_process is not None:
+            self.delivery_process.stop()
         await self.http.aclose()
         await self.publisher.stop()
         await self.mongo.close()

@@ -5,7 +5,8 @@ Four consumer groups: `notify` reads the domain topics (directory changes + inte
 state owned by her partition, one Kafka transaction per batch), `notify-delivery` the channel
 workers (notify.delivery-requests in, provider calls, outcomes in one transaction per
 partition) and `notify-views` projects both into the database views. Journey steps firing runs
-as a task beside them and stops with the service."""
+as a task beside them and stops with the service. `TSUNAGU_NOTIFY_ROLES` picks which of them a
+process runs (the channel workers can have pods of their own)."""
 
 import asyncio
 from dataclasses import dataclass, field
@@ -154,9 +155,12 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay,
                               clock=clock, on_signal=engine.on_signal, account_link=line.account_link)
     standing = StandingView(base.db)
-    base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
-    base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
-    infra = NotifyInfrastructure(base=base, store=store, loops=[], streams=[policy, delivery, projector],
+    roles = settings.roles()
+    if "intake" in roles:
+        base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
+        base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
+    streams = [s for role, s in (("policy", policy), ("delivery", delivery), ("views", projector)) if role in roles]
+    infra = NotifyInfrastructure(base=base, store=store, loops=[], streams=streams,
                                  channels={**channels, "line_account": line_api}, indexed=[journeys])
     return Container(infra=infra, store=store, intake=intake, policy=policy, changes=changes, signals=signals,
                      delivery=delivery,

@@ -5,10 +5,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
+from pydantic import field_validator
 from tsunagu_shared.settings import ServiceSettings
 from tsunagu_shared.settings_contract import ADDRESS, DEVELOPMENT_ONLY, REQUIRED, SECRET
 
 from tsunagu_notify.domain.policy_config import PolicyConfig
+
+NOTIFY_ROLES = ("intake", "policy", "delivery", "views")
 
 
 def shipped_policy() -> dict:
@@ -64,6 +67,22 @@ class NotifySettings(ServiceSettings):
     policy_commit_ms: int = 100
     # Provider calls under way at the same time in this process, per provider.
     delivery_senders: int = 8
+    # The parts of notify this process runs, comma-separated (docs/notify.md, "Process roles"):
+    # "intake" (the domain topics, journey steps), "policy" (the policy processor), "delivery" (the
+    # channel workers), "views" (the projector). Every process serves the HTTP API and relays its
+    # outbox. The channel workers can run in pods of their own: `delivery` there, the rest elsewhere.
+    notify_roles: str = ",".join(NOTIFY_ROLES)
+
+    @field_validator("notify_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        roles = {role.strip() for role in value.split(",") if role.strip()}
+        if not roles or roles - set(NOTIFY_ROLES):
+            raise ValueError(f"a comma-separated list of {', '.join(NOTIFY_ROLES)}; got {value!r}")
+        return ",".join(sorted(roles, key=NOTIFY_ROLES.index))
+
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.notify_roles.split(","))
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
