@@ -52,8 +52,9 @@ async def end_to_end(channel: str, count: int, concurrency: int, layout: str) ->
         rate = len(received) / (max(m["received_at"] for m in received) - first) if received else 0.0
         after = await raw_sends(notify, count, concurrency)
     baseline = (before + after) / 2
+    workers = "in a process of their own" if layout == "apart" else "in the same process"
     return Figure("notify delivery", f"end to end to the {channel} emulator ({count} intents backlog, "
-                  f"{len(received)} out; channel workers {'in a process of their own' if layout == 'apart' else 'in the same process'}; "
+                  f"{len(received)} out; channel workers {workers}; "
                   f"raw {before:,.0f} before, {after:,.0f}/s after)", "messages/s", rate,
                   baseline=baseline, baseline_name=f"raw sends to the same emulator, {concurrency} at a time",
                   target=">= 0.8 x raw sends", meets_target=rate >= 0.8 * baseline)

@@ -157,7 +157,8 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
     standing = StandingView(base.db)
     roles = settings.roles()
     if "intake" in roles:
-        base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]), handle=standing.feeding(intake.on_event))
+        base.add_consumer(group="notify", topics=list(CONSUMER_GROUPS["notify"]),
+                          handle=standing.feeding(intake.on_event))
         base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
     streams = [s for role, s in (("policy", policy), ("delivery", delivery), ("views", projector)) if role in roles]
     infra = NotifyInfrastructure(base=base, store=store, loops=[], streams=streams,
