@@ -8,13 +8,19 @@ from structlog.typing import EventDict, Processor
 
 from tsunagu_shared.observability.tracing import add_trace_ids
 
+# the service named on every line; module state, because a logger caches its processors on first use,
+# and a process that configures again (tests run several services' apps) must name the newest
+_naming = {"service": "unknown"}
+
+
+def add_service(_: object, __: str, event_dict: EventDict) -> EventDict:
+    # on every line: a context variable bound at start is not seen by the server's request tasks
+    event_dict.setdefault("service", _naming["service"])
+    return event_dict
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    def add_service(_: object, __: str, event_dict: EventDict) -> EventDict:
-        # on every line: a context variable bound at start is not seen by the server's request tasks
-        event_dict.setdefault("service", service)
-        return event_dict
-
+    _naming["service"] = service
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         add_service,
