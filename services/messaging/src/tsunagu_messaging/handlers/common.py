@@ -1,21 +1,11 @@
 """What every handler needs: the clock, the event source, loading a thread the caller may see."""
 
-from collections.abc import Callable
-from datetime import datetime, timezone
-
 from tsunagu_shared.auth import Principal
 
 from tsunagu_messaging.adapters.threads import MongoThreadRepository
 from tsunagu_messaging.domain.threads import Side, Thread, ThreadNotVisible, side_of
 
 SOURCE = "tsunagu/messaging"
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 class NotFound(Exception):
     """Nothing with this id that the caller may see."""

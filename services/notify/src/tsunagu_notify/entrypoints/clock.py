@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from tsunagu_shared.auth import AdminUser
 from tsunagu_shared.moments import AwareMoment
 
-from tsunagu_notify.clock import ShiftedClock
+from tsunagu_shared.clock import SettableClock
 
 router = APIRouter(prefix="/admin/clock", tags=["operations"])
 
@@ -25,9 +25,9 @@ class ClockPublic(BaseModel):
     controllable: bool
 
 
-def _clock(request: Request) -> ShiftedClock:
+def _clock(request: Request) -> SettableClock:
     clock = request.app.state.container.clock
-    if not (request.app.state.settings.clock_control and isinstance(clock, ShiftedClock)):
+    if not (request.app.state.settings.clock_control and isinstance(clock, SettableClock)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="clock control is disabled in this environment")
     return clock
 

@@ -35,7 +35,7 @@ from tsunagu_notify.adapters.channels.base import Channel, OutboundMessage, Prov
 from tsunagu_notify.adapters.delivery_stream import DeliveryBatch, DeliveryStream
 from tsunagu_notify.adapters.metrics import delivering, delivery_outcome, provider_call
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
-from tsunagu_notify.clock import Clock
+from tsunagu_shared.clock import Clock
 from tsunagu_notify.domain.delivery import (
     DeliveryOutcome, OutcomeStatus, WaitingDelivery, cancelled_by, opt_out_source, retry_wait, waiting,
 )

@@ -25,7 +25,7 @@ from tsunagu_shared.observability.kafka import dead_lettered, expect_dead_letter
 
 from tsunagu_notify.adapters.metrics import decided, deciding
 from tsunagu_notify.adapters.recipient_stream import Batch, RecipientStream
-from tsunagu_notify.clock import Clock
+from tsunagu_shared.clock import Clock
 from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.policy_config import PolicyConfig
 from tsunagu_notify.domain.recipient import (

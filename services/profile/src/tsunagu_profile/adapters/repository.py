@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from tsunagu_shared.conflicts import WriteConflict
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, PENDING, TOMBSTONE, new_document, outbox_collection, tombstone, with_events
 
@@ -20,7 +21,7 @@ class ProfileAlreadyExists(Exception):
     pass
 
 
-class ConcurrentUpdate(Exception):
+class ConcurrentUpdate(WriteConflict):
     """Another write changed the profile since it was read."""
 
 

@@ -1,9 +1,8 @@
 """Events of other services that scout keeps state from (profile facts, events she attended, replies)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     ContactPreferencesChanged,
@@ -30,7 +29,7 @@ class EventHandlers:
     candidates: MongoCandidates
     campaigns: MongoCampaigns
     scouting: ScoutingHandlers
-    clock: Callable[[], datetime]
+    clock: Clock
 
     async def on_event(self, envelope: Envelope) -> None:
         """Idempotent on scout's own state: replaying any of these changes nothing more."""
@@ -52,7 +51,7 @@ class EventHandlers:
         elif isinstance(event, ProfileDeleted):
             await self.scouting.forget(event.candidate_id)
             await self.campaigns.erase_candidate(event.candidate_id)
-            await self.candidates.erase(event.candidate_id, self.clock())
+            await self.candidates.erase(event.candidate_id, self.clock.now())
         elif isinstance(event, EventPublished):
             await self.candidates.name_event(event.event_id, event.title)
         elif isinstance(event, EventAttended):
