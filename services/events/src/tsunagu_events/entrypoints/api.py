@@ -31,7 +31,7 @@ from tsunagu_events.domain.views import (
     RegistrationPublic,
 )
 from tsunagu_events.handlers import EventsHandlers, UnknownCode
-from tsunagu_events.seating import EventNotFound, LedgerBusy
+from tsunagu_events.handlers.seating import EventNotFound, LedgerBusy
 
 router = APIRouter(prefix="/events", tags=["events"])
 

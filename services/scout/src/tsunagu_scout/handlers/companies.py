@@ -11,7 +11,7 @@ from tsunagu_shared.standing import Standing, refusal
 
 from tsunagu_scout.adapters.companies import CompanyAlreadyExists, MongoCompanies
 from tsunagu_scout.domain.model import Company, Plan, Recruiter, Template
-from tsunagu_scout.handlers.errors import Conflict, Forbidden, NotFound
+from tsunagu_scout.handlers.errors import Conflict, Forbidden, Invalid, NotFound
 
 SOURCE = "tsunagu/scout"
 
@@ -102,3 +102,8 @@ class CompanyHandlers:
 
     async def templates(self, company: Company) -> list[Template]:
         return await self.companies.templates(company.company_id)
+
+    async def check_template(self, company: Company, template_id: str) -> None:
+        """A message template a campaign may name: one of her company's (422 naming the field otherwise)."""
+        if await self.companies.template(company.company_id, template_id) is None:
+            raise Invalid(f"template_id: no template {template_id} in your company")

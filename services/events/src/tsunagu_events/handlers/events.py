@@ -37,7 +37,7 @@ from tsunagu_events.domain.model import (
 )
 from tsunagu_events.domain.views import EventPublic
 from tsunagu_events.projection import EventProjection
-from tsunagu_events.seating import Seating
+from tsunagu_events.handlers.seating import Seating
 
 SOURCE = "tsunagu/events"
 
