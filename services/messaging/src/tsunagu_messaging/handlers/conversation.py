@@ -9,17 +9,17 @@ from tsunagu_shared.auth import Principal
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ContactPreferenceAsked, MessageSent, ReplyReceived
 
-from tsunagu_messaging.adapters.directory import MongoDirectory
+from tsunagu_messaging.adapters.directory import Directory
 from tsunagu_messaging.adapters.profile_client import ProfileClient
-from tsunagu_messaging.adapters.records import MongoAttachmentRepository, MongoQuestionRepository
+from tsunagu_messaging.adapters.records import AttachmentRepository, QuestionRepository
 from tsunagu_messaging.adapters.storage import AttachmentStore
 from tsunagu_messaging.adapters.threads import (
     FirstReplyTaken,
-    MongoMessageRepository,
+    MessageRepository,
+    ThreadRepository,
     first_reply_key,
 )
 from tsunagu_messaging.config import MessagingSettings
-from tsunagu_messaging.projection import ProjectedThreads
 from tsunagu_messaging.domain import messages as rules
 from tsunagu_messaging.domain.messages import Message, MessageRejected
 from tsunagu_messaging.domain.threads import (
@@ -48,12 +48,12 @@ class AlreadyAnswered(Exception):
 
 @dataclass
 class Conversation:
-    threads: ProjectedThreads
-    messages: MongoMessageRepository
-    attachments: MongoAttachmentRepository
-    questions: MongoQuestionRepository
+    threads: ThreadRepository
+    messages: MessageRepository
+    attachments: AttachmentRepository
+    questions: QuestionRepository
     store: AttachmentStore
-    directory: MongoDirectory
+    directory: Directory
     profile: ProfileClient
     settings: MessagingSettings
     clock: Clock = SYSTEM_CLOCK

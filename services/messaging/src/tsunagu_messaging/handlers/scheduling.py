@@ -20,9 +20,9 @@ from tsunagu_shared.events import (
 )
 from tsunagu_shared.due import DueBuckets
 
-from tsunagu_messaging.adapters.directory import MongoDirectory
-from tsunagu_messaging.adapters.records import MongoInterviewRepository, MongoOfferRepository
-from tsunagu_messaging.adapters.threads import MongoThreadRepository
+from tsunagu_messaging.adapters.directory import Directory
+from tsunagu_messaging.adapters.records import InterviewRepository, OfferRepository
+from tsunagu_messaging.adapters.threads import ThreadRepository
 from tsunagu_messaging.domain import interviews as rules
 from tsunagu_messaging.domain import offers as offer_rules
 from tsunagu_messaging.domain.interviews import Interview, InterviewRefused, Slot, SlotProposal
@@ -39,10 +39,10 @@ class ChangedMeanwhile(Exception):
 
 @dataclass
 class Scheduling:
-    threads: MongoThreadRepository
-    interviews: MongoInterviewRepository
-    offers: MongoOfferRepository
-    directory: MongoDirectory
+    threads: ThreadRepository
+    interviews: InterviewRepository
+    offers: OfferRepository
+    directory: Directory
     # open offers listed by the minute their deadline passes (the lapse sweep reads only those)
     lapses: DueBuckets
     clock: Clock = SYSTEM_CLOCK
