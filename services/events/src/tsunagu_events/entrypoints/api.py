@@ -20,12 +20,12 @@ from tsunagu_events.bootstrap import Container
 from tsunagu_events.bootstrap import bootstrap
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.domain.model import Actor, DomainError, EventCreate, NotAllowed, NotRegistered
-from tsunagu_events.domain.views import (
+from tsunagu_events.domain.views import EventPublic
+from tsunagu_events.entrypoints.schemas import (
     AttendancePublic,
     CheckIn,
     CheckInPublic,
     EventCancel,
-    EventPublic,
     InterestMark,
     InterestPublic,
     RegistrationPublic,
