@@ -7,10 +7,19 @@ On FerretDB 1.x only an insert on a unique _id is atomic under concurrency
 `limit` of them, and giving one back is an idempotent delete by its holder.
 """
 
+from typing import Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 UNITS = "units"
+
+
+class UnitRepository(Protocol):
+    """What the handlers need of a company's monthly quota units."""
+
+    async def take(self, pool: str, limit: int, holder: str) -> bool: ...
+    async def give_back(self, pool: str, holder: str) -> None: ...
+    async def held(self, pool: str) -> int: ...
 
 
 class MongoUnits:

@@ -16,8 +16,8 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CampaignApplicantImported, CampaignApplicantResponded, CampaignImported
 from tsunagu_shared.outbox import new_document
 
-from tsunagu_scout.adapters.campaigns import INPUT_KEPT, MongoCampaigns
-from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.adapters.campaigns import INPUT_KEPT, CampaignRepository
+from tsunagu_scout.adapters.candidates import CandidateRepository
 from tsunagu_scout.adapters.metrics import RUNNING, import_reached, rows_imported, rows_refused
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import campaign_csv, campaign_jobs
@@ -45,8 +45,8 @@ def _runner_id() -> str:
 
 @dataclass
 class CampaignHandlers:
-    campaigns: MongoCampaigns
-    candidates: MongoCandidates
+    campaigns: CampaignRepository
+    candidates: CandidateRepository
     settings: ScoutSettings
     clock: Clock
     runner: str = field(default_factory=_runner_id)

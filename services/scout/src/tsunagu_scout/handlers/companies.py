@@ -9,7 +9,7 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyStatusChanged, RecruiterChanged
 from tsunagu_shared.standing import Standing, refusal
 
-from tsunagu_scout.adapters.companies import CompanyAlreadyExists, MongoCompanies
+from tsunagu_scout.adapters.companies import CompanyAlreadyExists, CompanyRepository
 from tsunagu_scout.domain.model import Company, Plan, Recruiter, Template
 from tsunagu_scout.handlers.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -18,7 +18,7 @@ SOURCE = "tsunagu/scout"
 
 @dataclass
 class CompanyHandlers:
-    companies: MongoCompanies
+    companies: CompanyRepository
     clock: Clock
 
     def _status_event(self, company: Company, change: str) -> Envelope:

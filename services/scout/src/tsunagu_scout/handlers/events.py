@@ -14,8 +14,8 @@ from tsunagu_shared.events import (
     ReplyReceived,
 )
 
-from tsunagu_scout.adapters.campaigns import MongoCampaigns
-from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.adapters.campaigns import CampaignRepository
+from tsunagu_scout.adapters.candidates import CandidateRepository
 from tsunagu_scout.handlers.scouting import ScoutingHandlers
 
 KEPT_FIELDS = ("display_name", "industries", "location", "school", "faculty", "self_pr", "job_types", "languages",
@@ -26,8 +26,8 @@ CREATED_FIELDS = {"display_name", "industries", "location", "school", "faculty",
 
 @dataclass
 class EventHandlers:
-    candidates: MongoCandidates
-    campaigns: MongoCampaigns
+    candidates: CandidateRepository
+    campaigns: CampaignRepository
     scouting: ScoutingHandlers
     clock: Clock
 

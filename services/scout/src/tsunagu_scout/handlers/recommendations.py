@@ -6,9 +6,9 @@ from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ScoutRequested
 
-from tsunagu_scout.adapters.candidates import AlreadyRequested, MongoCandidates
-from tsunagu_scout.adapters.companies import MongoCompanies
-from tsunagu_scout.adapters.scouts import MongoScouts
+from tsunagu_scout.adapters.candidates import AlreadyRequested, CandidateRepository
+from tsunagu_scout.adapters.companies import CompanyRepository
+from tsunagu_scout.adapters.scouts import ScoutRepository
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import recommend, rules
 from tsunagu_scout.handlers.errors import Conflict, NotFound
@@ -18,9 +18,9 @@ SOURCE = "tsunagu/scout"
 
 @dataclass
 class RecommendationHandlers:
-    candidates: MongoCandidates
-    companies: MongoCompanies
-    scouts: MongoScouts
+    candidates: CandidateRepository
+    companies: CompanyRepository
+    scouts: ScoutRepository
     settings: ScoutSettings
     clock: Clock
 

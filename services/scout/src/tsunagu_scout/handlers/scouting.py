@@ -11,11 +11,11 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyBlocked, ScoutDeclined, ScoutExpired, ScoutSent, ScoutViewed
 from tsunagu_shared.due import DueBuckets
 
-from tsunagu_scout.adapters.candidates import MongoCandidates
-from tsunagu_scout.adapters.companies import MongoCompanies
+from tsunagu_scout.adapters.candidates import CandidateRepository
+from tsunagu_scout.adapters.companies import CompanyRepository
 from tsunagu_scout.adapters import units
-from tsunagu_scout.adapters.scouts import MongoScouts
-from tsunagu_scout.adapters.units import MongoUnits
+from tsunagu_scout.adapters.scouts import ScoutRepository
+from tsunagu_scout.adapters.units import UnitRepository
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import rules, why_you
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter, Scout, ScoutState, Tier
@@ -35,10 +35,10 @@ def her_profile(candidate: Candidate) -> why_you.HerProfile:
 
 @dataclass
 class ScoutingHandlers:
-    scouts: MongoScouts
-    units: MongoUnits
-    companies: MongoCompanies
-    candidates: MongoCandidates
+    scouts: ScoutRepository
+    units: UnitRepository
+    companies: CompanyRepository
+    candidates: CandidateRepository
     settings: ScoutSettings
     clock: Clock
     projection: ScoutProjection
