@@ -17,11 +17,11 @@ from datetime import UTC
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from common import Figure, env_int, percentile
 from tsunagu_notify.adapters.recipient_stream import EFFECTS, RecipientStream
-from tsunagu_notify.clock import SystemClock
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.domain.recipient import OwnedRecipient
 from tsunagu_notify.handlers.policy import PolicyProcessor
 from tsunagu_notify.testing import reachable
+from tsunagu_shared.clock import SYSTEM_CLOCK
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.kafka import EventPublisher, ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
@@ -140,7 +140,7 @@ async def decision_stage(events: int, people: int, *, rate: float | None) -> tup
     for name in names:
         person = OwnedRecipient(state=reachable("email", preferred="email").model_copy(update={"recipient_id": name}))
         await publisher.publish_raw(changelog, person.model_dump_json().encode(), key=name.encode(), headers=[])
-    processor = PolicyProcessor(stream=RecipientStream(settings), clock=SystemClock(), config=settings.policy(),
+    processor = PolicyProcessor(stream=RecipientStream(settings), clock=SYSTEM_CLOCK, config=settings.policy(),
                                 max_event_bytes=settings.max_event_bytes, max_records=BATCH)
     await processor.start()
     task = asyncio.create_task(processor.run())

@@ -32,6 +32,7 @@ from tsunagu_scout.adapters.scout_index import SCOUTS_INDEX, scout_document
 from tsunagu_scout.bootstrap import bootstrap as scout_bootstrap
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain.model import Scout
+from tsunagu_shared.clock import SettableClock
 from tsunagu_shared.search import SearchIndex, connect
 from tsunagu_shared.testing import bearer, isolated_settings
 
@@ -225,18 +226,18 @@ async def _seed_scouts(db, size: int, due: int, due_at: datetime, rng: random.Ra
 async def _sweep_scouts(size: int, due: int) -> tuple[float, float]:
     """Seconds of one expiry sweep through due buckets, and of the scan it replaced, at `size`."""
     rng, now = random.Random(size), datetime.now(UTC).replace(second=0, microsecond=0)
-    clock = {"now": now - timedelta(days=1)}
+    clock = SettableClock(now - timedelta(days=1), frozen=True)
     settings = isolated_settings(ScoutSettings)
-    container = await scout_bootstrap(settings, clock=lambda: clock["now"])
+    container = await scout_bootstrap(settings, clock=clock)
     try:
-        await container.indexes()
+        await container.infra.run_preparations()
         ids = await _seed_scouts(container.infra.db, size, due, now, rng)
         for scout_id in ids:
             await container.scouting.expiry.add(scout_id, now)
-        clock["now"] = now + timedelta(seconds=30)
+        clock.set(now + timedelta(seconds=30))
         started = time.perf_counter()
         scanned = await container.infra.db["scouts"].find(
-            {"state": "awaiting", "expires_at": {"$lte": clock["now"]}}, {"_id": 1}).limit(500).to_list()
+            {"state": "awaiting", "expires_at": {"$lte": clock.now()}}, {"_id": 1}).limit(500).to_list()
         scan = time.perf_counter() - started
         assert len(scanned) == due, len(scanned)
         started = time.perf_counter()
@@ -255,6 +256,7 @@ async def _sweep_offers(size: int, due: int) -> tuple[float, float]:
     container = await messaging_bootstrap(settings)
     scheduling = container.scheduling
     try:
+        await container.infra.run_preparations()
         offers = container.infra.db["offers"]
         for start in range(0, size, 2000):
             batch = []
@@ -267,10 +269,10 @@ async def _sweep_offers(size: int, due: int) -> tuple[float, float]:
             await offers.insert_many(batch)
         for n in range(due):
             await scheduling.lapses.add(f"of-{n:07d}", now)
-        scheduling.clock = lambda: now + timedelta(seconds=30)
+        scheduling.clock = SettableClock(now + timedelta(seconds=30), frozen=True)
         started = time.perf_counter()
-        scanned = await offers.find({"status": "open", "respond_by": {"$lte": scheduling.clock()}, "lapsed_at": None},
-                                    {"_id": 1}).limit(500).to_list()
+        due = {"status": "open", "respond_by": {"$lte": scheduling.clock.now()}, "lapsed_at": None}
+        scanned = await offers.find(due, {"_id": 1}).limit(500).to_list()
         scan = time.perf_counter() - started
         assert len(scanned) == due, len(scanned)
         started = time.perf_counter()

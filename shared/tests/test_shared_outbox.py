@@ -24,6 +24,7 @@ from tsunagu_shared.outbox import (
     with_events,
 )
 from tsunagu_shared.outbox.documents import marking
+from tsunagu_shared.outbox.wakeup import listen
 from tsunagu_shared.testing import TopicReader, kafka_bootstrap, mongo_url, unique_prefix
 from tsunagu_shared.topics import PROFILE_EVENTS, topic_name
 
@@ -252,3 +253,43 @@ async def _envelopes(topic: str, at_least: int) -> list[Envelope]:
     async with TopicReader(topic) as reader:
         await reader.wait_for(lambda r: len(r) >= at_least)
         return await reader.settle(0.5)
+
+
+
+class Counting:  # a relay that counts its wakes
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+async def test_a_write_with_events_wakes_the_relays_of_its_database_only():
+    async with outbox_stack() as (db, _, _relay_for, _topic):
+        mine, other = Counting(), Counting()
+        listen(db, mine)
+        listen(db.client[f"{db.name}_other"], other)
+        things = outbox_collection(db.client[db.name], "things")  # another object for the same database
+
+        await things.insert_one({"_id": "quiet"})
+        await things.update_one({"_id": "quiet"}, {"$set": {"a": 1}})
+        assert mine.wakes == 0
+
+        await things.insert_one(new_document({"_id": "c1"}, updated("c1", "a")))
+        await things.update_one({"_id": "c1"}, with_events({"$set": {"b": 2}}, updated("c1", "b")))
+        await things.insert_carried([new_document({"_id": "c2"}, updated("c2", "a"))])
+        assert mine.wakes == 3 and other.wakes == 0
+
+
+async def test_the_relay_publishes_a_write_at_once_without_waiting_for_its_poll():
+    async with outbox_stack() as (db, publisher, _relay_for, topic):
+        relay = OutboxRelay(db=db, collections=["things"], publisher=publisher, poll_seconds=60)
+        running = asyncio.create_task(relay.run())
+        try:
+            await asyncio.sleep(0.5)  # its first look found nothing: the next is a minute away
+            event = updated("c1", "a")
+            await outbox_collection(db, "things").insert_one(new_document({"_id": "c1"}, event))
+            assert await asyncio.wait_for(published_ids(topic, settle=0.1), timeout=10) == [event.id]
+        finally:
+            relay.stop()
+            await running

@@ -18,10 +18,12 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTime
 
 from tsunagu_shared.contact_points import use_default_region
 from tsunagu_shared.error_answers import document_error_answers
+from tsunagu_shared.errors import ErrorAnswers, answer_errors
 from tsunagu_shared.logging import configure_logging
 from tsunagu_shared.observability import observe_app, start_observing, stop_observing
 from tsunagu_shared.request_bodies import install_request_checks
 from tsunagu_shared.runtime import Infrastructure
+from tsunagu_shared.search_http import READ_SIDE_ANSWERS
 from tsunagu_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -36,10 +38,12 @@ def create_app(
     description: str,
     bootstrap: Bootstrap,
     routers: list[APIRouter],
+    errors: ErrorAnswers | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
     """Build a service's app. `bootstrap(settings)` runs inside the event loop at startup and
-    returns the service's container, which must have an `infra: Infrastructure` attribute."""
+    returns the service's container, which must have an `infra: Infrastructure` attribute.
+    `errors`: the status each of the service's domain errors answers (`tsunagu_shared.errors`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +65,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     install_request_checks(app, settings)
+    answer_errors(app, {**READ_SIDE_ANSWERS, **(errors or {})})
     document_error_answers(app)
     use_default_region(settings.default_phone_region)
     _install_middleware(app)

@@ -1,6 +1,12 @@
 """The infrastructure of one service process: database, publisher, outbox relay
 and consumers, started and stopped together.
 
+Start-up runs in one order in every service, in the background: the preparation of the
+database (`prepare`: indexes), then the periodic work and the Kafka side (topics, publisher,
+relay, consumers). A preparation that fails (the database is away) is tried again until it
+succeeds; until then /readyz reports the database unavailable, so Kubernetes sends the pod no
+traffic, and nothing that relies on the indexes (consumers, sweepers) has started.
+
 The HTTP API never waits for Kafka: writes go to the database with their
 outbox, so the API serves while the broker is away. The Kafka side starts in
 the background and keeps retrying until the broker answers; /readyz reports
@@ -33,6 +39,8 @@ log = structlog.get_logger(__name__)
 
 # How long a periodic task's call under way may go on after shutdown began.
 STOP_GRACE_SECONDS = 10.0
+# The longest pause between two tries of a start-up step whose dependency is away.
+RETRY_CEILING_SECONDS = 5.0
 
 
 @dataclass
@@ -51,6 +59,11 @@ class Infrastructure:
     # need only the database, and the outbox publishes them once the broker is back.
     consumes_for_readiness: bool = False
     _closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    _preparations: list[tuple[str, Callable[[], Awaitable[object]]]] = field(default_factory=list)
+    _before_stop: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    _starting: asyncio.Task | None = None
+    prepared: asyncio.Event = field(default_factory=asyncio.Event)
+    _preparing: str = ""
 
     @classmethod
     def open(cls, settings: ServiceSettings, *, outbox_collections: list[str]) -> "Infrastructure":
@@ -78,6 +91,16 @@ class Infrastructure:
         periodic = Periodic(work, seconds=seconds, name=name)
         self._periodic.append(periodic)
         return periodic
+
+    def prepare(self, work: Callable[[], Awaitable[object]], *, name: str) -> None:
+        """Prepare the database (create indexes) at start, before anything that relies on it runs;
+        in the order registered, each tried again until it succeeds. Must be idempotent."""
+        self._preparations.append((name, work))
+
+    def before_stop(self, work: Callable[[], Awaitable[object]]) -> None:
+        """Work of this process to end first when it stops, while the database and broker are still
+        there (scout's import jobs)."""
+        self._before_stop.append(work)
 
     def add_closer(self, close: Callable[[], Awaitable[object]]) -> None:
         """Close another client of the service (a search engine's) when the service stops."""
@@ -124,8 +147,22 @@ class Infrastructure:
         return consumer
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._start_kafka_side(), name="kafka-side"))
+        """Start in the background (the HTTP API serves at once): preparations, then the rest."""
+        self._starting = asyncio.create_task(self._start_in_order(), name="start-up")
+
+    async def run_preparations(self) -> None:
+        """The preparations, in order, each until it succeeds (also for a benchmark or a script that
+        uses a service's container without starting it)."""
+        for name, work in self._preparations:
+            self._preparing = name
+            await _until_done(work, what=name)
+        self._preparing = ""
+        self.prepared.set()
+
+    async def _start_in_order(self) -> None:
+        await self.run_preparations()
         self._periodic_tasks = [asyncio.create_task(p.run(), name=p.name) for p in self._periodic]
+        await self._start_kafka_side()
 
     async def _start_kafka_side(self) -> None:
         delay = 0.2
@@ -142,7 +179,7 @@ class Infrastructure:
             except Exception as exc:
                 log.warning("kafka_unavailable_at_start", error=str(exc))
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RETRY_CEILING_SECONDS)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for consumer in self.consumers:
             await consumer.start()
@@ -151,6 +188,14 @@ class Infrastructure:
         log.info("kafka_side_started", consumers=[c.group for c in self.consumers])
 
     async def stop(self) -> None:
+        for work in self._before_stop:
+            try:
+                await work()
+            except Exception:  # the rest must still stop
+                log.exception("before_stop_failed")
+        if self._starting is not None:  # a start-up still under way goes no further
+            self._starting.cancel()
+            await asyncio.gather(self._starting, return_exceptions=True)
         for periodic in self._periodic:
             periodic.stop()
         if self._periodic_tasks:
@@ -179,7 +224,7 @@ class Infrastructure:
         checks: dict[str, str] = {}
         try:
             await asyncio.wait_for(database.ping(self.db), timeout=2)
-            checks["database"] = "ok"
+            checks["database"] = "ok" if self.prepared.is_set() else f"unavailable: preparing {self._preparing}"
         except Exception as exc:
             checks["database"] = f"unavailable: {type(exc).__name__}"
         if not self.kafka_started.is_set():
@@ -191,3 +236,15 @@ class Infrastructure:
             except Exception as exc:
                 checks["kafka"] = f"unavailable: {type(exc).__name__}"
         return checks
+
+
+async def _until_done(work: Callable[[], Awaitable[object]], *, what: str) -> None:
+    delay = 0.2
+    while True:
+        try:
+            await work()
+            return
+        except Exception as exc:
+            log.warning("start_up_step_failed", step=what, error=repr(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_CEILING_SECONDS)

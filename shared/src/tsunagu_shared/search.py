@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import structlog
 from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConflictError, NotFoundError, RequestError
 from opensearchpy.exceptions import ConnectionError as SearchConnectionError
@@ -20,6 +21,7 @@ from opensearchpy.helpers import async_bulk
 
 from tsunagu_shared.settings import ServiceSettings
 
+log = structlog.get_logger(__name__)
 
 class IndexMissing(Exception):
     """The index is not there (dropped for a rebuild, or never created while the engine was away)."""
@@ -83,6 +85,14 @@ class SearchIndex:
                 return False
             raise
         return True
+
+    async def ensure_if_reachable(self) -> None:
+        """At start: create the index if the engine answers. While it is away writes go on, lists
+        answer 503, and the first write or query once it is back creates the index."""
+        try:
+            await self.ensure()
+        except SEARCH_UNAVAILABLE as exc:
+            log.warning("search_index_not_created", index=self.name, error=str(exc))
 
     async def drop(self) -> None:
         try:

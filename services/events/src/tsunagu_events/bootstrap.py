@@ -44,16 +44,13 @@ def open_projection(infra: Infrastructure, settings: EventsSettings) -> EventPro
 async def bootstrap(settings: EventsSettings) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     projection = open_projection(infra, settings)
-    try:
-        await projection.index.ensure()
-    except search.SEARCH_UNAVAILABLE as exc:  # writes go on; the list answers 503; the projector waits
-        log.warning("events_index_not_created", error=str(exc))
+    infra.prepare(projection.index.ensure_if_reachable, name="events search index")
     events = projection.events
     registrations = MongoRegistrationRepository(infra.db)
     interests = MongoInterestRepository(infra.db)
     for repository in (events, registrations, interests):
-        await repository.ensure_indexes()
-    handlers = EventsHandlers(events=events, registrations=registrations, interests=interests, relay=infra.relay,
+        infra.prepare(repository.ensure_indexes, name=f"indexes of {type(repository).__name__}")
+    handlers = EventsHandlers(events=events, registrations=registrations, interests=interests,
                               projection=projection)
     standing = StandingView(infra.db)
     infra.add_consumer(group="events", topics=list(CONSUMER_GROUPS["events"]),

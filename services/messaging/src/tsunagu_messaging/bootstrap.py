@@ -52,23 +52,20 @@ async def bootstrap(settings: MessagingSettings, *, store: AttachmentStore | Non
                     profile: ProfileClient | None = None) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     projection = open_projection(infra, settings)
-    try:
-        await projection.index.ensure()
-    except search.SEARCH_UNAVAILABLE as exc:  # writes go on; the thread list answers 503; the projector waits
-        log.warning("threads_index_not_created", error=str(exc))
+    infra.prepare(projection.index.ensure_if_reachable, name="threads search index")
     threads, messages = ProjectedThreads(infra.db, projection), MongoMessageRepository(infra.db)
     interviews, offers = MongoInterviewRepository(infra.db), MongoOfferRepository(infra.db)
     attachments, directory = MongoAttachmentRepository(infra.db), MongoDirectory(infra.db)
     for repository in (threads, messages, interviews, offers):
-        await repository.ensure_indexes()
+        infra.prepare(repository.ensure_indexes, name=f"indexes of {type(repository).__name__}")
     store = store or database_store(infra.db)
     profile = profile or HttpProfileClient(settings, base_url=settings.profile_url,
                                            timeout=settings.profile_timeout_seconds)
     conversation = Conversation(threads=threads, messages=messages, attachments=attachments,
                                 questions=MongoQuestionRepository(infra.db), store=store, directory=directory,
-                                profile=profile, relay=infra.relay, settings=settings)
+                                profile=profile, settings=settings)
     scheduling = Scheduling(threads=threads, interviews=interviews, offers=offers, directory=directory,
-                            relay=infra.relay, thread_base_url=settings.thread_base_url,
+                            thread_base_url=settings.thread_base_url,
                             lapses=DueBuckets(infra.db, "offer-lapse"))
     consumed = ConsumedEvents(threads=threads, messages=messages, attachments=attachments, interviews=interviews,
                               offers=offers, store=store, directory=directory)

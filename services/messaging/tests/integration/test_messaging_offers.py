@@ -4,6 +4,8 @@ published once."""
 
 from datetime import UTC, datetime, timedelta
 
+from tsunagu_shared.clock import SettableClock
+
 
 async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
     await stack.scout("acme", "hanako")
@@ -36,7 +38,7 @@ async def test_offer_issue_decline_lapse_and_accept(stack, in_days):
     assert second.status_code == 201
     second_id = second.json()["offer_id"]
     real_clock = scheduling.clock
-    scheduling.clock = lambda: real_clock() + timedelta(days=4)
+    scheduling.clock = SettableClock(real_clock.now() + timedelta(days=4))
     try:
         lapsed = await stack.client.post(f"/offers/{second_id}/accept", headers=hanako)
         assert lapsed.status_code == 409 and "deadline" in lapsed.json()["detail"]

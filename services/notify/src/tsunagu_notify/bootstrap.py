@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from tsunagu_shared.clock import SYSTEM_CLOCK, Clock, SettableClock
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.standing import StandingView
 from tsunagu_shared.topics import CONSUMER_GROUPS
@@ -30,7 +31,6 @@ from tsunagu_notify.adapters.recipient_stream import EffectFeed, RecipientChange
 from tsunagu_notify.adapters.repository import OUTBOX_COLLECTIONS, NotifyStore
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
 from tsunagu_notify.adapters.views import NotifyViews
-from tsunagu_notify.clock import Clock, ShiftedClock, SystemClock
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.handlers.delivery import DeliveryWorker
 from tsunagu_notify.handlers.intake import IntakeHandlers
@@ -53,7 +53,6 @@ class NotifyInfrastructure:
     loops: list[Any]
     channels: dict[str, Channel]
     streams: list[Any] = field(default_factory=list)
-    indexed: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     @property
@@ -61,9 +60,6 @@ class NotifyInfrastructure:
         return self.base.kafka_started
 
     async def start(self) -> None:
-        await self.store.ensure_indexes()
-        for store in self.indexed:
-            await store.ensure_indexes()
         await self.base.start()
         self._tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in self.loops]
         self._tasks.append(asyncio.create_task(self._start_streams(), name="notify-streams"))
@@ -129,11 +125,12 @@ def provider_channels(settings: NotifySettings) -> dict[str, Channel]:
 
 async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                     channels: dict[str, Channel] | None = None) -> Container:
-    clock = clock or (ShiftedClock() if settings.clock_control else SystemClock())
+    clock = clock or (SettableClock() if settings.clock_control else SYSTEM_CLOCK)
     config = settings.policy()
     base = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     base.consumes_for_readiness = True  # its work is the processor, the projector and the intake
     store = NotifyStore(base.db)
+    base.prepare(store.ensure_indexes, name="notify store indexes")
     channels = channels or provider_channels(settings)
     tokens = UnsubscribeTokens(settings.unsubscribe_secret)
     delivery = DeliveryWorker(stream=DeliveryStream(settings), channels=channels, clock=clock, config=config,
@@ -146,14 +143,15 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
                              commit_ms=settings.policy_commit_ms)
     projector = ViewProjector(feed=EffectFeed(settings), views=NotifyViews(base.db))
     journeys = JourneyStore(base.db)
-    engine = JourneyEngine(journeys=journeys, store=store, changes=changes, relay=base.relay, clock=clock)
+    base.prepare(journeys.ensure_indexes, name="journey indexes")
+    engine = JourneyEngine(journeys=journeys, store=store, changes=changes, clock=clock)
     line_api = LineAccountClient(base_url=settings.line_base_url, access_token=settings.line_channel_access_token)
     line = LineAccounts(links=LineLinkStore(base.db), store=store, changes=changes, api=line_api, clock=clock,
                         on_signal=engine.on_signal)
-    intake = IntakeHandlers(store=store, changes=changes, relay=base.relay, clock=clock, journeys=journeys,
+    intake = IntakeHandlers(store=store, changes=changes, clock=clock, journeys=journeys,
                             on_signal=engine.on_signal, on_member_event=line.on_event)
-    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), relay=base.relay,
-                              clock=clock, on_signal=engine.on_signal, account_link=line.account_link)
+    signals = ProviderSignals(store=store, changes=changes, deliveries=DeliveryStatuses(base.db), clock=clock,
+                              on_signal=engine.on_signal, account_link=line.account_link)
     standing = StandingView(base.db)
     roles = settings.roles()
     if "intake" in roles:
@@ -162,8 +160,8 @@ async def bootstrap(settings: NotifySettings, *, clock: Clock | None = None,
         base.every(settings.scheduler_poll_seconds, engine.fire_due, name="journey_steps_fired")
     streams = [s for role, s in (("policy", policy), ("delivery", delivery), ("views", projector)) if role in roles]
     infra = NotifyInfrastructure(base=base, store=store, loops=[], streams=streams,
-                                 channels={**channels, "line_account": line_api}, indexed=[journeys])
+                                 channels={**channels, "line_account": line_api})
     return Container(infra=infra, store=store, intake=intake, policy=policy, changes=changes, signals=signals,
                      delivery=delivery,
                      tokens=tokens, clock=clock, journeys=journeys, engine=engine, line=line,
-                     segments=SegmentSends(journeys=journeys, store=store, relay=base.relay), standing=standing)
+                     segments=SegmentSends(journeys=journeys, store=store), standing=standing)

@@ -52,9 +52,9 @@ class NotifyHarness:
     """notify running in-process against the real broker and database, with the emulators."""
 
     def __init__(self, *, start: datetime, before_start=None, **settings: object) -> None:
-        from tsunagu_notify.clock import ShiftedClock
+        from tsunagu_shared.clock import SettableClock
 
-        self.clock = ShiftedClock(start)
+        self.clock = SettableClock(start)
         self._before_start = before_start  # awaited with the settings before notify starts (seeding)
         self._overrides = settings  # NotifySettings fields, e.g. topic_partitions
 

@@ -43,15 +43,11 @@ def open_projection(infra: Infrastructure, settings: ProfileSettings) -> Profile
 async def bootstrap(settings: ProfileSettings) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=[PROFILES])
     projection = open_projection(infra, settings)
-    try:
-        await projection.search.index.ensure()
-    except search.SEARCH_UNAVAILABLE as exc:  # writes go on; search answers 503; the projector waits
-        log.warning("profiles_index_not_created", error=str(exc))
+    infra.prepare(projection.search.index.ensure_if_reachable, name="profiles search index")
     handlers = ProfileHandlers(
         profiles=projection.profiles,
         directory=MongoCompanyDirectory(infra.db),
         photos=database_store(infra.db),
-        relay=infra.relay,
         photo_max_bytes=settings.photo_max_bytes,
         blocks=projection.blocks,
         search_index=projection.search,

@@ -1,12 +1,12 @@
 """The one place where the scout service's infrastructure is chosen and wired."""
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from tsunagu_shared import search
+from tsunagu_shared.clock import SYSTEM_CLOCK, Clock
 from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.runtime import Infrastructure
 from tsunagu_shared.topics import CONSUMER_GROUPS
@@ -26,7 +26,6 @@ from tsunagu_scout.handlers.scouting import ScoutingHandlers
 from tsunagu_scout.projection import ScoutProjection
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 OUTBOX_COLLECTIONS = [COMPANY_CHANGES, SCOUTS, RELATIONS, SCOUT_REQUESTS, CAMPAIGNS, APPLICANTS]
 
 
@@ -42,10 +41,6 @@ def open_projection(infra: Infrastructure, settings: ScoutSettings) -> ScoutProj
                            lists=ScoutIndex(search.SearchIndex(client, SCOUTS_INDEX, settings)))
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Container:
     infra: Infrastructure
@@ -54,18 +49,13 @@ class Container:
     recommendations: RecommendationHandlers
     campaigns: CampaignHandlers
     events: EventHandlers
-    indexes: Callable
 
     @property
     def standing(self) -> CompanyHandlers:
         """Scout owns the facts: the auth layer asks its companies directly, without lag."""
         return self.companies
 
-    async def start_background(self) -> None:
-        """Indexes (the Kafka side and the periodic tasks are started by infra)."""
-        await self.indexes()
-
-    async def stop_background(self) -> None:
+    async def stop_import_jobs(self) -> None:
         """Stop the campaign import jobs of this process; another process resumes them."""
         jobs = list(self.campaigns.jobs.values())
         for job in jobs:
@@ -73,7 +63,7 @@ class Container:
         await asyncio.gather(*jobs, return_exceptions=True)
 
 
-async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> Container:
+async def bootstrap(settings: ScoutSettings, *, clock: Clock = SYSTEM_CLOCK) -> Container:
     infra = Infrastructure.open(settings, outbox_collections=OUTBOX_COLLECTIONS)
     companies = MongoCompanies(infra.db)
     projection = open_projection(infra, settings)
@@ -82,37 +72,32 @@ async def bootstrap(settings: ScoutSettings, *, clock: Clock = system_clock) -> 
     candidates = MongoCandidates(infra.db)
     campaigns = MongoCampaigns(infra.db)
     scouting = ScoutingHandlers(scouts=scouts, units=units, companies=companies, candidates=candidates,
-                                relay=infra.relay, settings=settings, clock=clock, projection=projection,
+                                settings=settings, clock=clock, projection=projection,
                                 expiry=DueBuckets(infra.db, "scout-expiry"),
                                 settling=DueBuckets(infra.db, "scout-settle", grace=SETTLE_GRACE))
     events = EventHandlers(candidates=candidates, campaigns=campaigns, scouting=scouting, clock=clock)
     infra.add_consumer(group="scout", topics=list(CONSUMER_GROUPS["scout"]), handle=events.on_event)
     infra.add_projector(group="scout-search", topics=list(CONSUMER_GROUPS["scout-search"]),
                         handle_batch=projection.on_events)
-    campaign_handlers = CampaignHandlers(campaigns=campaigns, candidates=candidates, relay=infra.relay,
+    campaign_handlers = CampaignHandlers(campaigns=campaigns, candidates=candidates,
                                          settings=settings, clock=clock)
     infra.every(settings.sweep_seconds, scouting.expire_due, name="scouts_expired")
     infra.every(settings.campaign_resume_seconds, campaign_handlers.resume_stalled, name="campaign_imports_resumed")
     infra.every(settings.campaign_resume_seconds, campaign_handlers.drop_leftover_input,
                 name="campaign_inputs_dropped")
 
-    async def indexes() -> None:
-        try:
-            await projection.index.ensure()
-        except search.SEARCH_UNAVAILABLE as exc:  # writes go on; the lists answer 503; the projector waits
-            log.warning("scouts_index_not_created", error=str(exc))
-        await scouts.ensure_indexes()
-        await units.ensure_indexes()
-        await candidates.ensure_indexes()
-        await campaigns.ensure_indexes()
+    infra.prepare(projection.index.ensure_if_reachable, name="scouts search index")
+    for repository in (scouts, units, candidates, campaigns):
+        infra.prepare(repository.ensure_indexes, name=f"indexes of {type(repository).__name__}")
 
-    return Container(
+    container = Container(
         infra=infra,
-        companies=CompanyHandlers(companies=companies, relay=infra.relay, clock=clock),
+        companies=CompanyHandlers(companies=companies, clock=clock),
         scouting=scouting,
         recommendations=RecommendationHandlers(candidates=candidates, companies=companies, scouts=scouts,
-                                               relay=infra.relay, settings=settings, clock=clock),
+                                               settings=settings, clock=clock),
         campaigns=campaign_handlers,
         events=events,
-        indexes=indexes,
     )
+    infra.before_stop(container.stop_import_jobs)
+    return container

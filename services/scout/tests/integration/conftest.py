@@ -2,27 +2,17 @@
 with a clock the test can move."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from tsunagu_scout.bootstrap import Container
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.entrypoints.api import create_app
+from tsunagu_shared.clock import SettableClock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ProfileCreated
 from tsunagu_shared.testing import bearer, isolated_settings, running_service
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 4, 10, 3, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs) -> None:
-        self.now += timedelta(**kwargs)
 
 
 @dataclass
@@ -30,7 +20,7 @@ class ScoutStack:
     client: httpx.AsyncClient
     settings: ScoutSettings
     container: Container
-    clock: MovableClock
+    clock: SettableClock
 
     def admin(self) -> dict:
         return bearer(self.settings, role="admin", subject="admin-1")
@@ -59,7 +49,7 @@ class ScoutStack:
         Her self-PR mentions robotics unless told otherwise, so the default reason refers to her."""
         facts.setdefault("self_pr", "I build robotics software in my lab.")
         event = ProfileCreated(candidate_id=candidate_id, display_name=facts.pop("display_name", "Hanako"),
-                               created_at=self.clock(), **facts)
+                               created_at=self.clock.now(), **facts)
         await self.container.events.on_event(Envelope.wrap(event, source="tests/profile"))
 
     async def send(self, company_id: str, candidate_id: str, *, reason: str = "Your robotics thesis fits our team",
@@ -71,7 +61,7 @@ class ScoutStack:
 @pytest.fixture
 async def stack():
     settings = isolated_settings(ScoutSettings, sweep_seconds=0.2)
-    clock = MovableClock()
+    clock = SettableClock(datetime(2026, 4, 10, 3, 0, tzinfo=UTC), frozen=True)
     app = create_app(settings, clock=clock)
     async with running_service(app) as client:
         yield ScoutStack(client=client, settings=settings, container=app.state.container, clock=clock)

@@ -142,21 +142,21 @@ def stalled_job(campaign_id: str, clock, **fields) -> dict:
     return {"_id": campaign_id, "company_id": "acme", "company_name": "acme Inc.", "recruiter_id": "rec-1",
             "name": "spring", "template_id": None, "deadline": None, "mode": "partial", "headers": ["name"],
             "columns": {"name": "name"}, "status": "running", "rows_total": 10, "rows_done": 0, "rows_imported": 0,
-            "rows_failed": 0, "errors": [], "created_at": clock(), "finished_at": None, **fields}
+            "rows_failed": 0, "errors": [], "created_at": clock.now(), "finished_at": None, **fields}
 
 
 async def test_a_job_that_cannot_be_resumed_is_reported_failed_with_the_reason(stack):
     """Jobs from before imports were durable, and jobs that stopped every process that ran them,
     end as failed with a reason the recruiter can act on instead of running forever."""
     await stack.company("acme")
-    long_ago = stack.clock() - timedelta(hours=1)
+    long_ago = stack.clock.now() - timedelta(hours=1)
     await stack.container.campaigns.campaigns.add(stalled_job("cmp_legacy", stack.clock))
     await stack.container.campaigns.campaigns.add(stalled_job(
         "cmp_poison", stack.clock, chunks_total=1, runner="dead-pod", heartbeat_at=long_ago,
         resumes=stack.settings.campaign_max_resumes, input_kept=True))
     await stack.container.campaigns.campaigns.add_chunks("cmp_poison", [[{"row": 2, "name": "Hanako"}]])
     await stack.container.campaigns.campaigns.add(stalled_job(
-        "cmp_alive", stack.clock, chunks_total=1, runner="live-pod", heartbeat_at=stack.clock()))
+        "cmp_alive", stack.clock, chunks_total=1, runner="live-pod", heartbeat_at=stack.clock.now()))
 
     assert await stack.container.campaigns.resume_stalled() == 2
     headers = stack.recruiter("acme")
@@ -180,9 +180,9 @@ async def test_the_input_of_a_job_that_ended_as_its_process_died_is_dropped_by_t
     await stack.company("acme")
     campaigns = stack.container.campaigns
     await campaigns.campaigns.add(stalled_job("cmp_done", stack.clock, status="completed", chunks_total=2,
-                                              runner="dead-pod", input_kept=True, finished_at=stack.clock()))
+                                              runner="dead-pod", input_kept=True, finished_at=stack.clock.now()))
     await campaigns.campaigns.add(stalled_job("cmp_live", stack.clock, chunks_total=1, runner="live-pod",
-                                              heartbeat_at=stack.clock(), input_kept=True))
+                                              heartbeat_at=stack.clock.now(), input_kept=True))
     await campaigns.campaigns.add_chunks("cmp_done", [[{"row": 2, "name": "Hanako"}], [{"row": 3, "name": "Yuki"}]])
     await campaigns.campaigns.add_chunks("cmp_live", [[{"row": 2, "name": "Aiko"}]])
 
@@ -196,7 +196,7 @@ async def test_a_job_whose_upload_died_before_all_its_rows_were_stored_ends_fail
     await stack.company("acme")
     campaigns = stack.container.campaigns
     await campaigns.campaigns.add(stalled_job("cmp_cut", stack.clock, chunks_total=3, runner="dead-pod",
-                                              heartbeat_at=stack.clock() - timedelta(hours=1), input_kept=True))
+                                              heartbeat_at=stack.clock.now() - timedelta(hours=1), input_kept=True))
     await campaigns.campaigns.add_chunks("cmp_cut", [[{"row": 2, "name": "Hanako"}]])  # 1 of 3 stored, then the crash
 
     assert await campaigns.resume_stalled() == 1

@@ -71,7 +71,7 @@ async def test_unanswered_scouts_expire_and_a_reply_frees_the_slot(stack):
     await publisher.start()
     try:
         reply = ReplyReceived(thread_id="th-1", message_id="m-1", company_id="acme", candidate_id="yuki",
-                              scout_id=second["scout_id"], replied_at=stack.clock())
+                              scout_id=second["scout_id"], replied_at=stack.clock.now())
         await publisher.publish(Envelope.wrap(reply, source="tests/messaging"))
     finally:
         await publisher.stop()

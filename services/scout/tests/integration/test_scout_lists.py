@@ -93,9 +93,9 @@ async def test_a_reply_and_an_erasure_reach_the_lists_without_events_of_their_ow
     to_hana = (await stack.send("acme", "hana")).json()
     to_yuki = (await stack.send("acme", "yuki")).json()
     reply = ReplyReceived(thread_id="th-1", message_id="m-1", company_id="acme", candidate_id="hana",
-                          scout_id=to_hana["scout_id"], replied_at=stack.clock())
+                          scout_id=to_hana["scout_id"], replied_at=stack.clock.now())
     await stack.container.events.on_event(Envelope.wrap(reply, source="tests/messaging"))
-    deleted = ProfileDeleted(candidate_id="yuki", deleted_at=stack.clock())
+    deleted = ProfileDeleted(candidate_id="yuki", deleted_at=stack.clock.now())
     await stack.container.events.on_event(Envelope.wrap(deleted, source="tests/profile"))
 
     async def both_changed():
@@ -161,7 +161,7 @@ async def test_a_slot_a_crash_left_held_is_freed_by_the_settle_sweep(stack):
     scouting = stack.container.scouting
     scout = (await stack.send("acme", "hana")).json()
     # what a crash between closing a scout and freeing its slot leaves behind
-    closed = await scouting._close(scout["scout_id"], {"state": "withdrawn", "closed_at": stack.clock()})
+    closed = await scouting._close(scout["scout_id"], {"state": "withdrawn", "closed_at": stack.clock.now()})
     assert closed is not None and not closed.slot_released
     assert (await stack.client.get("/companies/me", headers=stack.recruiter("acme"))).json()["awaiting"] == 1
     stack.clock.advance(minutes=3)  # past the grace the normal path has to free it itself

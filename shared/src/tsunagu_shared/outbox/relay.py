@@ -25,6 +25,7 @@ from tsunagu_shared.outbox.documents import (
     TOMBSTONE,
     batch_marker,
 )
+from tsunagu_shared.outbox.wakeup import forget, listen
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +39,8 @@ REMEMBERED_ACKNOWLEDGEMENTS = 100_000
 class OutboxRelay:
     """Publishes the outboxes of the documents marked in `outbox_pending`.
 
-    Writers in this process wake it at once. Without a wake it looks again after
+    Writes of this process that carry events wake it at once (`OutboxCollection` does, see
+    `wakeup`). Without a wake it looks again after
     `poll_seconds`, and after each look that found nothing it waits twice as long, up to
     `max_idle_seconds` (events are rarely left behind by anyone but a crashed process).
     A look reads the markers (one small collection) and the marked documents by `_id`;
@@ -60,9 +62,11 @@ class OutboxRelay:
         self._acknowledged: OrderedDict[str, None] = OrderedDict()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        listen(db, self)
 
     def wake(self) -> None:
-        """Called after a write that carries events, so they go out without waiting for the poll."""
+        """Called (by `OutboxCollection`) after a write that carries events, so they go out without
+        waiting for the poll."""
         self._wake.set()
 
     async def run(self) -> None:
@@ -86,6 +90,7 @@ class OutboxRelay:
             self._wake.clear()
 
     def stop(self) -> None:
+        forget(self._db, self)
         self._stopping.set()
         self._wake.set()
 

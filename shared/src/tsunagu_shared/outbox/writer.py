@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, WriteError
 
 from tsunagu_shared.db import packed
+from tsunagu_shared.outbox import wakeup
 from tsunagu_shared.outbox.documents import (
     CARRIED,
     CARRIED_BY,
@@ -35,8 +36,9 @@ class OutboxCollection:
     A write that carries events first marks its document in `outbox_pending`, then
     writes it; if the write did not happen (duplicate key, no document matched) its
     event ids are taken off the marker again. A write with events names its document:
-    an `_id` in the inserted document, or an `_id` equality in the filter. Every other
-    method (reads, deletes, indexes) is the collection's own."""
+    an `_id` in the inserted document, or an `_id` equality in the filter. After a write that
+    carries events it wakes the relays of its database. Every other method (reads, deletes,
+    indexes) is the collection's own."""
 
     def __init__(self, collection: AsyncCollection) -> None:
         self._collection = collection
@@ -90,8 +92,10 @@ class OutboxCollection:
             if kwargs.get("ordered", True) and refused:
                 refused = list(range(refused[0], len(marked)))
             await self._confirm(carrier["_id"], [e for i in refused for e in marked[i][1]])
+            wakeup.wake(self._collection.database)
             raise
         await self._confirm(carrier["_id"], [])
+        wakeup.wake(self._collection.database)
         return result
 
     async def _confirm(self, key: str, refused_events: list[str]) -> None:
@@ -148,15 +152,20 @@ class OutboxCollection:
         happened, such as a lost connection, leaves the marker: the relay settles it.)"""
         key = await self._mark(marked)
         try:
-            return await write(), key
+            result = await write()
         except BulkWriteError as exc:
             refused = sorted(e["index"] for e in exc.details.get("writeErrors", []))
             # an ordered bulk write stops at its first refused write: the rest never happened either
             await self._unmark(key, marked[refused[0]:] if ordered and refused else [marked[i] for i in refused])
+            if key is not None:  # the writes before (ordered) or beside (unordered) the refused ones happened
+                wakeup.wake(self._collection.database)
             raise
         except WriteError:
             await self._unmark(key, marked)
             raise
+        if key is not None:
+            wakeup.wake(self._collection.database)
+        return result, key
 
     async def _mark(self, marked: list[Marked]) -> str | None:
         """One marker for the documents that get events, in one command; its `_id`."""

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from tsunagu_shared.conflicts import WriteConflict
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.numbered import NumberedList
 from tsunagu_shared.outbox import NOT_DELETED, OUTBOX, new_document, outbox_collection, tombstone
@@ -27,7 +28,7 @@ INTEREST_MARKS = "interest_marks"
 MATCHES = "matches"
 
 
-class RegistrationExists(Exception):
+class RegistrationExists(WriteConflict):
     """This student already has a registration for this event."""
 
 

@@ -8,26 +8,28 @@ already registered, code used); 422 names the invalid field.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
 from tsunagu_shared.app import create_app as create_service_app
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, Principal, require_role
-from tsunagu_shared.search_http import NEXT_CURSOR, answer_for_the_read_side
+from tsunagu_shared.containers import container_of
+from tsunagu_shared.errors import Answer, ErrorAnswers
+from tsunagu_shared.search_http import NEXT_CURSOR
 
-from tsunagu_events.bootstrap import bootstrap
+from tsunagu_events.bootstrap import Container, bootstrap
 from tsunagu_events.config import EventsSettings
 from tsunagu_events.domain.model import Actor, DomainError, EventCreate, NotAllowed, NotRegistered
-from tsunagu_events.domain.views import (
+from tsunagu_events.domain.views import EventPublic
+from tsunagu_events.entrypoints.schemas import (
     AttendancePublic,
     CheckIn,
     CheckInPublic,
     EventCancel,
-    EventPublic,
     InterestMark,
     InterestPublic,
     RegistrationPublic,
 )
 from tsunagu_events.handlers import EventsHandlers, UnknownCode
-from tsunagu_events.seating import EventNotFound, LedgerBusy
+from tsunagu_events.handlers.seating import EventNotFound, LedgerBusy
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -37,8 +39,8 @@ Attendee = Annotated[Principal, Depends(require_role("candidate", "recruiter"))]
 CheckInCaller = Annotated[Principal, Depends(require_role("admin", "recruiter", "candidate"))]
 
 
-def get_handlers(request: Request) -> EventsHandlers:
-    return request.app.state.container.handlers
+def get_handlers(container: Annotated[Container, Depends(container_of(Container))]) -> EventsHandlers:
+    return container.handlers
 
 
 Handlers = Annotated[EventsHandlers, Depends(get_handlers)]
@@ -48,27 +50,12 @@ def actor(principal: Principal) -> Actor:
     return Actor(role=principal.role, subject=principal.subject, company_id=principal.company_id)
 
 
-def refused(exc: Exception) -> HTTPException:
-    """The HTTP answer for a domain refusal."""
-    if isinstance(exc, (EventNotFound, NotRegistered, UnknownCode)):
-        return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
-    if isinstance(exc, NotAllowed):
-        return HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc))
-    if isinstance(exc, LedgerBusy):
-        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="too many changes at once; try again",
-                             headers={"Retry-After": "1"})
-    return HTTPException(status.HTTP_409_CONFLICT, detail=str(exc))
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EventPublic)
 async def publish_event(body: EventCreate, principal: Organizer, handlers: Handlers):
     """Publish an event (EventPublished). Admins publish matching events and info sessions with any
     participating companies; a recruiter publishes an info session of his own company only.
     `starts_at` carries its offset; `time_zone` is the IANA zone it is shown in."""
-    try:
-        return EventPublic.of(await handlers.publish_event(actor=actor(principal), data=body))
-    except (DomainError, LedgerBusy) as exc:
-        raise refused(exc) from None
+    return EventPublic.of(await handlers.publish_event(actor=actor(principal), data=body))
 
 
 @router.get("", response_model=list[EventPublic])
@@ -86,51 +73,36 @@ async def list_upcoming_events(_: CurrentPrincipal, handlers: Handlers, response
 @router.get("/{event_id}", response_model=EventPublic)
 async def read_event(event_id: str, _: CurrentPrincipal, handlers: Handlers):
     """One event with its seats left (never who registered)."""
-    try:
-        return EventPublic.of(await handlers.get_event(event_id=event_id))
-    except DomainError as exc:
-        raise refused(exc) from None
+    return EventPublic.of(await handlers.get_event(event_id=event_id))
 
 
 @router.post("/{event_id}/cancel", response_model=EventPublic)
 async def cancel_event(event_id: str, body: EventCancel, principal: Organizer, handlers: Handlers):
     """Cancel the event (EventCancelled): every registrant is told, and her reminders are called off.
     Admins cancel any event; a recruiter only his company's info session."""
-    try:
-        return EventPublic.of(await handlers.cancel_event(event_id=event_id, actor=actor(principal),
-                                                          reason=body.reason))
-    except (DomainError, LedgerBusy) as exc:
-        raise refused(exc) from None
+    return EventPublic.of(await handlers.cancel_event(event_id=event_id, actor=actor(principal),
+                                                      reason=body.reason))
 
 
 @router.post("/{event_id}/registration", status_code=status.HTTP_201_CREATED, response_model=RegistrationPublic)
 async def register(event_id: str, user: CandidateUser, handlers: Handlers):
     """Register the calling student (EventRegistered): a seat if one is free, else the waitlist, from
     which she is promoted automatically when a seat is given up. Closes at the registration deadline."""
-    try:
-        event, registration = await handlers.register(event_id=event_id, candidate_id=user.subject)
-    except (DomainError, LedgerBusy) as exc:
-        raise refused(exc) from None
+    event, registration = await handlers.register(event_id=event_id, candidate_id=user.subject)
     return RegistrationPublic.of(event, registration)
 
 
 @router.get("/{event_id}/registration", response_model=RegistrationPublic)
 async def read_my_registration(event_id: str, user: CandidateUser, handlers: Handlers):
     """The calling student's registration: status, waitlist place, and her one-time check-in code."""
-    try:
-        event, registration = await handlers.my_registration(event_id=event_id, candidate_id=user.subject)
-    except DomainError as exc:
-        raise refused(exc) from None
+    event, registration = await handlers.my_registration(event_id=event_id, candidate_id=user.subject)
     return RegistrationPublic.of(event, registration)
 
 
 @router.delete("/{event_id}/registration", status_code=status.HTTP_204_NO_CONTENT)
 async def cancel_my_registration(event_id: str, user: CandidateUser, handlers: Handlers) -> None:
     """Give up the calling student's seat or waitlist place before the event starts."""
-    try:
-        await handlers.cancel_registration(event_id=event_id, candidate_id=user.subject)
-    except (DomainError, LedgerBusy) as exc:
-        raise refused(exc) from None
+    await handlers.cancel_registration(event_id=event_id, candidate_id=user.subject)
 
 
 @router.post("/{event_id}/check-ins", status_code=status.HTTP_201_CREATED, response_model=CheckInPublic)
@@ -138,10 +110,7 @@ async def check_in(event_id: str, body: CheckIn, principal: CheckInCaller, handl
     """Check a registration in with its one-time code (EventAttended): staff of the event (admin or a
     participating recruiter) scanning the student's QR, or the student with her own code. Open from
     2 hours before the start to 12 hours after it; a code works once."""
-    try:
-        registration = await handlers.check_in(event_id=event_id, code=body.code, actor=actor(principal))
-    except DomainError as exc:
-        raise refused(exc) from None
+    registration = await handlers.check_in(event_id=event_id, code=body.code, actor=actor(principal))
     return CheckInPublic(registration_id=registration.registration_id, candidate_id=registration.candidate_id,
                          attended_at=registration.attended_at)
 
@@ -149,10 +118,7 @@ async def check_in(event_id: str, body: CheckIn, principal: CheckInCaller, handl
 @router.get("/{event_id}/attendance", response_model=AttendancePublic)
 async def read_attendance(event_id: str, principal: Organizer, handlers: Handlers):
     """Seat holders and who checked in (the rest are no-shows): admins and participating recruiters."""
-    try:
-        event, registrations = await handlers.attendance(event_id=event_id, actor=actor(principal))
-    except DomainError as exc:
-        raise refused(exc) from None
+    event, registrations = await handlers.attendance(event_id=event_id, actor=actor(principal))
     return AttendancePublic.of(event, registrations)
 
 
@@ -168,31 +134,36 @@ async def mark_interest(event_id: str, body: InterestMark, principal: Attendee, 
     if not company_id or not candidate_id:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
                             detail=[{"loc": ["body", missing], "msg": "field required", "type": "missing"}])
-    try:
-        interest = await handlers.mark_interest(event_id=event_id, actor=actor(principal),
-                                                company_id=company_id, candidate_id=candidate_id)
-    except DomainError as exc:
-        raise refused(exc) from None
+    interest = await handlers.mark_interest(event_id=event_id, actor=actor(principal),
+                                            company_id=company_id, candidate_id=candidate_id)
     return InterestPublic.of(interest)
 
 
 @router.get("/{event_id}/matches", response_model=list[InterestPublic])
 async def read_matches(event_id: str, principal: CurrentPrincipal, handlers: Handlers):
     """Mutual matches of the event: a student sees hers, a recruiter his company's, an admin all."""
-    try:
-        return [InterestPublic.of(i) for i in await handlers.matches(event_id=event_id, actor=actor(principal))]
-    except DomainError as exc:
-        raise refused(exc) from None
+    return [InterestPublic.of(i) for i in await handlers.matches(event_id=event_id, actor=actor(principal))]
+
+
+# A refusal of the event's rules not named here (closed, already registered, a code used) is a 409.
+ERRORS: ErrorAnswers = {
+    DomainError: status.HTTP_409_CONFLICT,
+    EventNotFound: status.HTTP_404_NOT_FOUND,
+    NotRegistered: status.HTTP_404_NOT_FOUND,
+    UnknownCode: status.HTTP_404_NOT_FOUND,
+    NotAllowed: status.HTTP_403_FORBIDDEN,
+    LedgerBusy: Answer(status.HTTP_503_SERVICE_UNAVAILABLE, "too many changes at once; try again",
+                       headers={"Retry-After": "1"}),
+}
 
 
 def create_app(settings: EventsSettings | None = None) -> FastAPI:
-    app = create_service_app(
+    return create_service_app(
         settings=settings or EventsSettings(),
         title="Tsunagu events service",
         description="Matching events and company info sessions: seats and waitlists, check-in, "
                     "and mutual interest at the venue.",
         bootstrap=bootstrap,
         routers=[router],
+        errors=ERRORS,
     )
-    answer_for_the_read_side(app)
-    return app

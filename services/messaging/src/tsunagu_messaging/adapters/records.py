@@ -9,7 +9,7 @@ answers cannot both win. One open offer per thread is a unique index on
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -41,6 +41,16 @@ async def _of_thread(collection, ids: list[str], order: str) -> list[dict[str, A
     """The documents a thread's list names (each by `_id`), in `order`."""
     found = await asyncio.gather(*(collection.find_one({"_id": i}) for i in dict.fromkeys(ids)))
     return sorted((d for d in found if d is not None), key=lambda d: d[order])
+
+
+class InterviewRepository(Protocol):
+    """What the handlers need of the interviews."""
+
+    async def add(self, interview: Interview, *events: Envelope) -> None: ...
+    async def get(self, interview_id: str) -> Interview | None: ...
+    async def list_for_thread(self, thread_id: str) -> list[Interview]: ...
+    async def transition(self, interview: Interview, fields: dict[str, Any], *events: Envelope) -> bool: ...
+    async def cancel_for_candidate(self, candidate_id: str, at: datetime) -> None: ...
 
 
 class MongoInterviewRepository:
@@ -81,6 +91,18 @@ class MongoInterviewRepository:
             {"candidate_id": candidate_id, "status": {"$in": ["proposed", "alternatives_requested", "scheduled"]}},
             {"$set": {"status": "cancelled", "note": None, "respond_by": None, "updated_at": at}},
         )
+
+
+class OfferRepository(Protocol):
+    """What the handlers need of the offers."""
+
+    async def add(self, offer: Offer, *events: Envelope) -> None: ...
+    async def close_lapsed(self, thread_id: str, now: datetime) -> None: ...
+    async def mark_lapsed(self, offer: Offer, now: datetime, *events: Envelope) -> bool: ...
+    async def get(self, offer_id: str) -> Offer | None: ...
+    async def list_for_thread(self, thread_id: str) -> list[Offer]: ...
+    async def respond(self, offer: Offer, fields: dict[str, Any], now: datetime, *events: Envelope) -> bool: ...
+    async def close_for_candidate(self, candidate_id: str) -> None: ...
 
 
 class MongoOfferRepository:
@@ -148,6 +170,15 @@ class MongoOfferRepository:
                                                     "open_key": document["_id"]}})
 
 
+class QuestionRepository(Protocol):
+    """What the handlers need of the contact questions."""
+
+    async def add(self, question: dict[str, Any], *events: Envelope) -> None: ...
+    async def get(self, question_id: str) -> dict[str, Any] | None: ...
+    async def list_for_thread(self, thread_id: str) -> list[dict[str, Any]]: ...
+    async def answer(self, question_id: str, channel: str, at: datetime) -> bool: ...
+
+
 class MongoQuestionRepository:
     """Contact-preference questions: asked by a recruiter, answered once by the student."""
 
@@ -170,6 +201,16 @@ class MongoQuestionRepository:
             {"$set": {"answered_channel": channel, "answered_at": at}},
         )
         return result.modified_count == 1
+
+
+class AttachmentRepository(Protocol):
+    """What the handlers need of the attachments' metadata."""
+
+    async def add(self, metadata: dict[str, Any]) -> None: ...
+    async def get(self, attachment_id: str) -> dict[str, Any] | None: ...
+    async def claim(self, attachment_ids: list[str], *, thread_id: str, uploader_id: str, message_id: str) -> bool: ...
+    async def keys_for_candidate(self, candidate_id: str) -> list[str]: ...
+    async def forget(self, keys: list[str]) -> None: ...
 
 
 class MongoAttachmentRepository:

@@ -10,10 +10,9 @@
 - 503: the profile service could not take her answer (nothing saved).
 """
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from tsunagu_shared.app import create_app as create_service_app
-from tsunagu_shared.search_http import answer_for_the_read_side
+from tsunagu_shared.errors import Answer, ErrorAnswers
 
 from tsunagu_messaging.adapters.profile_client import ProfileUnavailable
 from tsunagu_messaging.adapters.records import OpenOfferExists
@@ -29,8 +28,8 @@ from tsunagu_messaging.handlers.common import NotFound
 from tsunagu_messaging.handlers.conversation import AlreadyAnswered
 from tsunagu_messaging.handlers.scheduling import ChangedMeanwhile
 
-STATUS_OF: dict[type[Exception], int] = {
-    ThreadNotVisible: 404,
+ERRORS: ErrorAnswers = {
+    ThreadNotVisible: Answer(404, "no such thread"),
     NotFound: 404,
     StudentCannotStart: 403,
     SendingRefused: 403,
@@ -38,40 +37,22 @@ STATUS_OF: dict[type[Exception], int] = {
     MessageRejected: 400,
     InterviewRefused: 409,
     OfferRefused: 409,
-    OpenOfferExists: 409,
+    OpenOfferExists: Answer(409, "this thread already has an open offer; it must be answered or lapse first"),
     AlreadyAnswered: 409,
     ChangedMeanwhile: 409,
-    RateLimited: 429,
-    ProfileUnavailable: 503,
+    RateLimited: Answer(429, headers=lambda exc: {"Retry-After": str(exc.retry_after)}),
+    ProfileUnavailable: Answer(
+        503, lambda exc: f"your answer could not be saved now, please try again shortly ({exc})"),
 }
 
 
-def _detail(exc: Exception) -> str:
-    if isinstance(exc, ThreadNotVisible):
-        return "no such thread"
-    if isinstance(exc, OpenOfferExists):
-        return "this thread already has an open offer; it must be answered or lapse first"
-    if isinstance(exc, ProfileUnavailable):
-        return f"your answer could not be saved now, please try again shortly ({exc})"
-    return str(exc)
-
-
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    code = next(c for t, c in STATUS_OF.items() if isinstance(exc, t))
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSONResponse({"detail": _detail(exc)}, status_code=code, headers=headers)
-
-
 def create_app(settings: MessagingSettings | None = None) -> FastAPI:
-    app = create_service_app(
+    return create_service_app(
         settings=settings or MessagingSettings(),
         title="Tsunagu messaging service",
         description="Conversations between a company and a student: threads opened by scouts, messages, "
                     "interviews and offers.",
         bootstrap=bootstrap,
         routers=[routes_threads.router, routes_scheduling.router],
+        errors=ERRORS,
     )
-    for exc_type in STATUS_OF:
-        app.add_exception_handler(exc_type, _domain_error)
-    answer_for_the_read_side(app)
-    return app

@@ -2,9 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
+from tsunagu_shared.containers import container_of
 
+from tsunagu_messaging.bootstrap import Container
 from tsunagu_messaging.entrypoints.schemas import (
     InterviewCreate,
     InterviewPublic,
@@ -20,8 +22,8 @@ from tsunagu_messaging.handlers import Scheduling
 router = APIRouter(tags=["interviews and offers"])
 
 
-def get_scheduling(request: Request) -> Scheduling:
-    return request.app.state.container.scheduling
+def get_scheduling(container: Annotated[Container, Depends(container_of(Container))]) -> Scheduling:
+    return container.scheduling
 
 
 Handlers = Annotated[Scheduling, Depends(get_scheduling)]
@@ -75,23 +77,23 @@ async def issue_offer(thread_id: str, body: OfferCreate, user: RecruiterUser, ha
     """The company issues an offer with terms and a response deadline (OfferIssued).
     409 while the thread already has an open offer."""
     offer = await handlers.issue_offer(user, thread_id, terms=body.terms, respond_by=body.respond_by)
-    return OfferPublic.of(offer, now=handlers.clock())
+    return OfferPublic.of(offer, now=handlers.clock.now())
 
 
 @router.get("/threads/{thread_id}/offers", response_model=list[OfferPublic])
 async def list_offers(thread_id: str, user: CurrentPrincipal, handlers: Handlers):
     """The offers of a thread; an open offer past its deadline shows as `expired`."""
-    now = handlers.clock()
+    now = handlers.clock.now()
     return [OfferPublic.of(o, now=now) for o in await handlers.list_offers(user, thread_id)]
 
 
 @router.post("/offers/{offer_id}/accept", response_model=OfferPublic)
 async def accept_offer(offer_id: str, user: CandidateUser, handlers: Handlers):
     """The student accepts (OfferAccepted); 409 after a decline or past the deadline."""
-    return OfferPublic.of(await handlers.accept_offer(user, offer_id), now=handlers.clock())
+    return OfferPublic.of(await handlers.accept_offer(user, offer_id), now=handlers.clock.now())
 
 
 @router.post("/offers/{offer_id}/decline", response_model=OfferPublic)
 async def decline_offer(offer_id: str, body: OfferDecline, user: CandidateUser, handlers: Handlers):
     """The student declines with a reason (OfferDeclined); 409 once answered or past the deadline."""
-    return OfferPublic.of(await handlers.decline_offer(user, offer_id, reason=body.reason), now=handlers.clock())
+    return OfferPublic.of(await handlers.decline_offer(user, offer_id, reason=body.reason), now=handlers.clock.now())

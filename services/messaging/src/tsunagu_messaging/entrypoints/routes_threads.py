@@ -7,12 +7,14 @@ exist, so nobody learns which conversations other parties have.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, RecruiterUser
+from tsunagu_shared.containers import container_of
 from tsunagu_shared.files import attachment_disposition
 from tsunagu_shared.request_bodies import body_limit
 from tsunagu_shared.search_http import NEXT_CURSOR
 
+from tsunagu_messaging.bootstrap import Container
 from tsunagu_messaging.domain.threads import NotYourMove, refuse_student_start
 from tsunagu_messaging.entrypoints.schemas import (
     AttachmentPublic,
@@ -29,8 +31,8 @@ from tsunagu_messaging.handlers import Conversation
 router = APIRouter(tags=["threads"])
 
 
-def get_conversation(request: Request) -> Conversation:
-    return request.app.state.container.conversation
+def get_conversation(container: Annotated[Container, Depends(container_of(Container))]) -> Conversation:
+    return container.conversation
 
 
 Handlers = Annotated[Conversation, Depends(get_conversation)]

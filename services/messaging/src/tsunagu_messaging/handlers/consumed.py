@@ -16,14 +16,14 @@ from tsunagu_shared.events import (
     ScoutSent,
 )
 
-from tsunagu_messaging.adapters.directory import MongoDirectory
+from tsunagu_messaging.adapters.directory import Directory
 from tsunagu_messaging.adapters.records import (
-    MongoAttachmentRepository,
-    MongoInterviewRepository,
-    MongoOfferRepository,
+    AttachmentRepository,
+    InterviewRepository,
+    OfferRepository,
 )
 from tsunagu_messaging.adapters.storage import AttachmentStore
-from tsunagu_messaging.adapters.threads import MongoMessageRepository, MongoThreadRepository
+from tsunagu_messaging.adapters.threads import MessageRepository, ThreadRepository
 from tsunagu_messaging.domain.interviews import zone
 from tsunagu_messaging.domain.threads import Thread
 
@@ -32,13 +32,13 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class ConsumedEvents:
-    threads: MongoThreadRepository
-    messages: MongoMessageRepository
-    attachments: MongoAttachmentRepository
-    interviews: MongoInterviewRepository
-    offers: MongoOfferRepository
+    threads: ThreadRepository
+    messages: MessageRepository
+    attachments: AttachmentRepository
+    interviews: InterviewRepository
+    offers: OfferRepository
     store: AttachmentStore
-    directory: MongoDirectory
+    directory: Directory
 
     async def on_event(self, envelope: Envelope) -> None:
         """Dispatch one consumed event by its type; other types are not messaging's concern."""

@@ -1,22 +1,23 @@
 """Threads and messages: listing, writing, read receipts, archive, block, attachments,
 and the company's question about the student's preferred contact channel."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
 from tsunagu_shared.auth import Principal
+from tsunagu_shared.clock import SYSTEM_CLOCK, Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ContactPreferenceAsked, MessageSent, ReplyReceived
-from tsunagu_shared.outbox import OutboxRelay
 
-from tsunagu_messaging.adapters.directory import MongoDirectory
+from tsunagu_messaging.adapters.directory import Directory
 from tsunagu_messaging.adapters.profile_client import ProfileClient
-from tsunagu_messaging.adapters.records import MongoAttachmentRepository, MongoQuestionRepository
+from tsunagu_messaging.adapters.records import AttachmentRepository, QuestionRepository
 from tsunagu_messaging.adapters.storage import AttachmentStore
 from tsunagu_messaging.adapters.threads import (
     FirstReplyTaken,
-    MongoMessageRepository,
+    MessageRepository,
+    ThreadRepository,
     first_reply_key,
 )
 from tsunagu_messaging.config import MessagingSettings
@@ -31,8 +32,7 @@ from tsunagu_messaging.domain.threads import (
     refuse_student_start,
     require_side,
 )
-from tsunagu_messaging.handlers.common import SOURCE, Clock, NotFound, utcnow, visible_thread
-from tsunagu_messaging.projection import ProjectedThreads
+from tsunagu_messaging.handlers.common import SOURCE, NotFound, visible_thread
 
 
 class RateLimited(Exception):
@@ -47,16 +47,15 @@ class AlreadyAnswered(Exception):
 
 @dataclass
 class Conversation:
-    threads: ProjectedThreads
-    messages: MongoMessageRepository
-    attachments: MongoAttachmentRepository
-    questions: MongoQuestionRepository
+    threads: ThreadRepository
+    messages: MessageRepository
+    attachments: AttachmentRepository
+    questions: QuestionRepository
     store: AttachmentStore
-    directory: MongoDirectory
+    directory: Directory
     profile: ProfileClient
-    relay: OutboxRelay
     settings: MessagingSettings
-    clock: Clock = field(default=utcnow)
+    clock: Clock = SYSTEM_CLOCK
 
     async def list_threads(self, principal: Principal, *, archived: bool, cursor: str | None = None,
                            limit: int = 50) -> tuple[list[Thread], str | None]:
@@ -97,7 +96,7 @@ class Conversation:
         text = rules.clean_body(body, max_chars=self.settings.message_max_chars)
         if len(attachment_ids) > self.settings.attachments_per_message:
             raise MessageRejected(f"attachment_ids: at most {self.settings.attachments_per_message} per message")
-        now = self.clock()
+        now = self.clock.now()
         await self._count_against_rate_limit(principal.subject, now)
         message = Message(message_id=str(uuid4()), thread_id=thread.thread_id, sender_role=side,
                           sender_id=principal.subject, body=text, attachment_ids=attachment_ids, sent_at=now)
@@ -107,7 +106,6 @@ class Conversation:
             raise MessageRejected("attachment_ids: each must be your own unused upload in this thread")
         await self._store_with_event(thread, message)
         await self.threads.record_message(thread.thread_id, sender=side, at=now)
-        self.relay.wake()
         return message
 
     async def _count_against_rate_limit(self, sender_id: str, now) -> None:
@@ -139,7 +137,7 @@ class Conversation:
     async def mark_read(self, principal: Principal, thread_id: str) -> int:
         """Read receipts for everything the other side wrote; the caller's unread count drops to 0."""
         _, side = await visible_thread(self.threads, thread_id, principal)
-        count = await self.messages.mark_read(thread_id, reader=side, at=self.clock())
+        count = await self.messages.mark_read(thread_id, reader=side, at=self.clock.now())
         await self.threads.mark_read(thread_id, side)
         return count
 
@@ -164,7 +162,7 @@ class Conversation:
         await self.store.put(attachment_id, data)
         metadata = {"attachment_id": attachment_id, "thread_id": thread_id, "uploader_id": principal.subject,
                     "uploader_role": side, "filename": rules.safe_filename(filename), "content_type": content_type,
-                    "size": len(data), "uploaded_at": self.clock(), "message_id": None}
+                    "size": len(data), "uploaded_at": self.clock.now(), "message_id": None}
         await self.attachments.add(metadata)
         return metadata
 
@@ -183,7 +181,7 @@ class Conversation:
         thread, side = await visible_thread(self.threads, thread_id, principal)
         require_side(side, "recruiter", "ask for the preferred contact channel")
         check_may_write(thread, side, company_active=await self.directory.company_active(thread.company_id))
-        now = self.clock()
+        now = self.clock.now()
         question = {"question_id": str(uuid4()), "thread_id": thread_id, "company_id": thread.company_id,
                     "candidate_id": thread.candidate_id, "asked_by": principal.subject, "asked_at": now,
                     "answered_channel": None, "answered_at": None}
@@ -191,7 +189,6 @@ class Conversation:
                                        company_id=thread.company_id, candidate_id=thread.candidate_id,
                                        company_name=thread.company_name, asked_at=now)
         await self.questions.add(question, Envelope.wrap(asked, source=SOURCE))
-        self.relay.wake()
         return question
 
     async def list_questions(self, principal: Principal, thread_id: str) -> list[dict[str, Any]]:
@@ -210,6 +207,6 @@ class Conversation:
         if question["answered_channel"] is not None:
             raise AlreadyAnswered(f"already answered: {question['answered_channel']}")
         await self.profile.set_preferred_channel(thread.candidate_id, channel)
-        if not await self.questions.answer(question_id, channel, self.clock()):
+        if not await self.questions.answer(question_id, channel, self.clock.now()):
             raise AlreadyAnswered("already answered")
         return await self.questions.get(question_id) or question

@@ -1,10 +1,11 @@
 """Interviews and offers inside a thread."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
 from tsunagu_shared.auth import Principal
+from tsunagu_shared.clock import SYSTEM_CLOCK, Clock
 from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
@@ -19,17 +20,16 @@ from tsunagu_shared.events import (
     OfferLapsed,
     ProposedSlot,
 )
-from tsunagu_shared.outbox import OutboxRelay
 
-from tsunagu_messaging.adapters.directory import MongoDirectory
-from tsunagu_messaging.adapters.records import MongoInterviewRepository, MongoOfferRepository
-from tsunagu_messaging.adapters.threads import MongoThreadRepository
+from tsunagu_messaging.adapters.directory import Directory
+from tsunagu_messaging.adapters.records import InterviewRepository, OfferRepository
+from tsunagu_messaging.adapters.threads import ThreadRepository
 from tsunagu_messaging.domain import interviews as rules
 from tsunagu_messaging.domain import offers as offer_rules
 from tsunagu_messaging.domain.interviews import Interview, InterviewRefused, Slot, SlotProposal
 from tsunagu_messaging.domain.offers import Offer, OfferRefused
 from tsunagu_messaging.domain.threads import SendingRefused, Side, Thread, check_may_write, require_side
-from tsunagu_messaging.handlers.common import SOURCE, Clock, NotFound, utcnow, visible_thread
+from tsunagu_messaging.handlers.common import SOURCE, NotFound, visible_thread
 
 
 class ChangedMeanwhile(Exception):
@@ -38,14 +38,13 @@ class ChangedMeanwhile(Exception):
 
 @dataclass
 class Scheduling:
-    threads: MongoThreadRepository
-    interviews: MongoInterviewRepository
-    offers: MongoOfferRepository
-    directory: MongoDirectory
-    relay: OutboxRelay
+    threads: ThreadRepository
+    interviews: InterviewRepository
+    offers: OfferRepository
+    directory: Directory
     # open offers listed by the minute their deadline passes (the lapse sweep reads only those)
     lapses: DueBuckets
-    clock: Clock = field(default=utcnow)
+    clock: Clock = SYSTEM_CLOCK
     thread_base_url: str = "https://tsunagu.example/threads"
 
     async def _writable(self, principal: Principal, thread_id: str) -> tuple[Thread, Side]:
@@ -54,7 +53,7 @@ class Scheduling:
         return thread, side
 
     def _slots(self, proposals: list[SlotProposal]) -> list[Slot]:
-        rules.check_slots(proposals, now=self.clock())
+        rules.check_slots(proposals, now=self.clock.now())
         return [Slot(slot_id=uuid4().hex[:12], starts_at=p.starts_at, duration_minutes=p.duration_minutes)
                 for p in sorted(proposals, key=lambda p: p.starts_at)]
 
@@ -63,7 +62,7 @@ class Scheduling:
         """The company proposes times and a deadline to pick one (InterviewSlotsProposed, same write)."""
         thread, side = await self._writable(principal, thread_id)
         require_side(side, "recruiter", "propose interview times")
-        now = self.clock()
+        now = self.clock.now()
         checked = self._slots(slots)
         interview = Interview(interview_id=str(uuid4()), thread_id=thread_id, company_id=thread.company_id,
                               candidate_id=thread.candidate_id, status="proposed", slots=checked,
@@ -71,7 +70,6 @@ class Scheduling:
                               proposal_id=uuid4().hex[:12],
                               respond_by=rules.response_deadline(slots, respond_by, now=now), updated_at=now)
         await self.interviews.add(interview, Envelope.wrap(self._proposed(interview, thread, principal), source=SOURCE))
-        self.relay.wake()
         return interview
 
     def _proposed(self, interview: Interview, thread: Thread, principal: Principal) -> InterviewSlotsProposed:
@@ -96,12 +94,10 @@ class Scheduling:
         return interview, thread, side
 
     async def _save(self, interview: Interview, fields: dict, *events, at: datetime | None = None) -> Interview:
-        fields = {**fields, "updated_at": at or self.clock()}
+        fields = {**fields, "updated_at": at or self.clock.now()}
         wrapped = [Envelope.wrap(e, source=SOURCE) for e in events]
         if not await self.interviews.transition(interview, fields, *wrapped):
             raise ChangedMeanwhile("the interview changed meanwhile; reload it")
-        if wrapped:
-            self.relay.wake()
         return Interview.model_validate({**interview.model_dump(), **fields})
 
     async def choose_slot(self, principal: Principal, interview_id: str, *, slot_id: str,
@@ -109,12 +105,12 @@ class Scheduling:
         """The student picks a slot: InterviewScheduled with the time in UTC and in her zone."""
         interview, thread, side = await self._load(principal, interview_id)
         require_side(side, "candidate", "pick an interview time")
-        slot = rules.choose(interview, slot_id, now=self.clock())
+        slot = rules.choose(interview, slot_id, now=self.clock.now())
         zone_name = time_zone or interview.candidate_time_zone
         scheduled = InterviewScheduled(
             interview_id=interview.interview_id, thread_id=thread.thread_id, company_id=thread.company_id,
             candidate_id=thread.candidate_id, starts_at=slot.starts_at, candidate_time_zone=zone_name,
-            duration_minutes=slot.duration_minutes, location=interview.location, scheduled_at=self.clock(),
+            duration_minutes=slot.duration_minutes, location=interview.location, scheduled_at=self.clock.now(),
             starts_at_local=rules.local_time(slot.starts_at, zone_name), company_name=thread.company_name,
             recruiter_name=thread.recruiter_name)
         return await self._save(interview, {"status": "scheduled", "starts_at": slot.starts_at,
@@ -133,7 +129,7 @@ class Scheduling:
         else:
             answer = InterviewTimesRequested(interview_id=interview.interview_id, proposal_id=interview.proposal_id,
                                              thread_id=thread.thread_id, company_id=thread.company_id,
-                                             candidate_id=thread.candidate_id, note=note, requested_at=self.clock())
+                                             candidate_id=thread.candidate_id, note=note, requested_at=self.clock.now())
         return await self._save(interview, {"status": "alternatives_requested", "note": note, "starts_at": None,
                                             "respond_by": None}, answer)
 
@@ -144,7 +140,7 @@ class Scheduling:
         interview, thread, side = await self._load(principal, interview_id)
         require_side(side, "recruiter", "propose interview times")
         rules.check_open(interview, "given new times")
-        now = self.clock()
+        now = self.clock.now()
         new_slots = self._slots(slots)
         fields = {"status": "proposed", "slots": [s.model_dump() for s in new_slots], "note": note, "starts_at": None,
                   "proposal_id": uuid4().hex[:12], "respond_by": rules.response_deadline(slots, respond_by, now=now)}
@@ -159,7 +155,7 @@ class Scheduling:
         cancelled = InterviewCancelled(interview_id=interview.interview_id, thread_id=thread.thread_id,
                                        company_id=thread.company_id, candidate_id=thread.candidate_id,
                                        starts_at=interview.starts_at, cancelled_by=side, reason=reason,
-                                       cancelled_at=self.clock())
+                                       cancelled_at=self.clock.now())
         return await self._save(interview, {"status": "cancelled", "note": reason, "respond_by": None}, cancelled)
 
     def _rescheduled(self, interview: Interview, thread: Thread, by: Side, note: str | None) -> InterviewRescheduled:
@@ -167,13 +163,13 @@ class Scheduling:
         return InterviewRescheduled(interview_id=interview.interview_id, thread_id=thread.thread_id,
                                     company_id=thread.company_id, candidate_id=thread.candidate_id,
                                     previous_starts_at=interview.starts_at, requested_by=by, reason=note,
-                                    rescheduled_at=self.clock())
+                                    rescheduled_at=self.clock.now())
 
     async def issue_offer(self, principal: Principal, thread_id: str, *, terms: str, respond_by) -> Offer:
         """The company issues an offer with terms and a response deadline (one open offer per thread)."""
         thread, side = await self._writable(principal, thread_id)
         require_side(side, "recruiter", "issue an offer")
-        now = self.clock()
+        now = self.clock.now()
         offer_rules.check_deadline(respond_by, now=now)
         offer = Offer(offer_id=str(uuid4()), thread_id=thread_id, company_id=thread.company_id,
                       candidate_id=thread.candidate_id, terms=terms, respond_by=respond_by, status="open",
@@ -184,12 +180,11 @@ class Scheduling:
         await self.offers.close_lapsed(thread_id, now)
         await self.lapses.add(offer.offer_id, respond_by)
         await self.offers.add(offer, Envelope.wrap(issued, source=SOURCE))
-        self.relay.wake()
         return offer
 
     async def lapse_due_offers(self) -> int:
         """Publish OfferLapsed once for every open offer whose deadline passed unanswered (after-care stops)."""
-        now, lapsed = self.clock(), 0
+        now, lapsed = self.clock.now(), 0
 
         async def lapse(ids: list[str]) -> list[str]:
             nonlocal lapsed
@@ -206,8 +201,6 @@ class Scheduling:
             return finished
 
         await self.lapses.sweep(now, lapse)
-        if lapsed:
-            self.relay.wake()
         return lapsed
 
     async def list_offers(self, principal: Principal, thread_id: str) -> list[Offer]:
@@ -222,29 +215,28 @@ class Scheduling:
         require_side(side, "candidate", "answer an offer")
         if thread.status == "closed":
             raise SendingRefused("this conversation is closed")
-        offer_rules.check_may_respond(offer, now=self.clock())
+        offer_rules.check_may_respond(offer, now=self.clock.now())
         return offer, thread
 
     async def _respond(self, offer: Offer, fields: dict, event) -> Offer:
-        now = self.clock()
+        now = self.clock.now()
         if not await self.offers.respond(offer, {**fields, "responded_at": now}, now,
                                          Envelope.wrap(event, source=SOURCE)):
             current = await self.offers.get(offer.offer_id) or offer
             offer_rules.check_may_respond(current, now=now)
             raise OfferRefused("the offer changed meanwhile; reload it")
-        self.relay.wake()
         return offer.model_copy(update={**fields, "responded_at": now})
 
     async def accept_offer(self, principal: Principal, offer_id: str) -> Offer:
         """The student accepts: only an open offer, before its deadline."""
         offer, thread = await self._offer_for_candidate(principal, offer_id)
         accepted = OfferAccepted(offer_id=offer_id, thread_id=thread.thread_id, company_id=thread.company_id,
-                                 candidate_id=thread.candidate_id, accepted_at=self.clock())
+                                 candidate_id=thread.candidate_id, accepted_at=self.clock.now())
         return await self._respond(offer, {"status": "accepted"}, accepted)
 
     async def decline_offer(self, principal: Principal, offer_id: str, *, reason: str) -> Offer:
         """The student declines, saying why."""
         offer, thread = await self._offer_for_candidate(principal, offer_id)
         declined = OfferDeclined(offer_id=offer_id, thread_id=thread.thread_id, company_id=thread.company_id,
-                                 candidate_id=thread.candidate_id, reason=reason, declined_at=self.clock())
+                                 candidate_id=thread.candidate_id, reason=reason, declined_at=self.clock.now())
         return await self._respond(offer, {"status": "declined", "decline_reason": reason}, declined)

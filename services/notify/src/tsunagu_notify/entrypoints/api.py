@@ -1,9 +1,9 @@
 """HTTP API of the notify service: thin routes that call one handler each."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, FastAPI, HTTPException, status
 from pydantic import BaseModel
 from tsunagu_shared.app import create_app as create_service_app
 from tsunagu_shared.auth import CurrentPrincipal
@@ -12,6 +12,7 @@ from tsunagu_notify.bootstrap import bootstrap
 from tsunagu_notify.config import NotifySettings
 from tsunagu_notify.entrypoints.channels import router as channels_router
 from tsunagu_notify.entrypoints.clock import router as clock_router
+from tsunagu_notify.entrypoints.container import ContainerDep
 from tsunagu_notify.entrypoints.journeys import router as journeys_router
 from tsunagu_notify.entrypoints.line import router as line_router
 from tsunagu_notify.entrypoints.unsubscribe import router as unsubscribe_router
@@ -55,15 +56,8 @@ class DeliveryPublic(BaseModel):
     last_error: str | None = None
 
 
-def get_container(request: Request) -> Any:
-    return request.app.state.container
-
-
-Container = Annotated[Any, Depends(get_container)]
-
-
 @router.get("/recipients/{recipient_id}/decisions", response_model=list[DecisionPublic])
-async def decisions_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
+async def decisions_of(recipient_id: str, principal: CurrentPrincipal, container: ContainerDep):
     """Why did she get this, or why not: every decision about her, newest first.
 
     Only the person herself (a candidate token with her id) and admins may read it; anyone
@@ -74,7 +68,7 @@ async def decisions_of(recipient_id: str, principal: CurrentPrincipal, container
 
 
 @router.get("/recipients/{recipient_id}/deliveries", response_model=list[DeliveryPublic])
-async def deliveries_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
+async def deliveries_of(recipient_id: str, principal: CurrentPrincipal, container: ContainerDep):
     """What became of the messages the policy allowed her, newest first (herself or an admin; 404 otherwise)."""
     if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")

@@ -6,11 +6,12 @@ profile, and follows profile's record otherwise (docs/notify.md, "Consent"). Thi
 agree; it trails her partition's owner by the projector's lag."""
 
 from datetime import datetime
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 from tsunagu_shared.auth import CurrentPrincipal
+
+from tsunagu_notify.entrypoints.container import ContainerDep
 
 router = APIRouter(tags=["notify"])
 
@@ -25,13 +26,8 @@ class ChannelPublic(BaseModel):
     opt_out_source: str | None
 
 
-def get_container(request: Request) -> Any:
-    return request.app.state.container
-
-
 @router.get("/recipients/{recipient_id}/channels", response_model=list[ChannelPublic])
-async def channels_of(recipient_id: str, principal: CurrentPrincipal,
-                      container: Annotated[Any, Depends(get_container)]):
+async def channels_of(recipient_id: str, principal: CurrentPrincipal, container: ContainerDep):
     """Her channels as notify enforces them (the person herself or an admin; anyone else 404)."""
     if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")

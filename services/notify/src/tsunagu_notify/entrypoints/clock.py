@@ -8,9 +8,8 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel
 from tsunagu_shared.auth import AdminUser
+from tsunagu_shared.clock import SettableClock
 from tsunagu_shared.moments import AwareMoment
-
-from tsunagu_notify.clock import ShiftedClock
 
 router = APIRouter(prefix="/admin/clock", tags=["operations"])
 
@@ -24,9 +23,9 @@ class ClockPublic(BaseModel):
     controllable: bool
 
 
-def _clock(request: Request) -> ShiftedClock:
+def _clock(request: Request) -> SettableClock:
     clock = request.app.state.container.clock
-    if not (request.app.state.settings.clock_control and isinstance(clock, ShiftedClock)):
+    if not (request.app.state.settings.clock_control and isinstance(clock, SettableClock)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="clock control is disabled in this environment")
     return clock
 

@@ -2,24 +2,17 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
 
 from tsunagu_notify.domain.journeys.definitions import SegmentFilter
 from tsunagu_notify.entrypoints.access import herself_or_admin
+from tsunagu_notify.entrypoints.container import ContainerDep
 from tsunagu_notify.handlers.segment_sends import SenderUnknown, SendIdTaken
 
 router = APIRouter(tags=["journeys"])
-
-
-def get_container(request: Request) -> Any:
-    return request.app.state.container
-
-
-Container = Annotated[Any, Depends(get_container)]
 
 
 class StepPublic(BaseModel):
@@ -58,7 +51,7 @@ class SegmentSendPublic(BaseModel):
 
 
 @router.get("/recipients/{recipient_id}/journeys", response_model=list[StepPublic])
-async def journeys_of(recipient_id: str, principal: CurrentPrincipal, container: Container):
+async def journeys_of(recipient_id: str, principal: CurrentPrincipal, container: ContainerDep):
     """Her scheduled, fired, stopped and missed sequence steps, by due time (herself or an admin; others 404)."""
     herself_or_admin(principal, recipient_id)
     return await container.journeys.of(recipient_id)
@@ -66,14 +59,14 @@ async def journeys_of(recipient_id: str, principal: CurrentPrincipal, container:
 
 @router.put("/recipients/{recipient_id}/survey-answers/{question_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def answer_survey(recipient_id: str, question_id: str, body: SurveyAnswer, principal: CandidateUser,
-                        container: Container) -> None:
+                        container: ContainerDep) -> None:
     """She answers a survey question (segments can select on it); a new answer replaces the old one."""
     herself_or_admin(principal, recipient_id)
     await container.journeys.answer(recipient_id, question_id, body.answer, container.clock.now())
 
 
 @router.post("/segment-sends", response_model=SegmentSendPublic, status_code=status.HTTP_202_ACCEPTED)
-async def send_to_segment(body: SegmentSendCreate, principal: CurrentPrincipal, container: Container):
+async def send_to_segment(body: SegmentSendCreate, principal: CurrentPrincipal, container: ContainerDep):
     """Send one message to a segment (admins and recruiters): one intent per person, each through the policy
     (caps, quiet hours, opt-outs). Recruiters send only as their own company, under its registered name.
     409 when `send_id` already names another send, or notify has not yet heard of the company."""

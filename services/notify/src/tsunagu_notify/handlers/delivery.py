@@ -26,6 +26,7 @@ from datetime import datetime
 import structlog
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import DomainEvent, NotificationFailed, NotificationSent, NotificationSuppressed
 from tsunagu_shared.kafka.consumer import CONSUMED, PermanentError, TransientError, dead_letter_headers
@@ -34,7 +35,6 @@ from tsunagu_notify.adapters.channels.base import Channel, OutboundMessage, Prov
 from tsunagu_notify.adapters.delivery_stream import DeliveryBatch, DeliveryStream
 from tsunagu_notify.adapters.metrics import delivering, delivery_outcome, provider_call
 from tsunagu_notify.adapters.unsubscribe import UnsubscribeTokens
-from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.delivery import (
     DeliveryOutcome,
     OutcomeStatus,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     CampaignApplicantImported,
@@ -21,12 +22,10 @@ from tsunagu_shared.events import (
     ScoutExpired,
     SelectionProgressUpdated,
 )
-from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
-from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intents_for
 from tsunagu_notify.domain.journeys.signals import signal_for
 from tsunagu_notify.domain.recipient import RecipientChange
@@ -41,7 +40,6 @@ SOURCE = "tsunagu/notify"
 class IntakeHandlers:
     store: NotifyStore
     changes: RecipientChanges
-    relay: OutboxRelay
     clock: Clock
     journeys: JourneyStore
     # journeys.engine.JourneyEngine.on_signal; a callable keeps this module free of the engine.
@@ -115,4 +113,3 @@ class IntakeHandlers:
                 variables["event_title"] = await self.store.name_of(f"event:{variables['event_id']}") or ""
             enriched = request.model_copy(update={"variables": variables})
             await self.store.request_intent(request.intent_id, envelope.caused(enriched, source=SOURCE))
-        self.relay.wake()

@@ -8,14 +8,13 @@ re-fires it, and the deterministic intent id makes that second request a no-op."
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
-from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
-from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.journeys.definitions import SequenceDefinition, sequences
 from tsunagu_notify.domain.journeys.planner import PlannedStep, plan, stop_order
 from tsunagu_notify.domain.journeys.segments import matches
@@ -29,7 +28,6 @@ class JourneyEngine:
     journeys: JourneyStore
     store: NotifyStore
     changes: RecipientChanges
-    relay: OutboxRelay
     clock: Clock
     definitions: tuple[SequenceDefinition, ...] = ()
 
@@ -80,7 +78,6 @@ class JourneyEngine:
             source_event_id=step.step_id, requested_at=now,
         )
         await self.store.request_intent(step.intent_id, Envelope.wrap(request, source=SOURCE))
-        self.relay.wake()
         if not await self.journeys.finish(step, "fired", now):
             # A goal stopped the sequence while this step was firing: its intent must not go out.
             await self.changes.cancel_intents(step.recipient_id, [step.intent_id], "goal_reached", now)

@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.events import DomainEvent, ProfileDeleted
 
 from tsunagu_notify.adapters.line_account import LineAccountApi
 from tsunagu_notify.adapters.line_links import LineLinkStore
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
-from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.journeys.signals import line_signal
 from tsunagu_notify.domain.member_status import Member, after, concerns
 from tsunagu_notify.domain.recipient import RecipientChange

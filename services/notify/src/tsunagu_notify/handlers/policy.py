@@ -21,6 +21,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
 from prometheus_client import Counter
 from pydantic import ValidationError
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationCancelled, NotificationRequested
 from tsunagu_shared.kafka.consumer import CONSUMED, Refused, dead_letter_headers, screen
@@ -28,7 +29,6 @@ from tsunagu_shared.observability.kafka import dead_lettered, expect_dead_letter
 
 from tsunagu_notify.adapters.metrics import decided, deciding
 from tsunagu_notify.adapters.recipient_stream import Batch, RecipientStream
-from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.model import changed
 from tsunagu_notify.domain.policy_config import PolicyConfig

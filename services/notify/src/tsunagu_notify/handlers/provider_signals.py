@@ -5,15 +5,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.contact_points import e164
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationDelivered, NotificationFailed
-from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.delivery_statuses import DeliveryStatuses
 from tsunagu_notify.adapters.recipient_stream import RecipientChanges
 from tsunagu_notify.adapters.repository import NotifyStore
-from tsunagu_notify.clock import Clock
 from tsunagu_notify.domain.directory import is_start, is_stop
 from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal
 from tsunagu_notify.domain.model import Channel
@@ -27,7 +26,6 @@ class ProviderSignals:
     store: NotifyStore
     changes: RecipientChanges
     deliveries: DeliveryStatuses
-    relay: OutboxRelay
     clock: Clock
     # JourneyEngine.on_signal (follow/unfollow start and stop her LINE journey)
     on_signal: Callable[[JourneySignal], Awaitable[None]]
@@ -131,9 +129,6 @@ class ProviderSignals:
             event = NotificationFailed(**common, error=f"provider status {status}", permanent=True, failed_at=now)
             await self.deliveries.mark(delivery["_id"], {"provider_status": status, "failed_at": now},
                                        Envelope.wrap(event, source=SOURCE))
-        else:
-            return
-        self.relay.wake()
 
 
 def _text(value: object) -> str | None:

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
-from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_notify.adapters.journeys import JourneyStore
 from tsunagu_notify.adapters.repository import NotifyStore
@@ -40,7 +39,6 @@ def segment_intent_id(send_id: str, recipient_id: str) -> str:
 class SegmentSends:
     journeys: JourneyStore
     store: NotifyStore
-    relay: OutboxRelay
 
     async def send(self, *, send_id: str, segment: SegmentFilter, company_id: str | None, platform_name: str,
                    message: str, now: datetime) -> int:
@@ -67,5 +65,4 @@ class SegmentSends:
                     source_event_id=send_id, requested_at=now)
                 batch.append(Envelope.wrap(request, source=SOURCE))
             await self.store.request_intents(batch)
-            self.relay.wake()
         return len(recipients)

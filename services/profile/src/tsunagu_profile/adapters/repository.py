@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from tsunagu_shared.conflicts import WriteConflict
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import (
     NOT_DELETED,
@@ -28,7 +29,7 @@ class ProfileAlreadyExists(Exception):
     pass
 
 
-class ConcurrentUpdate(Exception):
+class ConcurrentUpdate(WriteConflict):
     """Another write changed the profile since it was read."""
 
 

@@ -97,12 +97,6 @@ class SelectionProgress(BaseModel):
     outcome: Outcome | None = None
 
 
-class SelectionProgressReplace(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    entries: Annotated[list[SelectionProgress], Field(max_length=50)]
-
-
 class Photo(BaseModel):
     content_type: str
     size: int
@@ -150,16 +144,3 @@ class ProfileRecruiterView(BaseModel):
     has_photo: bool
     last_active_at: datetime
 
-
-class ProfileOwnerView(ProfileRecruiterView):
-    """The profile as its owner sees it: everything she gave, her contact points included."""
-
-    email: str | None
-    phone: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class ProfilePage(BaseModel):
-    items: list[ProfileRecruiterView]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")

@@ -8,9 +8,11 @@ reveals nothing about any student); anonymous callers get 401.
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, status
 from tsunagu_shared.auth import CurrentPrincipal, Principal
+from tsunagu_shared.containers import container_of
 
+from tsunagu_profile.bootstrap import Container
 from tsunagu_profile.domain.visibility import Access, candidate_access
 from tsunagu_profile.handlers import ProfileHandlers
 
@@ -23,8 +25,8 @@ REFUSED = {
 }
 
 
-def get_handlers(request: Request) -> ProfileHandlers:
-    return request.app.state.container.handlers
+def get_handlers(container: Annotated[Container, Depends(container_of(Container))]) -> ProfileHandlers:
+    return container.handlers
 
 
 Handlers = Annotated[ProfileHandlers, Depends(get_handlers)]

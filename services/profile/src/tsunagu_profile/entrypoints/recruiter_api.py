@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from tsunagu_shared.moments import Moment
 
-from tsunagu_profile.domain.model import ProfilePage, ProfileRecruiterView, Stage
+from tsunagu_profile.domain.model import ProfileRecruiterView, Stage
 from tsunagu_profile.domain.personality import questionnaire
 from tsunagu_profile.domain.search import SearchFilters, SortName
 from tsunagu_profile.entrypoints.deps import Handlers, Viewer, viewer_of
+from tsunagu_profile.entrypoints.schemas import ProfilePage
 
 router = APIRouter(prefix="/profiles", tags=["recruiters"])
 

@@ -3,26 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
-from pydantic import BaseModel, ConfigDict
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal
 from tsunagu_shared.request_bodies import body_limit
 
-from tsunagu_profile.domain.model import (
-    ProfileCreate,
-    ProfileOwnerView,
-    ProfileUpdate,
-    SelectionProgressReplace,
-)
+from tsunagu_profile.domain.model import ProfileCreate, ProfileUpdate
 from tsunagu_profile.domain.personality import questionnaire
 from tsunagu_profile.entrypoints.deps import Handlers
+from tsunagu_profile.entrypoints.schemas import PersonalityAnswers, ProfileOwnerView, SelectionProgressReplace
 
 router = APIRouter(prefix="/profiles", tags=["student"])
-
-
-class PersonalityAnswers(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    answers: dict[str, int]
 
 
 @router.post("/me", status_code=status.HTTP_201_CREATED, response_model=ProfileOwnerView)

@@ -1,6 +1,6 @@
 """Companies (with their recruiters and plan) and scout templates."""
 
-from typing import Any
+from typing import Any, Protocol
 from uuid import uuid4
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -21,6 +21,18 @@ class CompanyAlreadyExists(Exception):
 
 def _company(document: dict[str, Any] | None) -> Company | None:
     return Company.model_validate({**document, "company_id": document["_id"]}) if document else None
+
+
+class CompanyRepository(Protocol):
+    """What the handlers need of the companies, their recruiters and templates."""
+
+    async def add(self, company: Company, *events: Envelope) -> None: ...
+    async def get(self, company_id: str) -> Company | None: ...
+    async def active(self) -> list[Company]: ...
+    async def update(self, company_id: str, fields: dict[str, Any], *events: Envelope) -> Company | None: ...
+    async def add_template(self, template: Template) -> None: ...
+    async def template(self, company_id: str, template_id: str) -> Template | None: ...
+    async def templates(self, company_id: str) -> list[Template]: ...
 
 
 class MongoCompanies:

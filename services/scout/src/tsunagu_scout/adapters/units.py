@@ -18,12 +18,21 @@ collection for any other filter, and this one grows with every scout):
 """
 
 import asyncio
+from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 UNITS = "units"
 READ_AT_ONCE = 100  # unit lookups in flight when a pool is read whole
+
+
+class UnitRepository(Protocol):
+    """What the handlers need of a company's monthly quota units."""
+
+    async def take(self, pool: str, limit: int, holder: str) -> bool: ...
+    async def give_back(self, pool: str, holder: str) -> None: ...
+    async def held(self, pool: str) -> int: ...
 
 
 class MongoUnits:

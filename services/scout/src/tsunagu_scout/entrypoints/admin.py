@@ -1,33 +1,13 @@
 """Admin endpoints: companies, their plans, participation status and recruiters."""
 
-from typing import Literal
-
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
 from tsunagu_shared.auth import AdminUser
 
 from tsunagu_scout.domain.model import Company, Plan, Recruiter
 from tsunagu_scout.entrypoints.deps import ContainerDep
+from tsunagu_scout.entrypoints.schemas import CompanyCreate, RecruiterPut, StatusChange
 
 router = APIRouter(prefix="/admin/companies", tags=["admin"])
-
-
-class CompanyCreate(BaseModel):
-    company_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    name: str = Field(min_length=1, max_length=200)
-    plan: Plan
-    industries: list[str] = Field(default_factory=list, max_length=20)
-    location: str | None = Field(default=None, max_length=100)
-    scouts_for: list[str] = Field(default_factory=list, max_length=20)
-
-
-class StatusChange(BaseModel):
-    change: Literal["left", "suspended", "reactivated"]
-
-
-class RecruiterPut(BaseModel):
-    display_name: str = Field(min_length=1, max_length=100)
-    active: bool = True
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Company)

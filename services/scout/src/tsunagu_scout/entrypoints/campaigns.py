@@ -32,8 +32,8 @@ async def upload_campaign(
     rows are stored before the answer, so the job finishes even if the service restarts meanwhile.
     Poll GET /campaigns/{id} for progress and the per-row error report."""
     company, me = recruiter
-    if template_id and await container.companies.companies.template(company.company_id, template_id) is None:
-        raise Invalid(f"template_id: no template {template_id} in your company")
+    if template_id:
+        await container.companies.check_template(company, template_id)
     return await container.campaigns.start_import(
         company, me, raw=await file.read(), name=name, mapping_json=mapping, encoding=encoding, mode=mode,
         template_id=template_id, deadline=deadline,

@@ -2,18 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from tsunagu_shared.auth import RecruiterUser
+from tsunagu_shared.containers import container_of
 
 from tsunagu_scout.bootstrap import Container
 from tsunagu_scout.domain.model import Company, Recruiter
 
-
-def get_container(request: Request) -> Container:
-    return request.app.state.container
-
-
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[Container, Depends(container_of(Container))]
 
 
 async def get_recruiter(user: RecruiterUser, container: ContainerDep) -> tuple[Company, Recruiter]:

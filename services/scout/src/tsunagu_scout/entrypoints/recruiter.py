@@ -3,30 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
 from tsunagu_shared.search_http import NEXT_CURSOR
 
-from tsunagu_scout.domain.model import Scout, ScoutState, Template, Tier
+from tsunagu_scout.domain.model import Scout, ScoutState, Template
 from tsunagu_scout.entrypoints.deps import ActiveRecruiter, ContainerDep
+from tsunagu_scout.entrypoints.schemas import ScoutCreate, TemplateCreate
 
 router = APIRouter(tags=["recruiters"])
-
-
-class ScoutCreate(BaseModel):
-    candidate_id: str = Field(min_length=1, max_length=100)
-    reason: str = Field(max_length=4000, description=(
-        "Why this student: written for her, not the template. It must name something of hers (her school, "
-        "faculty, self-PR, skills, industries or an event she attended) unless `what_in_her_profile` answers it"))
-    what_in_her_profile: str | None = Field(default=None, max_length=500, description=(
-        'Your answer to "what in her profile made you write?" (shown to her with the reason); needed when '
-        "the reason names nothing of her profile"))
-    tier: Tier = "regular"
-    template_id: str | None = None
-
-
-class TemplateCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    body: str = Field(min_length=1, max_length=4000)
 
 
 @router.post("/scouts", status_code=status.HTTP_201_CREATED, response_model=Scout)

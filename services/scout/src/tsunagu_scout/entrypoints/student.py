@@ -3,18 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
 from tsunagu_shared.auth import CandidateUser
 from tsunagu_shared.search_http import NEXT_CURSOR
 
 from tsunagu_scout.domain.model import Scout
 from tsunagu_scout.entrypoints.deps import ContainerDep
+from tsunagu_scout.entrypoints.schemas import Decline
 
 router = APIRouter(tags=["students"])
-
-
-class Decline(BaseModel):
-    reason: str | None = Field(default=None, max_length=1000)
 
 
 @router.get("/scouts/received", response_model=list[Scout])

@@ -4,24 +4,24 @@ by another process when its own dies), responses, export."""
 import asyncio
 import secrets
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import uuid4
 
 import structlog
-from tsunagu_scout.adapters.campaigns import INPUT_KEPT, MongoCampaigns
-from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.adapters.campaigns import INPUT_KEPT, CampaignRepository
+from tsunagu_scout.adapters.candidates import CandidateRepository
 from tsunagu_scout.adapters.metrics import RUNNING, import_reached, rows_imported, rows_refused
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import campaign_csv, campaign_jobs
 from tsunagu_scout.domain.campaign_csv import ApplicantRow, CsvRejected
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter
 from tsunagu_scout.handlers.errors import Invalid, NotFound
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CampaignApplicantImported, CampaignApplicantResponded, CampaignImported
-from tsunagu_shared.outbox import OutboxRelay, new_document
+from tsunagu_shared.outbox import new_document
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"
@@ -43,11 +43,10 @@ def _runner_id() -> str:
 
 @dataclass
 class CampaignHandlers:
-    campaigns: MongoCampaigns
-    candidates: MongoCandidates
-    relay: OutboxRelay
+    campaigns: CampaignRepository
+    candidates: CandidateRepository
     settings: ScoutSettings
-    clock: Callable[[], datetime]
+    clock: Clock
     runner: str = field(default_factory=_runner_id)
     jobs: dict[str, asyncio.Task] = field(default_factory=dict)
 
@@ -70,7 +69,7 @@ class CampaignHandlers:
         _, known = await self.candidates.directory()
         rows, errors = campaign_csv.validate_rows(parsed, known_candidates=known)
         rows_refused(len(errors))
-        now = self.clock()
+        now = self.clock.now()
         campaign = {
             "_id": f"cmp_{uuid4().hex[:16]}", "company_id": company.company_id, "company_name": company.name,
             "recruiter_id": recruiter.recruiter_id, "name": name, "template_id": template_id, "deadline": deadline,
@@ -86,7 +85,6 @@ class CampaignHandlers:
             campaign.update(status="rejected", rows_done=len(parsed.records), rows_failed=len(parsed.records),
                             finished_at=now)
             await self.campaigns.add(campaign, self._imported_event(campaign, now))
-            self.relay.wake()
             import_reached("rejected")
             return self._public(await self.campaigns.get(campaign["_id"]))
         chunks = campaign_jobs.chunk_rows(rows, max_rows=self.settings.campaign_chunk_rows,
@@ -104,7 +102,7 @@ class CampaignHandlers:
         """Claim the running imports whose process stopped writing (crashed, redeployed, failed) and
         continue them here from their first chunk not done; report as failed those that cannot be
         resumed or were resumed too often. Returns how many were taken over."""
-        now = self.clock()
+        now = self.clock.now()
         cutoff = now - timedelta(seconds=self.settings.campaign_stale_seconds)
         taken = 0
         for stalled in await self.campaigns.stalled(cutoff):
@@ -126,7 +124,7 @@ class CampaignHandlers:
     async def _abandon(self, campaign_id: str, reason: str) -> None:
         """End a job this process owns as failed, with the reason the recruiter reads, and drop its input."""
         if await self.campaigns.conclude(campaign_id, self.runner,
-                                         {"status": "failed", "failure": reason, "finished_at": self.clock()}):
+                                         {"status": "failed", "failure": reason, "finished_at": self.clock.now()}):
             campaign = await self.campaigns.get(campaign_id)
             await self.campaigns.drop_input(campaign_id, campaign.get("chunks_total") or 0)
             import_reached("failed")
@@ -186,12 +184,12 @@ class CampaignHandlers:
         between the check and the write costs one stale progress write: the chunks are idempotent)."""
         if await self.campaigns.runner(campaign_id) != self.runner:
             raise TakenOver(campaign_id)
-        await self.campaigns.progress(campaign_id, {**fields, "heartbeat_at": self.clock()})
+        await self.campaigns.progress(campaign_id, {**fields, "heartbeat_at": self.clock.now()})
 
     async def _import_chunk(self, campaign: dict[str, Any], rows: list[ApplicantRow], emails: dict[str, str]) -> None:
         """Link or create each applicant and store her with her event; a replay changes nothing
         (applicants and created candidates are named by campaign and row, duplicates are ignored)."""
-        now = self.clock()
+        now = self.clock.now()
         created: list[Candidate] = []
         linked_rows: list[tuple[ApplicantRow, str, str]] = []
         for row in rows:
@@ -216,7 +214,6 @@ class CampaignHandlers:
             for row, candidate_id, linked in linked_rows]
         await self.candidates.add_many(created)
         await self.campaigns.add_applicants(documents)
-        self.relay.wake()
 
     def _applicant_document(self, campaign: dict, row: ApplicantRow, candidate_id: str, linked: str,
                             now: datetime, invited_before: dict | None = None) -> dict:
@@ -248,13 +245,12 @@ class CampaignHandlers:
         return new_document(document, Envelope.wrap(event, source=SOURCE))
 
     async def _finish(self, campaign: dict, *, imported: int) -> None:
-        now = self.clock()
+        now = self.clock.now()
         fields = {"status": "completed", "rows_done": campaign["rows_total"], "rows_imported": imported,
                   "finished_at": now}
         event = self._imported_event({**campaign, **fields}, now)
         if not await self.campaigns.conclude(campaign["_id"], self.runner, fields, event):
             raise TakenOver(campaign["_id"])
-        self.relay.wake()
         import_reached("completed")
 
     @staticmethod
@@ -284,7 +280,7 @@ class CampaignHandlers:
         """The applicant answers (through her share URL, or signed in): reminders to her stop."""
         query = {"share_token": share_token} if share_token else {"campaign_id": campaign_id,
                                                                    "candidate_id": candidate_id}
-        now = self.clock()
+        now = self.clock.now()
 
         def responded(applicant: dict) -> Envelope:
             event = CampaignApplicantResponded(campaign_id=applicant["campaign_id"],
@@ -295,7 +291,6 @@ class CampaignHandlers:
         applicant = await self.campaigns.respond(query, now, responded)
         if applicant is None:
             raise NotFound("no such invitation")
-        self.relay.wake()
         return {"campaign_id": applicant["campaign_id"], "status": applicant["status"],
                 "responded_at": applicant["responded_at"]}
 

@@ -1,17 +1,15 @@
 """Admin management of companies, plans and recruiters; recruiters' templates and company view."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import uuid4
 
-from tsunagu_scout.adapters.companies import CompanyAlreadyExists, MongoCompanies
+from tsunagu_scout.adapters.companies import CompanyAlreadyExists, CompanyRepository
 from tsunagu_scout.domain.model import Company, Plan, Recruiter, Template
-from tsunagu_scout.handlers.errors import Conflict, Forbidden, NotFound
+from tsunagu_scout.handlers.errors import Conflict, Forbidden, Invalid, NotFound
 from tsunagu_shared.auth import Principal
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyStatusChanged, RecruiterChanged
-from tsunagu_shared.outbox import OutboxRelay
 from tsunagu_shared.standing import Standing, refusal
 
 SOURCE = "tsunagu/scout"
@@ -19,21 +17,20 @@ SOURCE = "tsunagu/scout"
 
 @dataclass
 class CompanyHandlers:
-    companies: MongoCompanies
-    relay: OutboxRelay
-    clock: Callable[[], datetime]
+    companies: CompanyRepository
+    clock: Clock
 
     def _status_event(self, company: Company, change: str) -> Envelope:
         event = CompanyStatusChanged(
             company_id=company.company_id, name=company.name, status=company.status, change=change,
-            plan=company.plan.name, changed_at=self.clock(),
+            plan=company.plan.name, changed_at=self.clock.now(),
         )
         return Envelope.wrap(event, source=SOURCE)
 
     async def join(self, *, company_id: str | None, name: str, plan: Plan, industries: list[str],
                    location: str | None, scouts_for: list[str]) -> Company:
         """A company joins the platform, active, with its plan (CompanyStatusChanged joined)."""
-        now = self.clock()
+        now = self.clock.now()
         company = Company(
             company_id=company_id or f"co_{uuid4().hex[:12]}", name=name, status="active", plan=plan,
             industries=industries, location=location, scouts_for=scouts_for, joined_at=now, updated_at=now,
@@ -42,7 +39,6 @@ class CompanyHandlers:
             await self.companies.add(company, self._status_event(company, "joined"))
         except CompanyAlreadyExists:
             raise Conflict(f"company_id: company {company.company_id} already exists") from None
-        self.relay.wake()
         return company
 
     async def get(self, company_id: str) -> Company:
@@ -54,19 +50,18 @@ class CompanyHandlers:
     async def change_plan(self, company_id: str, plan: Plan) -> Company:
         """A new plan takes effect at once for quotas and the awaiting limit (CompanyStatusChanged plan_changed)."""
         company = (await self.get(company_id)).model_copy(update={"plan": plan})
-        return await self._save(company, {"plan": plan.model_dump(), "updated_at": self.clock()}, "plan_changed")
+        return await self._save(company, {"plan": plan.model_dump(), "updated_at": self.clock.now()}, "plan_changed")
 
     async def change_status(self, company_id: str, change: str) -> Company:
         """left / suspended make the company inactive (recruiters lose access); reactivated brings it back."""
         status = "active" if change == "reactivated" else "inactive"
         company = (await self.get(company_id)).model_copy(update={"status": status})
-        return await self._save(company, {"status": status, "updated_at": self.clock()}, change)
+        return await self._save(company, {"status": status, "updated_at": self.clock.now()}, change)
 
     async def _save(self, company: Company, fields: dict, change: str) -> Company:
         saved = await self.companies.update(company.company_id, fields, self._status_event(company, change))
         if saved is None:
             raise NotFound(f"no company {company.company_id}")
-        self.relay.wake()
         return saved
 
     async def put_recruiter(self, company_id: str, recruiter_id: str, *, display_name: str, active: bool) -> Recruiter:
@@ -74,12 +69,11 @@ class CompanyHandlers:
         await self.get(company_id)
         recruiter = Recruiter(recruiter_id=recruiter_id, display_name=display_name, active=active)
         event = RecruiterChanged(recruiter_id=recruiter_id, company_id=company_id, display_name=display_name,
-                                 active=active, changed_at=self.clock())
+                                 active=active, changed_at=self.clock.now())
         await self.companies.update(
-            company_id, {f"recruiters.{recruiter_id}": recruiter.model_dump(), "updated_at": self.clock()},
+            company_id, {f"recruiters.{recruiter_id}": recruiter.model_dump(), "updated_at": self.clock.now()},
             Envelope.wrap(event, source=SOURCE),
         )
-        self.relay.wake()
         return recruiter
 
     async def recruiter_company(self, *, company_id: str | None, recruiter_id: str) -> tuple[Company, Recruiter]:
@@ -101,9 +95,14 @@ class CompanyHandlers:
 
     async def add_template(self, company: Company, *, name: str, body: str) -> Template:
         template = Template(template_id=f"tpl_{uuid4().hex[:12]}", company_id=company.company_id, name=name,
-                            body=body, created_at=self.clock())
+                            body=body, created_at=self.clock.now())
         await self.companies.add_template(template)
         return template
 
     async def templates(self, company: Company) -> list[Template]:
         return await self.companies.templates(company.company_id)
+
+    async def check_template(self, company: Company, template_id: str) -> None:
+        """A message template a campaign may name: one of her company's (422 naming the field otherwise)."""
+        if await self.companies.template(company.company_id, template_id) is None:
+            raise Invalid(f"template_id: no template {template_id} in your company")

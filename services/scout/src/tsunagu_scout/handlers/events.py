@@ -1,12 +1,11 @@
 """Events of other services that scout keeps state from (profile facts, events she attended, replies)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from tsunagu_scout.adapters.campaigns import MongoCampaigns
-from tsunagu_scout.adapters.candidates import MongoCandidates
+from tsunagu_scout.adapters.campaigns import CampaignRepository
+from tsunagu_scout.adapters.candidates import CandidateRepository
 from tsunagu_scout.handlers.scouting import ScoutingHandlers
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     ContactPreferencesChanged,
@@ -26,10 +25,10 @@ CREATED_FIELDS = {"display_name", "industries", "location", "school", "faculty",
 
 @dataclass
 class EventHandlers:
-    candidates: MongoCandidates
-    campaigns: MongoCampaigns
+    candidates: CandidateRepository
+    campaigns: CampaignRepository
     scouting: ScoutingHandlers
-    clock: Callable[[], datetime]
+    clock: Clock
 
     async def on_event(self, envelope: Envelope) -> None:
         """Idempotent on scout's own state: replaying any of these changes nothing more."""
@@ -51,7 +50,7 @@ class EventHandlers:
         elif isinstance(event, ProfileDeleted):
             await self.scouting.forget(event.candidate_id)
             await self.campaigns.erase_candidate(event.candidate_id)
-            await self.candidates.erase(event.candidate_id, self.clock())
+            await self.candidates.erase(event.candidate_id, self.clock.now())
         elif isinstance(event, EventPublished):
             await self.candidates.name_event(event.event_id, event.title)
         elif isinstance(event, EventAttended):

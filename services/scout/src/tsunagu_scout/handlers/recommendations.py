@@ -1,34 +1,31 @@
 """Daily recommended companies and "please scout me" (ScoutRequested), seen by companies as signals."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from tsunagu_scout.adapters.candidates import AlreadyRequested, MongoCandidates
-from tsunagu_scout.adapters.companies import MongoCompanies
-from tsunagu_scout.adapters.scouts import MongoScouts
+from tsunagu_scout.adapters.candidates import AlreadyRequested, CandidateRepository
+from tsunagu_scout.adapters.companies import CompanyRepository
+from tsunagu_scout.adapters.scouts import ScoutRepository
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import recommend, rules
 from tsunagu_scout.handlers.errors import Conflict, NotFound
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import ScoutRequested
-from tsunagu_shared.outbox import OutboxRelay
 
 SOURCE = "tsunagu/scout"
 
 
 @dataclass
 class RecommendationHandlers:
-    candidates: MongoCandidates
-    companies: MongoCompanies
-    scouts: MongoScouts
-    relay: OutboxRelay
+    candidates: CandidateRepository
+    companies: CompanyRepository
+    scouts: ScoutRepository
     settings: ScoutSettings
-    clock: Callable[[], datetime]
+    clock: Clock
 
     async def today(self, candidate_id: str) -> list[dict]:
         """Her short list for today (Japan date), computed on first ask and then kept for the day."""
-        day = rules.day_key(self.clock())
+        day = rules.day_key(self.clock.now())
         kept = await self.candidates.recommendations(candidate_id, day)
         if kept is not None:
             return kept
@@ -49,7 +46,7 @@ class RecommendationHandlers:
         """"Please scout me" to a company on today's list, at most once per company per period."""
         if company_id not in {c["company_id"] for c in await self.today(candidate_id)}:
             raise NotFound(f"company {company_id} is not on your recommendations today")
-        now = self.clock()
+        now = self.clock.now()
         period = rules.request_period(now, self.settings.scout_request_period_days)
         candidate = await self.candidates.get(candidate_id)
         request_id = f"{candidate_id}:{company_id}:{period}"
@@ -62,7 +59,6 @@ class RecommendationHandlers:
             await self.candidates.add_request(request, Envelope.wrap(event, source=SOURCE))
         except AlreadyRequested:
             raise Conflict("you already asked this company to scout you in this period") from None
-        self.relay.wake()
         return request
 
     async def signals(self, company_id: str) -> list[dict]:

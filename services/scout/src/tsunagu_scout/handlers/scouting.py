@@ -1,25 +1,24 @@
 """Sending scouts (quota, awaiting slots, relation guards) and their life until an answer or expiry."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
 import structlog
 from tsunagu_scout.adapters import units
-from tsunagu_scout.adapters.candidates import MongoCandidates
-from tsunagu_scout.adapters.companies import MongoCompanies
-from tsunagu_scout.adapters.scouts import MongoScouts
-from tsunagu_scout.adapters.units import MongoUnits
+from tsunagu_scout.adapters.candidates import CandidateRepository
+from tsunagu_scout.adapters.companies import CompanyRepository
+from tsunagu_scout.adapters.scouts import ScoutRepository
+from tsunagu_scout.adapters.units import UnitRepository
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import rules, why_you
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter, Scout, ScoutState, Tier
 from tsunagu_scout.handlers.errors import Conflict, Invalid, NotFound
 from tsunagu_scout.projection import ScoutProjection
+from tsunagu_shared.clock import Clock
 from tsunagu_shared.due import DueBuckets
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CompanyBlocked, ScoutDeclined, ScoutExpired, ScoutSent, ScoutViewed
-from tsunagu_shared.outbox import OutboxRelay
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"
@@ -34,13 +33,12 @@ def her_profile(candidate: Candidate) -> why_you.HerProfile:
 
 @dataclass
 class ScoutingHandlers:
-    scouts: MongoScouts
-    units: MongoUnits
-    companies: MongoCompanies
-    candidates: MongoCandidates
-    relay: OutboxRelay
+    scouts: ScoutRepository
+    units: UnitRepository
+    companies: CompanyRepository
+    candidates: CandidateRepository
     settings: ScoutSettings
-    clock: Callable[[], datetime]
+    clock: Clock
     projection: ScoutProjection
     # scouts listed by the minute they expire, and scouts closed whose slot is to be freed
     expiry: DueBuckets
@@ -66,7 +64,7 @@ class ScoutingHandlers:
             why_you.check_why_you(reason, her_profile(candidate), what_in_her_profile=answer)
         except why_you.NotWhyYou as exc:
             raise Invalid(str(exc)) from None
-        now = self.clock()
+        now = self.clock.now()
         scout = Scout(
             scout_id=f"sc_{uuid4().hex}", company_id=company.company_id, company_name=company.name,
             recruiter_id=recruiter.recruiter_id, recruiter_name=recruiter.display_name, candidate_id=candidate_id,
@@ -81,7 +79,6 @@ class ScoutingHandlers:
         except BaseException:
             await self._give_back(scout, quota=True)
             raise
-        self.relay.wake()
         await self.projection.project_quietly([scout.scout_id], refresh="wait_for")  # in her "sent" at once
         return scout
 
@@ -129,7 +126,7 @@ class ScoutingHandlers:
 
     async def usage(self, company: Company) -> dict:
         """This month's quota use per tier and the scouts awaiting an answer."""
-        month = rules.month_key(self.clock())
+        month = rules.month_key(self.clock.now())
         plan = company.plan
         used = {t: await self.units.held(units.quota_pool(company.company_id, month, t), plan.quota_for(t))
                 for t in ("regular", "premium")}
@@ -164,24 +161,22 @@ class ScoutingHandlers:
     async def view(self, scout_id: str, candidate_id: str) -> Scout:
         """Mark viewed; only the first view publishes ScoutViewed."""
         scout = await self._hers(scout_id, candidate_id)
-        now = self.clock()
+        now = self.clock.now()
         event = ScoutViewed(scout_id=scout_id, company_id=scout.company_id, candidate_id=candidate_id, viewed_at=now)
         if await self.scouts.mark_viewed(scout_id, candidate_id, now, Envelope.wrap(event, source=SOURCE)):
-            self.relay.wake()
             await self.projection.project_quietly([scout_id], refresh="wait_for")
         return await self._hers(scout_id, candidate_id)
 
     async def decline(self, scout_id: str, candidate_id: str, reason: str | None) -> Scout:
         """Decline an awaiting scout: its slot frees and the company's cooldown starts (ScoutDeclined)."""
         scout = await self._hers(scout_id, candidate_id)
-        now = self.clock()
+        now = self.clock.now()
         event = ScoutDeclined(scout_id=scout_id, company_id=scout.company_id, candidate_id=candidate_id,
                               reason=reason, declined_at=now)
         closed = await self._close(scout_id, {"state": "declined", "closed_at": now, "decline_reason": reason},
                                    Envelope.wrap(event, source=SOURCE))
         if closed is None:
             raise Conflict(f"scout is {scout.state}, not awaiting an answer")
-        self.relay.wake()
         await self.settle(closed)
         await self.projection.project_quietly([scout_id], refresh="wait_for")
         return await self.scouts.get(scout_id) or closed
@@ -190,10 +185,9 @@ class ScoutingHandlers:
         """Block a company: no more scouts from it; an awaiting scout from it is withdrawn (CompanyBlocked)."""
         if await self.companies.get(company_id) is None:
             raise NotFound(f"no company {company_id}")
-        now = self.clock()
+        now = self.clock.now()
         event = CompanyBlocked(candidate_id=candidate_id, company_id=company_id, blocked_at=now)
         await self.scouts.set_relation(company_id, candidate_id, {"blocked": True}, Envelope.wrap(event, source=SOURCE))
-        self.relay.wake()
         withdrawn = await self._awaiting_between(company_id, candidate_id)
         for scout_id in withdrawn:
             await self.close_quietly(scout_id, "withdrawn")
@@ -210,13 +204,11 @@ class ScoutingHandlers:
             return None
         if not await self.units.take(units.closing_pool(scout_id), 1, fields["state"]):
             return None
-        await self.settling.add(scout_id, self.clock())  # freed by settle(), or by the sweep after a crash
+        await self.settling.add(scout_id, self.clock.now())  # freed by settle(), or by the sweep after a crash
         return await self.scouts.close(scout_id, fields, *events)
 
     async def close_quietly(self, scout_id: str, state: str, *events: Envelope) -> None:
-        closed = await self._close(scout_id, {"state": state, "closed_at": self.clock()}, *events)
-        if events and closed:
-            self.relay.wake()
+        closed = await self._close(scout_id, {"state": state, "closed_at": self.clock.now()}, *events)
         scout = closed or await self.scouts.get(scout_id)
         if scout is not None:
             await self.settle(scout)
@@ -226,7 +218,7 @@ class ScoutingHandlers:
         if scout.state == "awaiting":
             return
         fields: dict = {}
-        cooldown = rules.cooldown_after(scout.state, self.clock(), decline_days=self.settings.decline_cooldown_days,
+        cooldown = rules.cooldown_after(scout.state, self.clock.now(), decline_days=self.settings.decline_cooldown_days,
                                         no_reply_days=self.settings.no_reply_cooldown_days)
         if cooldown:
             fields["cooldown_until"] = cooldown
@@ -240,7 +232,7 @@ class ScoutingHandlers:
     async def expire_due(self) -> int:
         """Expire the awaiting scouts past their time (ScoutExpired), found in the expiry buckets,
         then free the slots a crash left held; the number expired."""
-        now = self.clock()
+        now = self.clock.now()
         expired: list[str] = []
 
         async def expire(ids: list[str]) -> list[str]:

@@ -2,9 +2,11 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tsunagu_shared.auth import Principal
+from tsunagu_shared.clock import SYSTEM_CLOCK, Clock
+from tsunagu_shared.conflicts import retry_on_conflict
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import (
     CompanyBlocked,
@@ -20,12 +22,11 @@ from tsunagu_shared.events import (
 )
 from tsunagu_shared.events.profile import ChannelConsent as ChannelConsentData
 from tsunagu_shared.events.profile import SelectionProgressEntry
-from tsunagu_shared.outbox import OutboxRelay
 
 from tsunagu_profile.adapters.blocks import CompanyBlocks
 from tsunagu_profile.adapters.directory import CompanyDirectory
 from tsunagu_profile.adapters.photos import PhotoStore
-from tsunagu_profile.adapters.repository import ConcurrentUpdate, ProfileRepository
+from tsunagu_profile.adapters.repository import ProfileRepository
 from tsunagu_profile.adapters.search_index import ProfileSearchIndex
 from tsunagu_profile.domain import personality
 from tsunagu_profile.domain.changes import CONTACT_FIELDS, apply_update, public_changes
@@ -50,7 +51,6 @@ from tsunagu_profile.domain.visibility import Access, profile_access, recruiter_
 from tsunagu_profile.projection import ProfileProjection
 
 SOURCE = "tsunagu/profile"
-WRITE_ATTEMPTS = 3
 
 # A change: the profile after it and the events it publishes; None when nothing changed.
 Change = Callable[[Profile, datetime], tuple[Profile, list[Envelope]] | None]
@@ -64,26 +64,25 @@ class ProfileBusy(Exception):
     """Concurrent writes kept colliding; the caller may retry."""
 
 
-def _now() -> datetime:
-    """Now, to the millisecond the database keeps, so what we answer equals what we store."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 @dataclass
 class ProfileHandlers:
     profiles: ProfileRepository
     directory: CompanyDirectory
     photos: PhotoStore
-    relay: OutboxRelay
     photo_max_bytes: int
     blocks: CompanyBlocks
     search_index: ProfileSearchIndex
     projection: ProfileProjection
+    clock: Clock = SYSTEM_CLOCK
+
+    def _now(self) -> datetime:
+        """Now, to the millisecond the database keeps, so what we answer equals what we store."""
+        now = self.clock.now()
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     async def create_profile(self, *, candidate_id: str, data: ProfileCreate) -> Profile:
         """Create her profile with her initial contact preferences (consent only where she gave it)."""
-        now = _now()
+        now = self._now()
         fields = data.model_dump(exclude={"contact_preferences"})
         profile = Profile(candidate_id=candidate_id, created_at=now, updated_at=now, last_active_at=now, **fields)
         if data.contact_preferences is not None:
@@ -99,7 +98,6 @@ class ProfileHandlers:
             languages=[language.language for language in profile.languages],
         )
         await self.profiles.add(profile, _wrap(created), _contact_event(profile, now))
-        self.relay.wake()
         return profile
 
     async def get_profile(self, *, candidate_id: str) -> Profile:
@@ -211,10 +209,9 @@ class ProfileHandlers:
         """Erase her personal data (photo first, then the document) and publish ProfileDeleted."""
         await self.get_profile(candidate_id=candidate_id)
         await self.photos.delete(candidate_id)
-        deleted = ProfileDeleted(candidate_id=candidate_id, deleted_at=_now())
+        deleted = ProfileDeleted(candidate_id=candidate_id, deleted_at=self._now())
         if not await self.profiles.delete(candidate_id, _wrap(deleted)):
             raise ProfileNotFound(candidate_id)
-        self.relay.wake()
 
     async def search(
         self, *, filters: SearchFilters, sort: str, cursor: str | None, limit: int, company_id: str | None
@@ -280,19 +277,16 @@ class ProfileHandlers:
             pass
 
     async def _write(self, candidate_id: str, change: Change) -> Profile:
-        for _ in range(WRITE_ATTEMPTS):
+        async def attempt() -> Profile:
             profile = await self.get_profile(candidate_id=candidate_id)
-            outcome = change(profile, _now())
+            outcome = change(profile, self._now())
             if outcome is None:
                 return profile
             updated, events = outcome
-            try:
-                await self.profiles.save(updated, expected_version=profile.version, events=events)
-            except ConcurrentUpdate:
-                continue
-            self.relay.wake()
+            await self.profiles.save(updated, expected_version=profile.version, events=events)  # ConcurrentUpdate
             return updated.model_copy(update={"version": profile.version + 1})
-        raise ProfileBusy(candidate_id)
+
+        return await retry_on_conflict(attempt, busy=lambda: ProfileBusy(candidate_id))
 
 
 def _wrap(event) -> Envelope:

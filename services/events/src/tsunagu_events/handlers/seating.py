@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tsunagu_shared.clock import Clock
+from tsunagu_shared.conflicts import WriteConflict, retry_on_conflict
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import DomainEvent
 
@@ -34,7 +36,7 @@ class LedgerBusy(Exception):
 @dataclass
 class Seating:
     events: EventRepository
-    clock: Callable[[], datetime]
+    clock: Clock
 
     async def event(self, event_id: str) -> Event:
         event = await self.events.get(event_id)
@@ -45,19 +47,21 @@ class Seating:
     async def change(self, event_id: str, decide: Decide, wrap: Wrap) -> tuple[Event, bool]:
         """Apply `decide` to the latest version until its result is stored (or it decides nothing).
         Returns the event as it then stands, and whether this call changed it."""
-        for _ in range(ATTEMPTS):
+        async def attempt() -> tuple[Event, bool]:
             event = await self.event(event_id)
-            decided = decide(event, self.clock())
+            decided = decide(event, self.clock.now())
             if decided is None:
                 # nothing to change, but a process that died between its commit and its pruning
                 # left older versions full: an erasure run again must still empty them
                 await self.events.prune(event_id, event.version)
                 return event, False
             changed, facts = decided
-            if await self.events.commit(changed, *wrap(facts)):
-                await self.events.prune(event_id, changed.version)
-                return changed, True
-        raise LedgerBusy(event_id)
+            if not await self.events.commit(changed, *wrap(facts)):
+                raise WriteConflict(event_id)  # another change took this version first
+            await self.events.prune(event_id, changed.version)
+            return changed, True
+
+        return await retry_on_conflict(attempt, attempts=ATTEMPTS, busy=lambda: LedgerBusy(event_id))
 
     async def place(self, event_id: str, *, registration_id: str, candidate_id: str, wrap: Wrap) -> Event:
         """A seat if one is free, else the waitlist; nothing when it already holds a place."""

@@ -1,19 +1,18 @@
 """Orchestration of the events service: load, let the domain decide, store with events."""
 
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import uuid4
 
+from tsunagu_shared.clock import SYSTEM_CLOCK, Clock
+from tsunagu_shared.conflicts import WriteConflict, retry_on_conflict
 from tsunagu_shared.envelope import Envelope
-from tsunagu_shared.events import DomainEvent, EventAttended, MutualInterestMatched, ProfileDeleted, utcnow
-from tsunagu_shared.outbox import OutboxRelay
+from tsunagu_shared.events import DomainEvent, EventAttended, MutualInterestMatched, ProfileDeleted
 
 from tsunagu_events.adapters.events_repository import EventRepository
 from tsunagu_events.adapters.registrations_repository import (
     InterestRepository,
-    RegistrationExists,
     RegistrationRepository,
 )
 from tsunagu_events.domain import ledger, notices
@@ -37,8 +36,8 @@ from tsunagu_events.domain.model import (
     status_of,
 )
 from tsunagu_events.domain.views import EventPublic
+from tsunagu_events.handlers.seating import Seating
 from tsunagu_events.projection import EventProjection
-from tsunagu_events.seating import Seating
 
 SOURCE = "tsunagu/events"
 
@@ -52,9 +51,8 @@ class EventsHandlers:
     events: EventRepository
     registrations: RegistrationRepository
     interests: InterestRepository
-    relay: OutboxRelay
     projection: EventProjection
-    clock: Callable[[], datetime] = field(default=utcnow)
+    clock: Clock = SYSTEM_CLOCK
 
     def __post_init__(self) -> None:
         self.seating = Seating(events=self.events, clock=self.clock)
@@ -62,9 +60,8 @@ class EventsHandlers:
     # -- events -----------------------------------------------------------------------------
 
     async def publish_event(self, *, actor: Actor, data: EventCreate) -> Event:
-        event = new_event(event_id=uuid4().hex, data=data, actor=actor, now=self.clock())
+        event = new_event(event_id=uuid4().hex, data=data, actor=actor, now=self.clock.now())
         await self.events.add(event, *self._wrap([notices.published(event)]))
-        self.relay.wake()
         await self.projection.project_quietly([event.event_id], refresh="wait_for")  # in the list at once
         return event
 
@@ -74,14 +71,13 @@ class EventsHandlers:
     async def upcoming_events(self, *, cursor: str | None = None, limit: int = 100
                               ) -> tuple[list[EventPublic], str | None]:
         """A page of the upcoming published events, soonest first, from the events index."""
-        return await self.projection.lists.upcoming(self.clock(), cursor=cursor, limit=limit)
+        return await self.projection.lists.upcoming(self.clock.now(), cursor=cursor, limit=limit)
 
     async def cancel_event(self, *, event_id: str, actor: Actor, reason: str | None) -> Event:
         """Cancel the event; a registration racing in forces a re-decision, so nobody misses the notice."""
         may_manage(await self.seating.event(event_id), actor)
         event, _ = await self.seating.change(
             event_id, lambda event, now: ledger.cancel(event, reason=reason, now=now), self._wrap)
-        self.relay.wake()
         await self.projection.project_quietly([event_id], refresh="wait_for")
         return event
 
@@ -90,33 +86,32 @@ class EventsHandlers:
     async def register(self, *, event_id: str, candidate_id: str) -> tuple[Event, Registration]:
         """A seat if one is free, else the waitlist; one registration per student per event."""
         event = await self.seating.event(event_id)
-        ensure_registration_open(event, self.clock())
+        ensure_registration_open(event, self.clock.now())
         registration = await self._registration_to_place(event, candidate_id)
         event = await self.seating.place(event_id, registration_id=registration.registration_id,
                                          candidate_id=candidate_id, wrap=self._wrap)
-        self.relay.wake()
         return event, registration
 
     async def _registration_to_place(self, event: Event, candidate_id: str) -> Registration:
-        for _ in range(3):
+        async def attempt() -> Registration:
             existing = await self.registrations.find(event.event_id, candidate_id)
             if existing is None:
                 fresh = Registration(
                     registration_id=uuid4().hex, event_id=event.event_id, candidate_id=candidate_id,
-                    check_in_code=secrets.token_urlsafe(12), created_at=self.clock(),
+                    check_in_code=secrets.token_urlsafe(12), created_at=self.clock.now(),
                 )
-                try:
-                    await self.registrations.add(fresh)
-                    return fresh
-                except RegistrationExists:
-                    continue
+                await self.registrations.add(fresh)  # RegistrationExists: another request of hers was first
+                return fresh
             rid = existing.registration_id
             if rid in event.seats or rid in event.waitlist:
                 raise AlreadyRegistered("you are already registered for this event")
             if rid not in event.left:
                 return existing  # an earlier attempt stopped before its place was recorded
-            await self.registrations.remove(existing)  # she gave it up before: start afresh
-        raise AlreadyRegistered("you are already registered for this event")
+            await self.registrations.remove(existing)
+            raise WriteConflict(rid)  # she gave it up before: start afresh
+
+        return await retry_on_conflict(
+            attempt, busy=lambda: AlreadyRegistered("you are already registered for this event"))
 
     async def my_registration(self, *, event_id: str, candidate_id: str) -> tuple[Event, Registration]:
         event = await self.seating.event(event_id)
@@ -128,12 +123,11 @@ class EventsHandlers:
     async def cancel_registration(self, *, event_id: str, candidate_id: str) -> None:
         """Give up her place; a freed seat goes to the first student on the waitlist."""
         event = await self.seating.event(event_id)
-        ensure_cancellable(event, self.clock())
+        ensure_cancellable(event, self.clock.now())
         registration = await self.registrations.find(event_id, candidate_id)
         if registration is None or not await self.seating.give_up(
                 event_id, registration.registration_id, reason="cancelled_by_candidate", wrap=self._wrap):
             raise NotRegistered("you hold no place at this event")
-        self.relay.wake()
 
     # -- at the event ---------------------------------------------------------------------
 
@@ -145,7 +139,7 @@ class EventsHandlers:
         registration = await self.registrations.by_code(event_id, code)
         if registration is None or (actor.role == "candidate" and registration.candidate_id != actor.subject):
             raise UnknownCode("no registration of this event has that check-in code")
-        now = self.clock()
+        now = self.clock.now()
         ensure_check_in_open(event, now)
         if registration.registration_id not in event.seats:
             raise DomainError("only students holding a seat can check in (not waitlisted or cancelled)")
@@ -153,7 +147,6 @@ class EventsHandlers:
                                  candidate_id=registration.candidate_id, attended_at=now)
         if not await self.registrations.check_in(registration, now, *self._wrap([attended])):
             raise DomainError("this check-in code was already used")
-        self.relay.wake()
         return registration.model_copy(update={"attended_at": now})
 
     async def attendance(self, *, event_id: str, actor: Actor) -> tuple[Event, list[Registration]]:
@@ -169,16 +162,15 @@ class EventsHandlers:
         registration = await self.registrations.find(event_id, candidate_id)
         ensure_may_mark_interest(event, registration, company_id)
         interest = Interest(event_id=event_id, company_id=company_id, candidate_id=candidate_id)
-        await self.interests.mark(interest, actor.role, self.clock())
+        await self.interests.mark(interest, actor.role, self.clock.now())
         # Marked first, checked after: of two sides marking at once, at least the later one sees both.
         if not await self.interests.marked(interest, other_side(actor.role)):
             return interest
-        now = self.clock()
+        now = self.clock.now()
         matched = interest.model_copy(update={"matched_at": now})
         fact = MutualInterestMatched(event_id=event_id, company_id=company_id, candidate_id=candidate_id,
                                      matched_at=now)
         if await self.interests.record_match(matched, *self._wrap([fact])):
-            self.relay.wake()
             return matched
         stored = await self.interests.matches(event_id, company_id=company_id, candidate_id=candidate_id)
         return stored[0] if stored else matched
@@ -210,7 +202,6 @@ class EventsHandlers:
             await self.registrations.erase(registration)
         await self.registrations.forget(candidate_id)
         await self.interests.erase_candidate(candidate_id)
-        self.relay.wake()
 
     @staticmethod
     def _wrap(facts: Sequence[DomainEvent]) -> list[Envelope]:
