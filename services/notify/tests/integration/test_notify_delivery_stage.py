@@ -3,6 +3,7 @@ and a provider refusal that opts her out going back to her partition."""
 
 import asyncio
 
+from aiokafka import AIOKafkaProducer
 from tsunagu_emulators import Fault
 from tsunagu_notify.testing import NotifyHarness, jst
 from tsunagu_notify.testing import scout_sent as scout
@@ -46,3 +47,29 @@ async def _deliveries(notify, candidate, status):
 
 async def _decided(notify, candidate, count):
     return len(await notify.decisions(candidate)) >= count
+
+
+async def test_a_stage_whose_transactions_the_broker_ended_owns_its_partitions_again_and_goes_on():
+    """The broker may end a transaction and fence its producer while the group still gives the
+    partition to this worker (a transaction timed out across a broker restart). No rebalance follows,
+    so the stage must own the partition again itself, or nobody decides or sends for it any more."""
+    async with NotifyHarness(start=jst(2, 12)) as notify:
+        for candidate in ("cand-1", "cand-2"):
+            await notify.register(candidate)
+        await notify.publish(scout("cand-1"))
+        await notify.until(lambda: _deliveries(notify, "cand-1", "sent"), timeout=30)
+
+        prefix = notify.settings.topic_prefix
+        for group in ("notify-policy", "notify-delivery"):  # what the broker does: a newer epoch fences them
+            for partition in range(notify.settings.topic_partitions):
+                fencer = AIOKafkaProducer(bootstrap_servers=notify.settings.kafka_bootstrap,
+                                          transactional_id=f"{prefix}{group}-{partition}")
+                await fencer.start()
+                await fencer.stop()
+
+        await notify.publish(scout("cand-2", company="co-b", name="Beta株式会社", scout_id="s-2"))
+        await notify.until(lambda: _decided(notify, "cand-2", 1), timeout=60)
+        [delivery] = await notify.until(lambda: _deliveries(notify, "cand-2", "sent"), timeout=60)
+        await asyncio.sleep(1)
+    assert delivery["attempts"] == 1
+    assert len(notify.recorder.sent("line")) == 2  # each scout once, none twice

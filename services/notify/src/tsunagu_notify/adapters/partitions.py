@@ -130,6 +130,12 @@ class OwnedPartitionsStream:
     async def release(self, partitions: Iterable[int]) -> None:
         await self._producers.release(partitions)
 
+    def holds(self, partition: int) -> bool:
+        """Whether the group still assigns this partition to this member. A producer fenced while it
+        does was fenced by the broker (a transaction it timed out across a restart), not by a new
+        owner: assignments change only in a rebalance, which takes the partition from us first."""
+        return any(tp.partition == partition for tp in self.consumer.assignment())
+
     async def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[ConsumerRecord]]:
         return await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
 

@@ -379,26 +379,36 @@ class DeliveryWorker:
             return
         try:
             await self.stream.commit(batch)
-        except (ProducerFenced, InvalidProducerEpoch):
-            # another worker owns this partition now: it reads these records again (what this
-            # process sent stays remembered by key, should the partition come back here)
-            log.warning("delivery_partition_fenced", partition=owned.partition)
-            self._drop(owned.partition)
-            await self.stream.release({owned.partition})
+        except (ProducerFenced, InvalidProducerEpoch) as exc:
+            if not self.stream.holds(owned.partition):
+                # another worker owns this partition now: it reads these records again (what this
+                # process sent stays remembered by key, should the partition come back here)
+                log.warning("delivery_partition_fenced", partition=owned.partition)
+                self._drop(owned.partition)
+                await self.stream.release({owned.partition})
+                return
+            # still ours: the broker ended the transaction (one it timed out across a restart); commit
+            # the same work with a fresh producer, as below
+            log.warning("delivery_producer_fenced_by_broker", partition=owned.partition, error=repr(exc))
+            await self._own_again(owned.partition)
             return
         except Exception as exc:  # the broker away, a timeout: commit the same work again with a fresh producer
             log.warning("delivery_batch_not_committed", partition=owned.partition, error=repr(exc))
-            try:
-                await self.stream.own(owned.partition)
-            except Exception as again:
-                log.warning("delivery_producer_restart_failed", partition=owned.partition, error=repr(again))
-            await asyncio.sleep(0.5)
+            await self._own_again(owned.partition)
             return
         del owned.done[:done]
         for _ in range(reads):
             owned.reads.popleft()
         self._committed(owned, results)
         CONSUMED.labels(self.stream.group, "processed").inc(reads)
+
+    async def _own_again(self, partition: int) -> None:
+        """A fresh producer for the partition's next try at committing the work it keeps."""
+        try:
+            await self.stream.own(partition)
+        except Exception as again:
+            log.warning("delivery_producer_restart_failed", partition=partition, error=repr(again))
+        await asyncio.sleep(0.5)
 
     def _committed(self, owned: OwnedDeliveries, results: list[Attempted]) -> None:
         """After the commit: a retry now waits in the changelog (or ends cancelled, when its delivery was

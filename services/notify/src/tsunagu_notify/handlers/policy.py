@@ -268,10 +268,13 @@ class PolicyProcessor:
         try:
             await self.stream.commit(batch)
         except (ProducerFenced, InvalidProducerEpoch):
-            # another worker owns this partition now; the rebalance will take it from us
+            # another worker owns this partition now, and the rebalance takes it from us; or, while
+            # the group still gives it to us, the broker ended the transaction: own it again
             log.warning("policy_partition_fenced", partition=partition)
             self._drop(partition, work)
             await self.stream.release({partition})
+            if self.stream.holds(partition):
+                self._restoring.add(partition)
             return
         except Exception as exc:  # the broker away, a timeout: nothing of it happened
             # read it again with a fresh producer and the state as last committed
