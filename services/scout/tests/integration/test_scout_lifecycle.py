@@ -125,7 +125,7 @@ async def test_a_scout_must_name_something_of_hers_learned_from_her_events(stack
     async def learned() -> bool:
         mio = await stack.container.scouting.candidates.get("mio")
         return mio is not None and mio.events_attended == ["関西AIハッカソン"] and mio.languages == ["en"]
-    await poll(learned)
+    await poll(learned, timeout=60.0)  # four events through a consumer group joined moments ago, on a busy machine
 
     for lazy in LAZY:
         refused = await stack.send("acme", "mio", reason=lazy)
