@@ -11,6 +11,7 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import CARRIED_BY, OUTBOX, PENDING, new_document, outbox_collection, with_events
 
 from tsunagu_scout.adapters.candidates import ignore_duplicates
+from tsunagu_scout.domain.campaign import Campaign
 from tsunagu_scout.domain.campaign_jobs import chunk_id
 
 CAMPAIGNS = "campaigns"
@@ -23,11 +24,20 @@ HIDDEN = {OUTBOX: 0, PENDING: 0, CARRIED_BY: 0}
 INPUT_KEPT = "input_kept"
 
 
+def _campaign(document: dict[str, Any]) -> Campaign:
+    return Campaign.model_validate({**document, "campaign_id": document["_id"]})
+
+
+def _campaign_document(campaign: Campaign) -> dict[str, Any]:
+    recorded = campaign.recorded()
+    return {"_id": recorded.pop("campaign_id"), **recorded}
+
+
 class CampaignRepository(Protocol):
     """What the handlers need of the import jobs (campaigns), their stored input and their applicants."""
 
-    async def add(self, campaign: dict[str, Any], *events: Envelope) -> None: ...
-    async def get(self, campaign_id: str) -> dict[str, Any] | None: ...
+    async def add(self, campaign: Campaign, *events: Envelope) -> None: ...
+    async def get(self, campaign_id: str) -> Campaign | None: ...
     async def progress(self, campaign_id: str, fields: dict[str, Any], *events: Envelope) -> None: ...
     async def runner(self, campaign_id: str) -> str | None: ...
     async def conclude(self, campaign_id: str, runner: str, fields: dict[str, Any], *events: Envelope) -> bool: ...
@@ -35,9 +45,9 @@ class CampaignRepository(Protocol):
     async def chunk(self, campaign_id: str, n: int) -> dict[str, Any] | None: ...
     async def chunk_done(self, campaign_id: str, n: int) -> None: ...
     async def drop_input(self, campaign_id: str, count: int) -> None: ...
-    async def input_left(self) -> list[dict[str, Any]]: ...
-    async def stalled(self, cutoff: datetime) -> list[dict[str, Any]]: ...
-    async def claim(self, stalled: dict[str, Any], *, runner: str, now: datetime) -> bool: ...
+    async def input_left(self) -> dict[str, int]: ...
+    async def stalled(self, cutoff: datetime) -> list[Campaign]: ...
+    async def claim(self, stalled: Campaign, *, runner: str, now: datetime) -> bool: ...
     async def add_applicants(self, documents: list[dict[str, Any]]) -> None: ...
     async def invite(self, company_id: str, campaign_id: str, rows: dict[str, int]) -> dict[str, dict[str, Any]]: ...
     async def applicants(self, campaign_id: str) -> list[dict[str, Any]]: ...
@@ -57,11 +67,12 @@ class MongoCampaigns:
         await self._applicants.create_index("share_token", unique=True)
         await self._applicants.create_index("candidate_id")
 
-    async def add(self, campaign: dict[str, Any], *events: Envelope) -> None:
-        await self._campaigns.insert_one(new_document(campaign, *events))
+    async def add(self, campaign: Campaign, *events: Envelope) -> None:
+        await self._campaigns.insert_one(new_document(_campaign_document(campaign), *events))
 
-    async def get(self, campaign_id: str) -> dict[str, Any] | None:
-        return await self._campaigns.find_one({"_id": campaign_id}, HIDDEN)
+    async def get(self, campaign_id: str) -> Campaign | None:
+        document = await self._campaigns.find_one({"_id": campaign_id}, HIDDEN)
+        return _campaign(document) if document else None
 
     async def progress(self, campaign_id: str, fields: dict[str, Any], *events: Envelope) -> None:
         """Set job fields (with events), by `_id` alone (the index FerretDB uses)."""
@@ -107,23 +118,24 @@ class MongoCampaigns:
             await self._chunks.delete_one({"_id": chunk_id(campaign_id, n)})
         await self._campaigns.update_one({"_id": campaign_id}, {"$unset": {INPUT_KEPT: ""}})
 
-    async def input_left(self) -> list[dict[str, Any]]:
-        """Concluded jobs whose input is still stored (their process died before dropping it)."""
+    async def input_left(self) -> dict[str, int]:
+        """Concluded jobs whose input is still stored (their process died before dropping it), and
+        how many chunks each had."""
         query = {INPUT_KEPT: True, "status": {"$ne": "running"}}
-        return await self._campaigns.find(query, {"chunks_total": 1}).to_list()
+        return {document["_id"]: document.get("chunks_total") or 0
+                async for document in self._campaigns.find(query, {"chunks_total": 1})}
 
-    async def stalled(self, cutoff: datetime) -> list[dict[str, Any]]:
+    async def stalled(self, cutoff: datetime) -> list[Campaign]:
         """Running jobs whose runner has not written since `cutoff` (or never recorded a heartbeat)."""
         query = {"status": "running",
                  "$or": [{"heartbeat_at": {"$lt": cutoff}}, {"heartbeat_at": {"$exists": False}}]}
-        return await self._campaigns.find(query, {"runner": 1, "heartbeat_at": 1, "resumes": 1,
-                                                  "chunks_total": 1}).to_list()
+        return [_campaign(document) async for document in self._campaigns.find(query, HIDDEN)]
 
-    async def claim(self, stalled: dict[str, Any], *, runner: str, now: datetime) -> bool:
+    async def claim(self, stalled: Campaign, *, runner: str, now: datetime) -> bool:
         """Take a stalled job over (counting the resume), unless another process took it (or its
         runner wrote) first."""
         result = await self._campaigns.update_one(
-            {"_id": stalled["_id"], "runner": stalled.get("runner"), "heartbeat_at": stalled.get("heartbeat_at")},
+            {"_id": stalled.campaign_id, "runner": stalled.runner, "heartbeat_at": stalled.heartbeat_at},
             {"$set": {"runner": runner, "heartbeat_at": now}, "$inc": {"resumes": 1}},
         )
         return result.matched_count == 1
