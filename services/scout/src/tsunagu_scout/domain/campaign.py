@@ -1,12 +1,17 @@
 """A campaign: one import job of an ATS CSV, its progress and its per-row report (pure data)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from tsunagu_scout.domain.campaign_csv import ApplicantRow
+
 ImportMode = Literal["all_or_nothing", "partial"]
 CampaignStatus = Literal["running", "completed", "rejected", "failed"]
+# How an applicant row was tied to a candidate: the id the file gave, her known email, or a new identity.
+Linked = Literal["candidate_id", "email", "created"]
 
 
 class Campaign(BaseModel):
@@ -52,3 +57,24 @@ class Campaign(BaseModel):
 
 
 _GAINED_AS_IT_RUNS = frozenset({"runner", "heartbeat_at", "chunks_total", "resumes", "failure", "input_kept"})
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """The campaign that first invited an applicant of this company, and the share URL it gave her
+    (empty while that import has not stored her yet)."""
+
+    campaign_id: str
+    share_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedApplicant:
+    """One applicant row once tied to a candidate (a plain dataclass: one per row on the import's hot path)."""
+
+    row: ApplicantRow
+    candidate_id: str
+    linked: Linked
+    share_token: str
+    share_url: str
+    invited_by: str | None = None  # the campaign that invited her before: she is listed, not messaged

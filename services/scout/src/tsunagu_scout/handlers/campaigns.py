@@ -15,14 +15,13 @@ from tsunagu_scout.adapters.candidates import CandidateRepository
 from tsunagu_scout.adapters.metrics import RUNNING, import_reached, rows_imported, rows_refused
 from tsunagu_scout.config import ScoutSettings
 from tsunagu_scout.domain import campaign_csv, campaign_jobs
-from tsunagu_scout.domain.campaign import Campaign, ImportMode
+from tsunagu_scout.domain.campaign import Campaign, ImportedApplicant, ImportMode, Invitation, Linked
 from tsunagu_scout.domain.campaign_csv import ApplicantRow, CsvRejected
 from tsunagu_scout.domain.model import Candidate, Company, Recruiter
 from tsunagu_scout.handlers.errors import Invalid, NotFound
 from tsunagu_shared.clock import Clock
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import CampaignApplicantImported, CampaignApplicantResponded, CampaignImported
-from tsunagu_shared.outbox import new_document
 
 log = structlog.get_logger(__name__)
 SOURCE = "tsunagu/scout"
@@ -124,8 +123,7 @@ class CampaignHandlers:
 
     async def _abandon(self, campaign_id: str, reason: str) -> None:
         """End a job this process owns as failed, with the reason the recruiter reads, and drop its input."""
-        if await self.campaigns.conclude(campaign_id, self.runner,
-                                         {"status": "failed", "failure": reason, "finished_at": self.clock.now()}):
+        if await self.campaigns.fail(campaign_id, self.runner, reason=reason, now=self.clock.now()):
             campaign = await self.campaigns.get(campaign_id)
             await self.campaigns.drop_input(campaign_id, (campaign.chunks_total if campaign else None) or 0)
             import_reached("failed")
@@ -175,27 +173,29 @@ class CampaignHandlers:
             await self._import_chunk(campaign, rows, emails)
             await self.campaigns.chunk_done(campaign_id, n)
             rows_imported(len(rows))
-            await self._beat(campaign_id, {"rows_done": failed + imported, "rows_imported": imported})
+            await self._beat(campaign_id, rows_done=failed + imported, rows_imported=imported)
             await asyncio.sleep(0)  # let the API answer progress questions between chunks
         await self._finish(campaign, imported=imported)
         await self.campaigns.drop_input(campaign_id, campaign.chunks_total or 0)
 
-    async def _beat(self, campaign_id: str, fields: dict[str, Any]) -> None:
+    async def _beat(self, campaign_id: str, *, rows_done: int, rows_imported: int) -> None:
         """Write progress with the heartbeat, as long as this process still owns the job (a takeover
         between the check and the write costs one stale progress write: the chunks are idempotent)."""
         if await self.campaigns.runner(campaign_id) != self.runner:
             raise TakenOver(campaign_id)
-        await self.campaigns.progress(campaign_id, {**fields, "heartbeat_at": self.clock.now()})
+        await self.campaigns.progress(campaign_id, rows_done=rows_done, rows_imported=rows_imported,
+                                      now=self.clock.now())
 
     async def _import_chunk(self, campaign: Campaign, rows: list[ApplicantRow], emails: dict[str, str]) -> None:
         """Link or create each applicant and store her with her event; a replay changes nothing
         (applicants and created candidates are named by campaign and row, duplicates are ignored)."""
         now = self.clock.now()
         created: list[Candidate] = []
-        linked_rows: list[tuple[ApplicantRow, str, str]] = []
+        linked_rows: list[tuple[ApplicantRow, str, Linked]] = []
         for row in rows:
             own = campaign_jobs.applicant_candidate_id(campaign.campaign_id, row.row)
-            candidate_id, linked = row.candidate_id, "candidate_id"
+            candidate_id: str | None = row.candidate_id
+            linked: Linked = "candidate_id"
             if candidate_id is None and row.email and emails.get(row.email) not in (None, own):
                 candidate_id, linked = emails[row.email], "email"
             if candidate_id is None:
@@ -208,50 +208,35 @@ class CampaignHandlers:
         # imported again) is listed, but not messaged a second time.
         first_row = {candidate_id: row.row for row, candidate_id, _ in reversed(linked_rows)}
         invited = await self.campaigns.invite(campaign.company_id, campaign.campaign_id, first_row)
-        this_one = {"campaign_id": campaign.campaign_id, "share_url": ""}  # two rows of this file are one applicant
-        documents = [self._applicant_document(
+        this_one = Invitation(campaign.campaign_id)  # two rows of this file are one applicant
+        applicants = [self._applicant(
             campaign, row, candidate_id, linked, now,
             invited.get(candidate_id) or (this_one if first_row[candidate_id] != row.row else None))
             for row, candidate_id, linked in linked_rows]
         await self.candidates.add_many(created)
-        await self.campaigns.add_applicants(documents)
+        await self.campaigns.add_applicants(campaign, applicants, now)
 
-    def _applicant_document(self, campaign: Campaign, row: ApplicantRow, candidate_id: str, linked: str,
-                            now: datetime, invited_before: dict | None = None) -> dict:
+    def _applicant(self, campaign: Campaign, row: ApplicantRow, candidate_id: str, linked: Linked,
+                   now: datetime, invited_before: Invitation | None) -> tuple[ImportedApplicant, Envelope | None]:
+        """The applicant with her share URL and, unless invited before (then listed, not messaged), her event."""
         token = secrets.token_urlsafe(24)
-        share_url = f"{self.settings.share_base_url.rstrip('/')}/{token}"
-        typed = {"name_kana": row.name_kana, "school": row.school, "faculty": row.faculty,
-                 "graduation_year": row.graduation_year}
         if invited_before is not None:
-            return new_document({
-                "_id": f"{campaign.campaign_id}:{row.row}", "campaign_id": campaign.campaign_id,
-                "company_id": campaign.company_id, "row": row.row, "candidate_id": candidate_id, "linked": linked,
-                "name": row.name, "email": row.email, "phone": row.phone, "free": row.free, **typed,
-                "share_token": token, "share_url": invited_before.get("share_url") or "",
-                "status": "already_invited", "invited_by": invited_before["campaign_id"], "responded_at": None,
-                "imported_at": now,
-            })
+            return ImportedApplicant(row, candidate_id, linked, token, invited_before.share_url,
+                                     invited_by=invited_before.campaign_id), None
+        share_url = f"{self.settings.share_base_url.rstrip('/')}/{token}"
         event = CampaignApplicantImported(
             campaign_id=campaign.campaign_id, company_id=campaign.company_id, company_name=campaign.company_name,
             candidate_id=candidate_id, display_name=row.name, email=row.email, phone=row.phone,
             template_id=campaign.template_id, share_url=share_url, respond_by=campaign.deadline,
             imported_at=now,
         )
-        document = {
-            "_id": f"{campaign.campaign_id}:{row.row}", "campaign_id": campaign.campaign_id,
-            "company_id": campaign.company_id, "row": row.row, "candidate_id": candidate_id, "linked": linked,
-            "name": row.name, "email": row.email,
-            "phone": row.phone, "free": row.free, **typed, "share_token": token, "share_url": share_url,
-            "status": "invited", "responded_at": None, "imported_at": now,
-        }
-        return new_document(document, Envelope.wrap(event, source=SOURCE))
+        return ImportedApplicant(row, candidate_id, linked, token, share_url), Envelope.wrap(event, source=SOURCE)
 
     async def _finish(self, campaign: Campaign, *, imported: int) -> None:
         now = self.clock.now()
-        fields: dict[str, Any] = {"status": "completed", "rows_done": campaign.rows_total, "rows_imported": imported,
-                                  "finished_at": now}
-        event = self._imported_event(campaign.model_copy(update=fields), now)
-        if not await self.campaigns.conclude(campaign.campaign_id, self.runner, fields, event):
+        completed = campaign.model_copy(update={"status": "completed", "rows_done": campaign.rows_total,
+                                                "rows_imported": imported, "finished_at": now})
+        if not await self.campaigns.complete(completed, self.runner, self._imported_event(completed, now)):
             raise TakenOver(campaign.campaign_id)
         import_reached("completed")
 
@@ -285,8 +270,6 @@ class CampaignHandlers:
     async def respond(self, *, share_token: str | None = None, campaign_id: str | None = None,
                       candidate_id: str | None = None) -> dict[str, Any]:
         """The applicant answers (through her share URL, or signed in): reminders to her stop."""
-        query = {"share_token": share_token} if share_token else {"campaign_id": campaign_id,
-                                                                   "candidate_id": candidate_id}
         now = self.clock.now()
 
         def responded(applicant: dict) -> Envelope:
@@ -295,7 +278,8 @@ class CampaignHandlers:
                                                candidate_id=applicant["candidate_id"], responded_at=now)
             return Envelope.wrap(event, source=SOURCE)
 
-        applicant = await self.campaigns.respond(query, now, responded)
+        applicant = await self.campaigns.respond(now, responded, share_token=share_token, campaign_id=campaign_id,
+                                                 candidate_id=candidate_id)
         if applicant is None:
             raise NotFound("no such invitation")
         return {"campaign_id": applicant["campaign_id"], "status": applicant["status"],
