@@ -12,8 +12,9 @@ from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.outbox import CARRIED_BY, OUTBOX, PENDING, new_document, outbox_collection, with_events
 
 from tsunagu_scout.adapters.candidates import ignore_duplicates
-from tsunagu_scout.domain.campaign import Campaign, ImportedApplicant, Invitation
-from tsunagu_scout.domain.campaign_jobs import chunk_id
+from tsunagu_scout.domain.campaign import Campaign, ImportedApplicant, Invitation, StoredChunk
+from tsunagu_scout.domain.campaign_csv import ApplicantRow
+from tsunagu_scout.domain.campaign_jobs import chunk_id, row_document, row_from_document
 
 CAMPAIGNS = "campaigns"
 APPLICANTS = "campaign_applicants"
@@ -61,8 +62,8 @@ class CampaignRepository(Protocol):
     async def runner(self, campaign_id: str) -> str | None: ...
     async def complete(self, campaign: Campaign, runner: str, *events: Envelope) -> bool: ...
     async def fail(self, campaign_id: str, runner: str, *, reason: str, now: datetime) -> bool: ...
-    async def add_chunks(self, campaign_id: str, chunks: list[list[dict[str, Any]]]) -> None: ...
-    async def chunk(self, campaign_id: str, n: int) -> dict[str, Any] | None: ...
+    async def add_chunks(self, campaign_id: str, chunks: list[list[ApplicantRow]]) -> None: ...
+    async def chunk(self, campaign_id: str, n: int) -> StoredChunk | None: ...
     async def chunk_done(self, campaign_id: str, n: int) -> None: ...
     async def drop_input(self, campaign_id: str, count: int) -> None: ...
     async def input_left(self) -> dict[str, int]: ...
@@ -126,21 +127,24 @@ class MongoCampaigns:
         return result.matched_count == 1
 
     # -- the durable input of an import job -----------------------------------
-    async def add_chunks(self, campaign_id: str, chunks: list[list[dict[str, Any]]]) -> None:
+    async def add_chunks(self, campaign_id: str, chunks: list[list[ApplicantRow]]) -> None:
         """The rows to import, stored before the upload is answered (so any process can finish the job)."""
         documents = [{"_id": chunk_id(campaign_id, n), "campaign_id": campaign_id, "n": n,
-                      "rows": packed({"rows": rows}), "size": len(rows), "done": False}
+                      "rows": packed({"rows": [row_document(row) for row in rows]}), "size": len(rows), "done": False}
                      for n, rows in enumerate(chunks)]
         for start in range(0, len(documents), 8):  # a few chunks per command keeps each message small
             await self._chunks.insert_many(documents[start:start + 8])
 
-    async def chunk(self, campaign_id: str, n: int) -> dict[str, Any] | None:
+    async def chunk(self, campaign_id: str, n: int) -> StoredChunk | None:
         """A chunk, with its rows (stored packed: read and written whole, and the `done` mark
         rewrites the document, which FerretDB does at a cost per field)."""
         chunk = await self._chunks.find_one({"_id": chunk_id(campaign_id, n)})
-        if chunk is not None and isinstance(chunk["rows"], bytes):  # (chunks stored before packing: a list)
-            chunk["rows"] = unpacked(chunk["rows"])["rows"]
-        return chunk
+        if chunk is None:
+            return None
+        rows = chunk["rows"]
+        if isinstance(rows, bytes):  # (chunks stored before packing: a list)
+            rows = unpacked(rows)["rows"]
+        return StoredChunk(rows=[row_from_document(row) for row in rows], done=chunk["done"])
 
     async def chunk_done(self, campaign_id: str, n: int) -> None:
         await self._chunks.update_one({"_id": chunk_id(campaign_id, n)}, {"$set": {"done": True}})

@@ -78,3 +78,11 @@ class ImportedApplicant:
     share_token: str
     share_url: str
     invited_by: str | None = None  # the campaign that invited her before: she is listed, not messaged
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk of an import's stored input, read back: its rows, and whether they were imported already."""
+
+    rows: list[ApplicantRow]
+    done: bool

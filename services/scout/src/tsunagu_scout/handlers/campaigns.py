@@ -92,8 +92,7 @@ class CampaignHandlers:
         # that ends failed (and its chunks dropped), never chunks that nothing points to
         campaign = campaign.model_copy(update={"chunks_total": len(chunks), "input_kept": True})
         await self.campaigns.add(campaign)
-        await self.campaigns.add_chunks(campaign.campaign_id,
-                                        [[campaign_jobs.row_document(r) for r in c] for c in chunks])
+        await self.campaigns.add_chunks(campaign.campaign_id, chunks)
         self._launch(campaign.campaign_id)
         import_reached("started")
         return await self._view(campaign.campaign_id)
@@ -166,13 +165,12 @@ class CampaignHandlers:
             chunk = await self.campaigns.chunk(campaign_id, n)
             if chunk is None:
                 raise InputMissing(campaign_id)
-            imported += chunk["size"]  # counted from the chunks, so a replay never counts twice
-            if chunk["done"]:
+            imported += len(chunk.rows)  # counted from the chunks, so a replay never counts twice
+            if chunk.done:
                 continue
-            rows = [campaign_jobs.row_from_document(r) for r in chunk["rows"]]
-            await self._import_chunk(campaign, rows, emails)
+            await self._import_chunk(campaign, chunk.rows, emails)
             await self.campaigns.chunk_done(campaign_id, n)
-            rows_imported(len(rows))
+            rows_imported(len(chunk.rows))
             await self._beat(campaign_id, rows_done=failed + imported, rows_imported=imported)
             await asyncio.sleep(0)  # let the API answer progress questions between chunks
         await self._finish(campaign, imported=imported)
