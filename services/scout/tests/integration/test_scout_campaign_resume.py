@@ -10,6 +10,7 @@ from datetime import timedelta
 import httpx
 from pymongo import AsyncMongoClient
 from tsunagu_scout.config import ScoutSettings
+from tsunagu_scout.domain.campaign_csv import ApplicantRow
 from tsunagu_scout.domain.campaign_jobs import applicant_candidate_id
 from tsunagu_shared.kafka import ensure_topics
 from tsunagu_shared.kafka.admin import wanted_topics
@@ -145,17 +146,26 @@ def stalled_job(campaign_id: str, clock, **fields) -> dict:
             "rows_failed": 0, "errors": [], "created_at": clock.now(), "finished_at": None, **fields}
 
 
+def applicant(row: int, name: str) -> ApplicantRow:
+    return ApplicantRow(row, name, email=None, phone=None, candidate_id=None)
+
+
+async def store_job(stack, document: dict) -> None:
+    """A job as an earlier scout process stored it (some from before imports were resumable)."""
+    await stack.container.infra.db.campaigns.insert_one(document)
+
+
 async def test_a_job_that_cannot_be_resumed_is_reported_failed_with_the_reason(stack):
     """Jobs from before imports were durable, and jobs that stopped every process that ran them,
     end as failed with a reason the recruiter can act on instead of running forever."""
     await stack.company("acme")
     long_ago = stack.clock.now() - timedelta(hours=1)
-    await stack.container.campaigns.campaigns.add(stalled_job("cmp_legacy", stack.clock))
-    await stack.container.campaigns.campaigns.add(stalled_job(
+    await store_job(stack, stalled_job("cmp_legacy", stack.clock))
+    await store_job(stack, stalled_job(
         "cmp_poison", stack.clock, chunks_total=1, runner="dead-pod", heartbeat_at=long_ago,
         resumes=stack.settings.campaign_max_resumes, input_kept=True))
-    await stack.container.campaigns.campaigns.add_chunks("cmp_poison", [[{"row": 2, "name": "Hanako"}]])
-    await stack.container.campaigns.campaigns.add(stalled_job(
+    await stack.container.campaigns.campaigns.add_chunks("cmp_poison", [[applicant(2, "Hanako")]])
+    await store_job(stack, stalled_job(
         "cmp_alive", stack.clock, chunks_total=1, runner="live-pod", heartbeat_at=stack.clock.now()))
 
     assert await stack.container.campaigns.resume_stalled() == 2
@@ -179,12 +189,12 @@ async def test_the_input_of_a_job_that_ended_as_its_process_died_is_dropped_by_t
     """The process concluded the job and died before dropping the stored rows: they go at the next sweep."""
     await stack.company("acme")
     campaigns = stack.container.campaigns
-    await campaigns.campaigns.add(stalled_job("cmp_done", stack.clock, status="completed", chunks_total=2,
+    await store_job(stack, stalled_job("cmp_done", stack.clock, status="completed", chunks_total=2,
                                               runner="dead-pod", input_kept=True, finished_at=stack.clock.now()))
-    await campaigns.campaigns.add(stalled_job("cmp_live", stack.clock, chunks_total=1, runner="live-pod",
+    await store_job(stack, stalled_job("cmp_live", stack.clock, chunks_total=1, runner="live-pod",
                                               heartbeat_at=stack.clock.now(), input_kept=True))
-    await campaigns.campaigns.add_chunks("cmp_done", [[{"row": 2, "name": "Hanako"}], [{"row": 3, "name": "Yuki"}]])
-    await campaigns.campaigns.add_chunks("cmp_live", [[{"row": 2, "name": "Aiko"}]])
+    await campaigns.campaigns.add_chunks("cmp_done", [[applicant(2, "Hanako")], [applicant(3, "Yuki")]])
+    await campaigns.campaigns.add_chunks("cmp_live", [[applicant(2, "Aiko")]])
 
     assert await campaigns.drop_leftover_input() == 1
     assert await chunks_of(stack, "cmp_done") == 0
@@ -195,9 +205,9 @@ async def test_the_input_of_a_job_that_ended_as_its_process_died_is_dropped_by_t
 async def test_a_job_whose_upload_died_before_all_its_rows_were_stored_ends_failed_and_keeps_nothing(stack):
     await stack.company("acme")
     campaigns = stack.container.campaigns
-    await campaigns.campaigns.add(stalled_job("cmp_cut", stack.clock, chunks_total=3, runner="dead-pod",
+    await store_job(stack, stalled_job("cmp_cut", stack.clock, chunks_total=3, runner="dead-pod",
                                               heartbeat_at=stack.clock.now() - timedelta(hours=1), input_kept=True))
-    await campaigns.campaigns.add_chunks("cmp_cut", [[{"row": 2, "name": "Hanako"}]])  # 1 of 3 stored, then the crash
+    await campaigns.campaigns.add_chunks("cmp_cut", [[applicant(2, "Hanako")]])  # 1 of 3 stored, then the crash
 
     assert await campaigns.resume_stalled() == 1
     job = await poll_job(stack, "cmp_cut")

@@ -1,7 +1,10 @@
 """Pure rules of durable campaign imports: chunking within the document limit, replay-stable ids."""
 
+from datetime import UTC, datetime
+
 import pytest
 from tsunagu_scout.domain import campaign_jobs
+from tsunagu_scout.domain.campaign import Campaign
 from tsunagu_scout.domain.campaign_csv import ApplicantRow
 
 
@@ -45,11 +48,28 @@ def test_a_row_survives_its_round_trip_through_a_chunk_document():
     assert campaign_jobs.row_from_document(campaign_jobs.row_document(row)) == row
 
 
+def job(**fields) -> Campaign:
+    return Campaign(campaign_id="cmp_1", company_id="acme", company_name="acme Inc.", recruiter_id="rec-1",
+                    name="spring", mode="partial", headers=["name"], columns={"name": "name"}, status="running",
+                    rows_total=10, rows_done=0, rows_imported=0, rows_failed=0,
+                    created_at=datetime(2026, 4, 1, tzinfo=UTC), **fields)
+
+
 def test_a_stalled_job_is_resumed_a_bounded_number_of_times():
-    assert campaign_jobs.why_not_resumable({"chunks_total": 3}, max_resumes=3) is None
-    assert campaign_jobs.why_not_resumable({"chunks_total": 3, "resumes": 2}, max_resumes=3) is None
-    assert "stopped 4 times" in campaign_jobs.why_not_resumable({"chunks_total": 3, "resumes": 3}, max_resumes=3)
+    assert campaign_jobs.why_not_resumable(job(chunks_total=3), max_resumes=3) is None
+    assert campaign_jobs.why_not_resumable(job(chunks_total=3, resumes=2), max_resumes=3) is None
+    assert "stopped 4 times" in (campaign_jobs.why_not_resumable(job(chunks_total=3, resumes=3), max_resumes=3) or "")
 
 
 def test_a_job_without_stored_rows_cannot_be_resumed_and_says_to_upload_again():
-    assert "upload the file again" in campaign_jobs.why_not_resumable({"resumes": 0}, max_resumes=3)
+    assert "upload the file again" in (campaign_jobs.why_not_resumable(job(resumes=0), max_resumes=3) or "")
+
+
+def test_a_job_records_only_the_fields_it_has_gained_and_its_view_hides_its_input():
+    started = job(runner="pod-1", chunks_total=0, input_kept=True, rejected_rows=[{"row": 2}])
+    assert started.recorded()["chunks_total"] == 0  # zero chunks is a value, not an absent field
+    assert {"resumes", "failure"}.isdisjoint(started.recorded())
+    assert started.recorded()["input_kept"] is True and "input_kept" not in job().recorded()
+    view = started.view()
+    assert view["campaign_id"] == "cmp_1" and view["template_id"] is None
+    assert {"input_kept", "rejected_rows"}.isdisjoint(view)

@@ -9,6 +9,7 @@ import json
 import uuid
 from typing import Any
 
+from tsunagu_scout.domain.campaign import Campaign
 from tsunagu_scout.domain.campaign_csv import ApplicantRow
 
 # Any fixed namespace: it only has to be the same in every scout process, forever.
@@ -74,13 +75,13 @@ def chunk_id(campaign_id: str, n: int) -> str:
 INCOMPLETE_UPLOAD = "the upload was interrupted before all its rows were stored; upload the file again"
 
 
-def why_not_resumable(job: dict[str, Any], *, max_resumes: int) -> str | None:
+def why_not_resumable(job: Campaign, *, max_resumes: int) -> str | None:
     """Why a stalled import job must be reported failed instead of continued, or None to continue
-    it. `job["resumes"]` is how often it was resumed before (its first run is not a resume)."""
-    if "chunks_total" not in job:
+    it. `job.resumes` is how often it was resumed before (its first run is not a resume)."""
+    if job.chunks_total is None:
         return ("the import was interrupted by a restart of the service before imports could be "
                 "resumed; upload the file again")
-    if job.get("resumes", 0) >= max_resumes:
+    if (job.resumes or 0) >= max_resumes:
         return (f"the import stopped {max_resumes + 1} times (its service process died or failed); "
                 "the rows imported so far are kept, upload the rest again or contact support")
     return None
