@@ -60,7 +60,9 @@ class ScoutStack:
 
 @pytest.fixture
 async def stack():
-    settings = isolated_settings(ScoutSettings, sweep_seconds=0.2)
+    # imports are resumed by the tests themselves (resume_stalled): the service's own look, every 15 s,
+    # would race them for the same stalled job on a slow machine
+    settings = isolated_settings(ScoutSettings, sweep_seconds=0.2, campaign_resume_seconds=3600)
     clock = SettableClock(datetime(2026, 4, 10, 3, 0, tzinfo=UTC), frozen=True)
     app = create_app(settings, clock=clock)
     async with running_service(app) as client:
