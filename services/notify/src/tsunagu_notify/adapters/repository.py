@@ -7,6 +7,7 @@ receipts, names other events lack.
 """
 
 from datetime import datetime
+from typing import Protocol
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,6 +21,16 @@ RECIPIENTS, DECISIONS, SCHEDULED, DELIVERIES, INTENTS, RECEIPTS, CATALOG, SEGMEN
     "recipients", "decisions", "scheduled", "deliveries", "intents", "webhook_receipts", "catalog", "segment_sends",
 )
 OUTBOX_COLLECTIONS = [DELIVERIES, INTENTS]
+
+
+class SendLedger(Protocol):
+    """What a segment send needs kept (NotifyStore): company names, whose each send id is, the intents."""
+
+    async def name_of(self, key: str) -> str | None: ...
+
+    async def claim_send(self, send_id: str, fingerprint: str, now: datetime) -> bool: ...
+
+    async def request_intents(self, envelopes: list[Envelope]) -> None: ...
 
 
 class RecipientView:
