@@ -17,7 +17,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -145,6 +145,12 @@ class EffectFeed:
 
     def rewind(self, offsets: dict[TopicPartition, int]) -> None:
         rewind(self.consumer, offsets)
+
+
+class ChangeRequests(Protocol):
+    """How a handler asks the owner of her partition for a change (RecipientChanges)."""
+
+    async def request(self, change: RecipientChange) -> None: ...
 
 
 class RecipientChanges:

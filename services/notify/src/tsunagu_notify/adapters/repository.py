@@ -40,6 +40,20 @@ class RecipientView:
         self.state, self.exists = state, exists
 
 
+class RecipientViews(Protocol):
+    """Her state as the views show it (NotifyStore)."""
+
+    async def load(self, recipient_id: str) -> RecipientView: ...
+
+
+class SignalStore(RecipientViews, Protocol):
+    """What provider signals read and keep (NotifyStore): her by address, and each webhook receipt once."""
+
+    async def find_by_address(self, channel: str, address: str) -> str | None: ...
+
+    async def first_time(self, key: str, now: datetime) -> bool: ...
+
+
 class NotifyStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.db = db

@@ -11,9 +11,9 @@ from tsunagu_shared.events import DomainEvent, ProfileDeleted
 from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 
 from tsunagu_notify.adapters.line_account import LineAccountApi
-from tsunagu_notify.adapters.line_links import LineLinkStore
-from tsunagu_notify.adapters.recipient_stream import RecipientChanges
-from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.adapters.line_links import LineLinks
+from tsunagu_notify.adapters.recipient_stream import ChangeRequests
+from tsunagu_notify.adapters.repository import RecipientViews
 from tsunagu_notify.domain.journeys.signals import line_signal
 from tsunagu_notify.domain.member_status import Member, after, concerns
 from tsunagu_notify.domain.recipient import RecipientChange
@@ -40,9 +40,9 @@ class NoLineLink(Exception):
 
 @dataclass
 class LineAccounts:
-    links: LineLinkStore
-    store: NotifyStore
-    changes: RecipientChanges
+    links: LineLinks
+    store: RecipientViews
+    changes: ChangeRequests
     api: LineAccountApi
     clock: Clock
     on_signal: object  # JourneyEngine.on_signal
