@@ -117,6 +117,20 @@ class EffectBatch:
     effects: list[Effect]
 
 
+class Effects(Protocol):
+    """The committed policy effects the projector reads, in batches per partition (EffectFeed)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def poll(self, timeout_ms: int, max_records: int) -> list[EffectBatch]: ...
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None: ...
+
+    def rewind(self, offsets: dict[TopicPartition, int]) -> None: ...
+
+
 class EffectFeed:
     """notify.policy-effects as committed (read_committed), for the projector of the views."""
 
