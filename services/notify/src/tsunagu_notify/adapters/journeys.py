@@ -1,7 +1,7 @@
 """Stored journey steps (one document per step, unique id) and the directory attributes segments read."""
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,6 +17,12 @@ _OPEN = ["pending", "claimed"]
 def _due_or_expired(now: datetime) -> dict[str, Any]:
     return {"$or": [{"status": "pending", "due_at": {"$lte": now}},
                     {"status": "claimed", "lease_until": {"$lt": now}}]}
+
+
+class SegmentMembers(Protocol):
+    """Who is in a segment (JourneyStore)."""
+
+    async def members(self, segment: SegmentFilter) -> list[str]: ...
 
 
 class JourneyStore:

@@ -2,7 +2,7 @@
 status, and each member's status and the menu she sees. Every lookup is by `_id`."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -11,6 +11,33 @@ from pymongo.errors import DuplicateKeyError
 from tsunagu_notify.domain.member_status import Member
 
 TOKENS, NONCES, MENUS, MEMBERS = "line_link_tokens", "line_link_nonces", "line_rich_menus", "members"
+
+
+class LineLinks(Protocol):
+    """What LINE linking keeps (LineLinkStore): link tokens, nonces, members' statuses and menus."""
+
+    async def keep_token(self, token: str, line_user_id: str, now: datetime) -> None: ...
+
+    async def token_user(self, token: str) -> str | None: ...
+
+    async def add_nonce(self, nonce: str, *, candidate_id: str, link_token: str, line_user_id: str,
+                        expires_at: datetime) -> None: ...
+
+    async def use_nonce(self, nonce: str, line_user_id: str, now: datetime) -> str | None: ...
+
+    async def member(self, candidate_id: str) -> dict[str, Any]: ...
+
+    async def keep_member(self, candidate_id: str, member: Member) -> None: ...
+
+    async def menu_shown(self, candidate_id: str, status: str, line_user_id: str) -> None: ...
+
+    async def menu_removed(self, candidate_id: str) -> None: ...
+
+    async def menu_of(self, status: str) -> str | None: ...
+
+    async def keep_menu(self, status: str, rich_menu_id: str) -> str: ...
+
+    async def erase(self, candidate_id: str) -> None: ...
 
 
 class LineLinkStore:

@@ -17,7 +17,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -117,6 +117,20 @@ class EffectBatch:
     effects: list[Effect]
 
 
+class Effects(Protocol):
+    """The committed policy effects the projector reads, in batches per partition (EffectFeed)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def poll(self, timeout_ms: int, max_records: int) -> list[EffectBatch]: ...
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None: ...
+
+    def rewind(self, offsets: dict[TopicPartition, int]) -> None: ...
+
+
 class EffectFeed:
     """notify.policy-effects as committed (read_committed), for the projector of the views."""
 
@@ -145,6 +159,12 @@ class EffectFeed:
 
     def rewind(self, offsets: dict[TopicPartition, int]) -> None:
         rewind(self.consumer, offsets)
+
+
+class ChangeRequests(Protocol):
+    """How a handler asks the owner of her partition for a change (RecipientChanges)."""
+
+    async def request(self, change: RecipientChange) -> None: ...
 
 
 class RecipientChanges:

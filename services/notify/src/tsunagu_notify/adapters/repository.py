@@ -7,6 +7,7 @@ receipts, names other events lack.
 """
 
 from datetime import datetime
+from typing import Protocol
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,11 +23,35 @@ RECIPIENTS, DECISIONS, SCHEDULED, DELIVERIES, INTENTS, RECEIPTS, CATALOG, SEGMEN
 OUTBOX_COLLECTIONS = [DELIVERIES, INTENTS]
 
 
+class SendLedger(Protocol):
+    """What a segment send needs kept (NotifyStore): company names, whose each send id is, the intents."""
+
+    async def name_of(self, key: str) -> str | None: ...
+
+    async def claim_send(self, send_id: str, fingerprint: str, now: datetime) -> bool: ...
+
+    async def request_intents(self, envelopes: list[Envelope]) -> None: ...
+
+
 class RecipientView:
     """Her state as the projector last showed it (a few hundred milliseconds behind her owner)."""
 
     def __init__(self, state: RecipientState, *, exists: bool = False) -> None:
         self.state, self.exists = state, exists
+
+
+class RecipientViews(Protocol):
+    """Her state as the views show it (NotifyStore)."""
+
+    async def load(self, recipient_id: str) -> RecipientView: ...
+
+
+class SignalStore(RecipientViews, Protocol):
+    """What provider signals read and keep (NotifyStore): her by address, and each webhook receipt once."""
+
+    async def find_by_address(self, channel: str, address: str) -> str | None: ...
+
+    async def first_time(self, key: str, now: datetime) -> bool: ...
 
 
 class NotifyStore:

@@ -6,7 +6,7 @@ Filled by the projector from notify.policy-effects in batches. Every write is by
 idempotent, so a batch applied twice (the projector died before committing its offsets)
 leaves the same documents."""
 
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,6 +17,12 @@ from tsunagu_notify.domain.delivery import DeliveryOutcome
 from tsunagu_notify.domain.recipient import Effect
 
 _DUPLICATE_KEY = 11000
+
+
+class EffectViews(Protocol):
+    """Where the projector shows effects (NotifyViews)."""
+
+    async def apply(self, effects: list[Effect | DeliveryOutcome]) -> None: ...
 
 
 class NotifyViews:

@@ -5,32 +5,20 @@ opt-out at once (STOP, the unsubscribe link, a LINE unfollow, a hard bounce) and
 profile, and follows profile's record otherwise (docs/notify.md, "Consent"). This view shows both
 agree; it trails her partition's owner by the projector's lag."""
 
-from datetime import datetime
-
-from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel
+from fastapi import APIRouter
 from tsunagu_shared.auth import CurrentPrincipal
 
+from tsunagu_notify.entrypoints.access import herself_or_admin
 from tsunagu_notify.entrypoints.container import ContainerDep
+from tsunagu_notify.entrypoints.schemas import ChannelPublic
 
 router = APIRouter(tags=["notify"])
-
-
-class ChannelPublic(BaseModel):
-    channel: str
-    reachable: bool  # an address, consent, and no opt-out
-    has_address: bool
-    consented_at: datetime | None
-    consent_source: str | None
-    opted_out_at: datetime | None
-    opt_out_source: str | None
 
 
 @router.get("/recipients/{recipient_id}/channels", response_model=list[ChannelPublic])
 async def channels_of(recipient_id: str, principal: CurrentPrincipal, container: ContainerDep):
     """Her channels as notify enforces them (the person herself or an admin; anyone else 404)."""
-    if not (principal.role == "admin" or (principal.role == "candidate" and principal.subject == recipient_id)):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient")
+    herself_or_admin(principal, recipient_id)
     state = (await container.store.load(recipient_id)).state
     return [ChannelPublic(channel=name, reachable=c.usable, has_address=bool(c.address),
                           consented_at=c.consented_at, consent_source=c.consent_source,

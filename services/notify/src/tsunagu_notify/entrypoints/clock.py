@@ -3,30 +3,23 @@
 The demo shows a scout arriving at 23:00 the student's time without waiting for
 the night; production never enables this (the route answers 404 there)."""
 
-from datetime import datetime
-
-from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
 from tsunagu_shared.auth import AdminUser
 from tsunagu_shared.clock import SettableClock
-from tsunagu_shared.moments import AwareMoment
+
+from tsunagu_notify.entrypoints.schemas import ClockPublic, ClockSetting
 
 router = APIRouter(prefix="/admin/clock", tags=["operations"])
 
 
-class ClockSetting(BaseModel):
-    now: AwareMoment
-
-
-class ClockPublic(BaseModel):
-    now: datetime
-    controllable: bool
+class ClockControlDisabled(Exception):
+    """The clock is the system's here: only demo and test stacks may move it."""
 
 
 def _clock(request: Request) -> SettableClock:
     clock = request.app.state.container.clock
     if not (request.app.state.settings.clock_control and isinstance(clock, SettableClock)):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="clock control is disabled in this environment")
+        raise ClockControlDisabled()
     return clock
 
 

@@ -2,13 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request, status
 from tsunagu_shared.auth import CandidateUser, CurrentPrincipal, ServiceCaller
-from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 
 from tsunagu_notify.entrypoints.access import herself_or_admin
-from tsunagu_notify.handlers.line_accounts import LineAccounts, LinkRefused
+from tsunagu_notify.entrypoints.schemas import LineLink, LinkTokenPublic, MemberStatusPublic, NoncePublic, NonceRequest
+from tsunagu_notify.handlers.line_accounts import LineAccounts, NoLineLink
 
 router = APIRouter(tags=["line"])
 
@@ -20,41 +19,12 @@ def get_line(request: Request) -> LineAccounts:
 Line = Annotated[LineAccounts, Depends(get_line)]
 
 
-class LineLink(BaseModel):
-    line_user_id: str = Field(min_length=1, max_length=64)
-
-
-class LinkTokenPublic(BaseModel):
-    link_token: str
-
-
-class NonceRequest(BaseModel):
-    link_token: str = Field(min_length=1, max_length=128)
-
-
-class NoncePublic(BaseModel):
-    nonce: str
-    redirect_url: str
-
-
-class MemberStatusPublic(BaseModel):
-    status: str
-    menu_status: str | None
-
-
 @router.post("/line/link-tokens", response_model=LinkTokenPublic, status_code=status.HTTP_201_CREATED)
 async def issue_link_token(body: LineLink, _: ServiceCaller, line: Line):
     """Step 1 of account linking (service/admin): ask LINE for a link token for this LINE user.
 
     The bot sends her Tsunagu's login link carrying this token."""
-    try:
-        return LinkTokenPublic(link_token=await line.issue_link_token(body.line_user_id))
-    except PermanentError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"line_user_id: LINE refused it ({exc})") from exc
-    except TransientError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="LINE is unavailable; try again shortly",
-                            headers={"Retry-After": "5"}) from exc
+    return LinkTokenPublic(link_token=await line.issue_link_token(body.line_user_id))
 
 
 @router.post("/recipients/{recipient_id}/line/nonce", response_model=NoncePublic, status_code=status.HTTP_201_CREATED)
@@ -62,10 +32,7 @@ async def issue_nonce(recipient_id: str, body: NonceRequest, principal: Candidat
     """Step 2 (the candidate, logged in): a one-time nonce bound to her and the link token, valid 10 minutes,
     and the LINE URL to redirect her to. LINE then posts an accountLink webhook carrying the nonce."""
     herself_or_admin(principal, recipient_id)
-    try:
-        nonce, url = await line.issue_nonce(recipient_id, body.link_token)
-    except LinkRefused as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"link_token: {exc}") from exc
+    nonce, url = await line.issue_nonce(recipient_id, body.link_token)
     return NoncePublic(nonce=nonce, redirect_url=url)
 
 
@@ -75,7 +42,7 @@ async def link_line(recipient_id: str, body: LineLink, _: ServiceCaller, line: L
 
     Starts her LINE welcome journey and shows the menu of her member status."""
     if not await line.link(recipient_id, body.line_user_id, source="admin"):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such recipient, or already linked to this id")
+        raise NoLineLink("no such recipient, or already linked to this id")
 
 
 @router.delete("/recipients/{recipient_id}/line", status_code=status.HTTP_204_NO_CONTENT)
@@ -83,7 +50,7 @@ async def unlink_line(recipient_id: str, principal: CurrentPrincipal, line: Line
     """Unlink her LINE account (herself or an admin): LINE messages, her LINE journey and menu stop."""
     herself_or_admin(principal, recipient_id)
     if not await line.unlink(recipient_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no LINE account linked")
+        raise NoLineLink("no LINE account linked")
 
 
 @router.get("/recipients/{recipient_id}/member-status", response_model=MemberStatusPublic)

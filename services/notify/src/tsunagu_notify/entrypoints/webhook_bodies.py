@@ -1,5 +1,8 @@
 """The bodies providers post to our webhooks, read into strict models once their signature holds.
 
+These are the providers' formats (Twilio, LINE, the mail relay), not shapes of our API, so they live
+here rather than in schemas.py.
+
 A signature proves who sent a body, not that it is well formed: every value that may reach a
 database filter (an address, a user id, an event id) must be a string, never an object such as
 `{"$regex": ...}`, so these models are strict (no coercion) and a body that does not fit is
@@ -8,7 +11,6 @@ fields over time)."""
 
 from typing import TypeVar
 
-from fastapi import HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
@@ -63,10 +65,14 @@ class TwilioInbound(_Provided):
 M = TypeVar("M", bound=BaseModel)
 
 
-def _bad_body(exc: ValidationError) -> HTTPException:
+class MalformedWebhookBody(Exception):
+    """A signed body that does not fit the provider's format; the message names the first field wrong."""
+
+
+def _bad_body(exc: ValidationError) -> MalformedWebhookBody:
     first = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
-    return HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"malformed webhook body: {where}: {first['msg']}")
+    return MalformedWebhookBody(f"malformed webhook body: {where}: {first['msg']}")
 
 
 def read_json(model: type[M], raw: bytes) -> M:

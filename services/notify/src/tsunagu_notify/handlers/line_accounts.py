@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from tsunagu_shared.clock import Clock
 from tsunagu_shared.events import DomainEvent, ProfileDeleted
+from tsunagu_shared.kafka.consumer import PermanentError, TransientError
 
 from tsunagu_notify.adapters.line_account import LineAccountApi
-from tsunagu_notify.adapters.line_links import LineLinkStore
-from tsunagu_notify.adapters.recipient_stream import RecipientChanges
-from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.adapters.line_links import LineLinks
+from tsunagu_notify.adapters.recipient_stream import ChangeRequests
+from tsunagu_notify.adapters.repository import RecipientViews
 from tsunagu_notify.domain.journeys.signals import line_signal
 from tsunagu_notify.domain.member_status import Member, after, concerns
 from tsunagu_notify.domain.recipient import RecipientChange
@@ -25,11 +26,23 @@ class LinkRefused(Exception):
     """The link token or nonce is unknown, used, expired, or not hers."""
 
 
+class LineUserRefused(Exception):
+    """LINE refused to issue a link token for this LINE user id."""
+
+
+class LineUnavailable(Exception):
+    """LINE did not answer now; asking again shortly may succeed."""
+
+
+class NoLineLink(Exception):
+    """There is nothing to link or unlink: notify does not know her, or no LINE account is linked."""
+
+
 @dataclass
 class LineAccounts:
-    links: LineLinkStore
-    store: NotifyStore
-    changes: RecipientChanges
+    links: LineLinks
+    store: RecipientViews
+    changes: ChangeRequests
     api: LineAccountApi
     clock: Clock
     on_signal: object  # JourneyEngine.on_signal
@@ -37,7 +50,12 @@ class LineAccounts:
     # --- the link-token flow ---
     async def issue_link_token(self, line_user_id: str) -> str:
         """Ask LINE for a one-time link token for this LINE user (the bot sends her the login link with it)."""
-        token = await self.api.issue_link_token(line_user_id)
+        try:
+            token = await self.api.issue_link_token(line_user_id)
+        except PermanentError as exc:
+            raise LineUserRefused(str(exc)) from exc
+        except TransientError as exc:
+            raise LineUnavailable(str(exc)) from exc
         await self.links.keep_token(token, line_user_id, self.clock.now())
         return token
 

@@ -10,9 +10,9 @@ from tsunagu_shared.contact_points import e164
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationDelivered, NotificationFailed
 
-from tsunagu_notify.adapters.delivery_statuses import DeliveryStatuses
-from tsunagu_notify.adapters.recipient_stream import RecipientChanges
-from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.adapters.delivery_statuses import DeliveryRecords
+from tsunagu_notify.adapters.recipient_stream import ChangeRequests
+from tsunagu_notify.adapters.repository import SignalStore
 from tsunagu_notify.domain.directory import is_start, is_stop
 from tsunagu_notify.domain.journeys.signals import JourneySignal, line_signal
 from tsunagu_notify.domain.model import Channel
@@ -23,9 +23,9 @@ SOURCE = "tsunagu/notify"
 
 @dataclass
 class ProviderSignals:
-    store: NotifyStore
-    changes: RecipientChanges
-    deliveries: DeliveryStatuses
+    store: SignalStore
+    changes: ChangeRequests
+    deliveries: DeliveryRecords
     clock: Clock
     # JourneyEngine.on_signal (follow/unfollow start and stop her LINE journey)
     on_signal: Callable[[JourneySignal], Awaitable[None]]

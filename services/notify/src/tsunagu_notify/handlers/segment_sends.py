@@ -15,8 +15,8 @@ from datetime import datetime
 from tsunagu_shared.envelope import Envelope
 from tsunagu_shared.events import NotificationRequested
 
-from tsunagu_notify.adapters.journeys import JourneyStore
-from tsunagu_notify.adapters.repository import NotifyStore
+from tsunagu_notify.adapters.journeys import SegmentMembers
+from tsunagu_notify.adapters.repository import SendLedger
 from tsunagu_notify.domain.journeys.definitions import SegmentFilter
 
 _SEGMENT_INTENTS = uuid.UUID("c2b7e4a1-9d3f-4e6b-8a51-7f0d2c9e4b18")
@@ -37,8 +37,8 @@ def segment_intent_id(send_id: str, recipient_id: str) -> str:
 
 @dataclass
 class SegmentSends:
-    journeys: JourneyStore
-    store: NotifyStore
+    journeys: SegmentMembers
+    store: SendLedger
 
     async def send(self, *, send_id: str, segment: SegmentFilter, company_id: str | None, platform_name: str,
                    message: str, now: datetime) -> int:

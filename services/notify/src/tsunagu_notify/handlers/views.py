@@ -9,14 +9,14 @@ import asyncio
 
 import structlog
 
-from tsunagu_notify.adapters.recipient_stream import EffectFeed
-from tsunagu_notify.adapters.views import NotifyViews
+from tsunagu_notify.adapters.recipient_stream import Effects
+from tsunagu_notify.adapters.views import EffectViews
 
 log = structlog.get_logger(__name__)
 
 
 class ViewProjector:
-    def __init__(self, *, feed: EffectFeed, views: NotifyViews, max_records: int = 1000, poll_ms: int = 100) -> None:
+    def __init__(self, *, feed: Effects, views: EffectViews, max_records: int = 1000, poll_ms: int = 100) -> None:
         self.feed, self.views = feed, views
         self._max_records, self._poll_ms = max_records, poll_ms
         self._stopping = asyncio.Event()
