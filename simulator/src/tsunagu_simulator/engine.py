@@ -3,10 +3,11 @@
 Deciding is `tsunagu_notify.domain.policy.decide`, the state after a decision is
 `apply_decision`, her directory entry comes from `domain.directory` (preferences, LINE
 link, opt-out, answered) and intents are mapped from `NotificationRequested` by the
-domain's `intent_from` — the same functions the pipeline calls. What lives only
-in notify's I/O code is mirrored here and named as such: the scheduler re-submits a
-deferred intent at `until` with attempt + 1, a digest holder is rendered as
-`outreach_digest`, and the delivery worker adds her name and the unsubscribe link.
+domain's `intent_from` — the same functions the pipeline calls, as are a digest holder's
+message (`message_of`) and what the channel workers add to every message (`message_variables`:
+her name, the sender, the unsubscribe link). One piece lives only in notify's I/O code and is
+mirrored here: a deferred intent is decided again at `until` with attempt + 1 (a timer of her
+partition's owner).
 """
 
 import heapq
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tsunagu_notify.domain.delivery import message_variables
 from tsunagu_notify.domain.directory import after_preferences, answered, line_followed, opted_out
 from tsunagu_notify.domain.intents import intent_from
 from tsunagu_notify.domain.model import Action, Decision, Intent, RecipientState
@@ -220,11 +222,8 @@ def _deliver(lived: Lived, before: RecipientState, intent: Intent, decision: Dec
         company_ids += [i.company_id for i in digest.items if i.company_id]
         for item in digest.items:
             lived.fate[item.intent_id] = ("sent_in_digest", at)
-    # Mirrors DeliveryWorker._message: her name, a default sender name, the unsubscribe link on email.
-    variables["recipient_name"] = before.display_name or ""
-    variables.setdefault("company_name", "Tsunagu")
-    if decision.channel == "email":
-        variables["unsubscribe_url"] = UNSUBSCRIBE_BASE + intent.recipient_id
+    variables = message_variables(variables, recipient_name=before.display_name, channel=decision.channel,
+                                  unsubscribe_url=UNSUBSCRIBE_BASE + intent.recipient_id)
     lived.fate[intent.intent_id] = ("sent" if intent.attempt == 0 else "sent_after_deferral", at)
     try:
         body = render_fn(template_name, locale=before.locale, channel=decision.channel, variables=variables,

@@ -7,7 +7,7 @@ for its next attempt is a `WaitingDelivery`, kept by the owner of her partition 
 """
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from tsunagu_notify.domain.model import Channel, Frozen
 from tsunagu_notify.domain.policy import CONFIRMATION_TEMPLATE
@@ -85,3 +85,14 @@ def cancelled_by(cancellation: DeliveriesCancelled | Erased, request: DeliveryRe
     if cancellation.channel and cancellation.channel != request.channel:
         return False
     return not (cancellation.reason == "opted_out" and request.template == CONFIRMATION_TEMPLATE)
+
+
+def message_variables(variables: dict[str, Any], *, recipient_name: str | None, channel: str,
+                      unsubscribe_url: str | None) -> dict[str, Any]:
+    """What a message says beyond its template's own variables: her name, who sends it (Tsunagu when
+    no company does), and on email the link to stop. The channel workers and the simulator both use it."""
+    assembled = {**variables, "recipient_name": recipient_name or ""}
+    assembled.setdefault("company_name", "Tsunagu")
+    if channel == "email" and unsubscribe_url is not None:
+        assembled["unsubscribe_url"] = unsubscribe_url
+    return assembled

@@ -40,6 +40,7 @@ from tsunagu_notify.domain.delivery import (
     OutcomeStatus,
     WaitingDelivery,
     cancelled_by,
+    message_variables,
     opt_out_source,
     retry_wait,
     waiting,
@@ -354,13 +355,12 @@ class DeliveryWorker:
                                **fields)
 
     def _message(self, request: DeliveryRequested) -> OutboundMessage:
-        variables = {**request.variables, "recipient_name": request.display_name or ""}
-        variables.setdefault("company_name", "Tsunagu")
         unsubscribe_url = None
         if request.channel == "email":
             token = self.tokens.issue(request.recipient_id, "email")
             unsubscribe_url = f"{self.public_base_url}/unsubscribe/{token}"
-            variables["unsubscribe_url"] = unsubscribe_url
+        variables = message_variables(request.variables, recipient_name=request.display_name,
+                                      channel=request.channel, unsubscribe_url=unsubscribe_url)
         rendered = render(request.template, locale=request.locale, channel=request.channel, variables=variables,
                           sender=self.sender)
         callback = f"{self.public_base_url}/webhooks/twilio/status" if request.channel == "sms" else None
