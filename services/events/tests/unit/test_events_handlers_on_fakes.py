@@ -349,9 +349,6 @@ async def test_interest_marked_by_both_sides_is_one_match_announced_once():
     assert [e.type for e in stack.interests.published] == ["MutualInterestMatched"]
 
 
-@pytest.mark.xfail(strict=True, reason="handler bug: a recruiter's mark is stored under side 'recruiter' but the "
-                   "student's mark looks for side 'company' (other_side), so a student marking second never "
-                   "matches; tests only here, reported to the lead")
 async def test_interest_is_matched_when_the_company_marked_first_too():
     stack = Stack()
     _, mark = await checked_in_hana(stack)

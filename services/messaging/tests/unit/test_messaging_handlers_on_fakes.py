@@ -594,9 +594,6 @@ async def test_two_answers_to_one_question_at_once_one_is_taken_and_the_other_to
     assert stored is not None and stored["answered_channel"] == taken[0]["answered_channel"]
 
 
-@pytest.mark.xfail(strict=True, reason="handler race: answer_contact_preference writes the channel to profile before "
-                   "the compare-and-set on the question, so of two answers at once the refused one can be the last "
-                   "written to profile (profile says email, the question says line); reported to the lead")
 async def test_of_two_answers_at_once_profile_keeps_the_one_that_was_taken():
     stack = Stack()
     question = await stack.conversation.ask_contact_preference(SATO, "t-hana")

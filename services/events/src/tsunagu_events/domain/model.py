@@ -267,6 +267,11 @@ class Interest(BaseModel):
     matched_at: datetime | None = None
 
 
+def side_of(role: str) -> str:
+    """Whose interest a mark is: the student's, or her company's (whoever of it marked: a recruiter, staff)."""
+    return "candidate" if role == "candidate" else "company"
+
+
 def other_side(side: str) -> str:
     """Interest is mutual when the other side has marked it too."""
     return "company" if side == "candidate" else "candidate"

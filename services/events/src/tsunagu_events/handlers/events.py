@@ -33,6 +33,7 @@ from tsunagu_events.domain.model import (
     may_view_attendance,
     new_event,
     other_side,
+    side_of,
     status_of,
 )
 from tsunagu_events.domain.views import EventPublic
@@ -162,9 +163,10 @@ class EventsHandlers:
         registration = await self.registrations.find(event_id, candidate_id)
         ensure_may_mark_interest(event, registration, company_id)
         interest = Interest(event_id=event_id, company_id=company_id, candidate_id=candidate_id)
-        await self.interests.mark(interest, actor.role, self.clock.now())
+        side = side_of(actor.role)
+        await self.interests.mark(interest, side, self.clock.now())
         # Marked first, checked after: of two sides marking at once, at least the later one sees both.
-        if not await self.interests.marked(interest, other_side(actor.role)):
+        if not await self.interests.marked(interest, other_side(side)):
             return interest
         now = self.clock.now()
         matched = interest.model_copy(update={"matched_at": now})

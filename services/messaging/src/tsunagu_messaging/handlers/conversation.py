@@ -208,5 +208,10 @@ class Conversation:
             raise AlreadyAnswered(f"already answered: {question['answered_channel']}")
         await self.profile.set_preferred_channel(thread.candidate_id, channel)
         if not await self.questions.answer(question_id, channel, self.clock.now()):
+            # another answer of hers was taken meanwhile, and its write to profile came before ours:
+            # profile must end with the answer this question keeps
+            taken = await self.questions.get(question_id)
+            if taken is not None and taken["answered_channel"] not in (None, channel):
+                await self.profile.set_preferred_channel(thread.candidate_id, taken["answered_channel"])
             raise AlreadyAnswered("already answered")
         return await self.questions.get(question_id) or question
