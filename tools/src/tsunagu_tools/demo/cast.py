@@ -65,7 +65,9 @@ def new_cast(run: str | None = None) -> Cast:
     }
     people = {
         "hana": Person("hana", f"demo-{run}-hana", "山田 花", line_user_id="U" + uuid.uuid4().hex),
-        "ken": Person("ken", f"demo-{run}-ken", "佐々木 健", phone="+8190" + f"{secrets.randbelow(10**8):08d}"),
+        # 090-0 is not an allocated mobile range: the number must be one a phone can have
+        "ken": Person("ken", f"demo-{run}-ken", "佐々木 健",
+                      phone=f"+8190{1 + secrets.randbelow(9)}{secrets.randbelow(10**7):07d}"),
         "aoi": Person("aoi", f"demo-{run}-aoi", "小林 葵", email=f"aoi.{run}@students.example"),
     }
     return Cast(run=run, companies=companies, people=people)
