@@ -9,8 +9,9 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -202,3 +203,21 @@ class ServiceProcess:
                 self.process.wait(15)
             except Exception:
                 self.kill()
+
+
+class InMemoryDueBuckets:
+    """`tsunagu_shared.due.DueBuckets` in memory, for handler tests on fakes: ids listed by when they
+    fall due; a sweep hands over those due and drops the finished."""
+
+    def __init__(self) -> None:
+        self.due: dict[str, datetime] = {}
+
+    async def add(self, item_id: str, due_at: datetime) -> None:
+        self.due.setdefault(item_id, due_at)
+
+    async def sweep(self, now: datetime, work: Callable[[list[str]], Awaitable[list[str]]]) -> int:
+        ready = [i for i, at in self.due.items() if at <= now]
+        finished = await work(ready) if ready else []
+        for item_id in finished:
+            self.due.pop(item_id, None)
+        return len(finished)

@@ -7,7 +7,6 @@ question answered once, a lapse recorded once. Each fake method yields to the ev
 would, so requests started together interleave. The same paths run on the real stack in tests/integration."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from tsunagu_messaging.handlers.scheduling import ChangedMeanwhile
 from tsunagu_shared.auth import Principal
 from tsunagu_shared.clock import SettableClock
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.testing import InMemoryDueBuckets
 
 NOW = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)
 HANA = Principal(subject="hana", role="candidate")
@@ -288,23 +288,6 @@ class InMemoryOffers:
         raise NotImplementedError  # not on these paths
 
 
-class FakeDueBuckets:
-    """`DueBuckets`: ids listed by when they fall due; a sweep hands over those due and drops the finished."""
-
-    def __init__(self) -> None:
-        self.due: dict[str, datetime] = {}
-
-    async def add(self, item_id: str, due_at: datetime) -> None:
-        self.due.setdefault(item_id, due_at)
-
-    async def sweep(self, now: datetime, work: Callable[[list[str]], Awaitable[list[str]]]) -> int:
-        ready = [i for i, at in self.due.items() if at <= now]
-        finished = await work(ready) if ready else []
-        for item_id in finished:
-            self.due.pop(item_id, None)
-        return len(finished)
-
-
 class Stack:
     def __init__(self, **settings: Any) -> None:
         self.clock = SettableClock(NOW, frozen=True)
@@ -315,7 +298,7 @@ class Stack:
         self.profile = FakeProfile()
         self.interviews = InMemoryInterviews()
         self.offers = InMemoryOffers()
-        self.lapses = FakeDueBuckets()
+        self.lapses = InMemoryDueBuckets()
         # attachments and their store are not on these paths (no message here carries one)
         self.conversation = Conversation(
             threads=self.threads, messages=self.messages, attachments=None,  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ loop like a round trip would, so requests started together interleave. The same 
 stack in tests/integration."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from tsunagu_scout.handlers.errors import Conflict, NotFound
 from tsunagu_scout.handlers.scouting import ScoutingHandlers
 from tsunagu_shared.clock import SettableClock
 from tsunagu_shared.envelope import Envelope
+from tsunagu_shared.testing import InMemoryDueBuckets
 
 NOW = datetime(2026, 5, 10, 1, 0, tzinfo=UTC)
 SATO = Recruiter(recruiter_id="rec-1", display_name="Sato")
@@ -143,23 +143,6 @@ class Directory:
         return None
 
 
-class FakeDueBuckets:
-    """`DueBuckets`: ids listed by when they fall due; a sweep hands over those due and drops the finished."""
-
-    def __init__(self) -> None:
-        self.due: dict[str, datetime] = {}
-
-    async def add(self, item_id: str, due_at: datetime) -> None:
-        self.due.setdefault(item_id, due_at)
-
-    async def sweep(self, now: datetime, work: Callable[[list[str]], Awaitable[list[str]]]) -> int:
-        ready = [i for i, at in self.due.items() if at <= now]
-        finished = await work(ready) if ready else []
-        for item_id in finished:
-            self.due.pop(item_id, None)
-        return len(finished)
-
-
 class NoIndex:
     """The projection: only told which scouts changed (the scouts index is not under test here)."""
 
@@ -188,12 +171,12 @@ class Stack:
         self.clock = SettableClock(NOW, frozen=True)
         self.scouts = InMemoryScouts()
         self.units = InMemoryUnits()
-        self.expiry = FakeDueBuckets()
+        self.expiry = InMemoryDueBuckets()
         directory = Directory(company, candidates=STUDENTS)
         self.handlers = ScoutingHandlers(
             scouts=self.scouts, units=self.units, companies=directory,  # type: ignore[arg-type]
             candidates=directory, settings=ScoutSettings(), clock=self.clock,  # type: ignore[arg-type]
-            projection=NoIndex(), expiry=self.expiry, settling=FakeDueBuckets())  # type: ignore[arg-type]
+            projection=NoIndex(), expiry=self.expiry, settling=InMemoryDueBuckets())  # type: ignore[arg-type]
 
     async def send(self, candidate_id: str) -> Scout:
         return await self.handlers.send(self.company, SATO, candidate_id=candidate_id, reason=REASON,
