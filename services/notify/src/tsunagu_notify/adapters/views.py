@@ -37,7 +37,7 @@ class NotifyViews:
         states: dict[str, ReplaceOne] = {}
         deferrals: dict[str, ReplaceOne] = {}
         decisions: dict[str, ReplaceOne] = {}
-        deliveries: dict[str, InsertOne] = {}
+        deliveries: dict[str, dict[str, Any]] = {}
         outcomes: dict[str, dict[str, Any]] = {}
         afterwards: list[Effect] = []
         for effect in effects:
@@ -56,7 +56,7 @@ class NotifyViews:
                         **d.model_dump(mode="python"), "template": effect.template, "category": effect.category,
                         "company_id": effect.company_id}, upsert=True)
                 case "delivery":
-                    deliveries[effect.key] = InsertOne(_delivery_document(effect))
+                    deliveries[effect.key] = _delivery_document(effect)
                 case "delivery_outcome":
                     outcomes.setdefault(effect.key, {}).update(_outcome_fields(effect))
                 case _:
@@ -69,15 +69,16 @@ class NotifyViews:
         for effect in afterwards:
             await self._erase(effect)
 
-    async def _show_deliveries(self, deliveries: dict[str, InsertOne], outcomes: dict[str, dict[str, Any]]) -> None:
+    async def _show_deliveries(self, deliveries: dict[str, dict[str, Any]],
+                               outcomes: dict[str, dict[str, Any]]) -> None:
         """The delivery rows: requested ones inserted (as they ended, when their outcome came in the same
         batch), outcomes set on theirs."""
         for key, fields in outcomes.items():  # a delivery requested in this batch is inserted as it ended
             if key in deliveries:
-                deliveries[key]._doc.update(fields)
+                deliveries[key].update(fields)
         existed = await self._insert_new(list(deliveries.values()))  # inserted before: a replayed batch,
         # or a row an outcome made first: the request's own fields complete it, its outcome stays
-        completed = [UpdateOne({"_id": key}, {"$set": {k: v for k, v in deliveries[key]._doc.items()
+        completed = [UpdateOne({"_id": key}, {"$set": {k: v for k, v in deliveries[key].items()
                                                        if k not in OUTCOME_FIELDS}})
                      for key in existed]
         # an outcome may be read before its request's row exists (a batch boundary): it makes the row
@@ -86,18 +87,18 @@ class NotifyViews:
         if completed or updates:
             await self._deliveries.bulk_write([*completed, *updates], ordered=False)
 
-    async def _insert_new(self, inserts: list[InsertOne]) -> set[str]:
+    async def _insert_new(self, documents: list[dict[str, Any]]) -> set[str]:
         """Insert the deliveries not created before (a replayed effect finds its delivery there)."""
-        if not inserts:
+        if not documents:
             return set()
         try:
-            await self._deliveries.bulk_write(inserts, ordered=False)
+            await self._deliveries.bulk_write([InsertOne(d) for d in documents], ordered=False)
             return set()
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != _DUPLICATE_KEY for e in errors):
                 raise
-            return {inserts[e["index"]]._doc["_id"] for e in errors}
+            return {documents[e["index"]]["_id"] for e in errors}
 
     async def _erase(self, effect: Effect) -> None:
         """Her erasure: what identifies her goes from the views (her deliveries end as the channel
